@@ -1,0 +1,169 @@
+//! The product M₁ × M₂ of two manifolds, e.g. S^{n−1} × ℝ^m for a joint
+//! (kernel, activation) problem.
+
+use rand::Rng;
+
+use crate::error::{Result, check_len};
+use crate::manifold::{Manifold, Vector};
+use crate::retraction::{InverseRetraction, Retraction, VectorTransport};
+
+/// M₁ × M₂ with the product metric; a point is the concatenation [x₁; x₂].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Product<A, B> {
+    /// First factor.
+    pub first: A,
+    /// Second factor.
+    pub second: B,
+}
+
+impl<A: Manifold, B: Manifold> Product<A, B> {
+    /// M₁ × M₂.
+    pub fn new(first: A, second: B) -> Self {
+        Self { first, second }
+    }
+
+    /// Splits a product vector into its two factors' parts.
+    pub fn split<'a>(&self, v: &'a [f64]) -> (&'a [f64], &'a [f64]) {
+        v.split_at(self.first.ambient_dim())
+    }
+
+    /// Splits a mutable product vector into its two factors' parts.
+    pub fn split_mut<'a>(&self, v: &'a mut [f64]) -> (&'a mut [f64], &'a mut [f64]) {
+        v.split_at_mut(self.first.ambient_dim())
+    }
+}
+
+/// A retraction (or transport) acting factor-wise.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ProductOf<S1, S2>(pub S1, pub S2);
+
+impl<A: Manifold, B: Manifold> Manifold for Product<A, B> {
+    type Retraction = ProductOf<A::Retraction, B::Retraction>;
+    type Transport = ProductOf<A::Transport, B::Transport>;
+
+    fn name(&self) -> String {
+        format!("{} x {}", self.first.name(), self.second.name())
+    }
+
+    fn dim(&self) -> usize {
+        self.first.dim() + self.second.dim()
+    }
+
+    fn ambient_dim(&self) -> usize {
+        self.first.ambient_dim() + self.second.ambient_dim()
+    }
+
+    fn inner(&self, x: &[f64], u: &[f64], v: &[f64]) -> f64 {
+        let ((x1, x2), (u1, u2), (v1, v2)) = (self.split(x), self.split(u), self.split(v));
+        self.first.inner(x1, u1, v1) + self.second.inner(x2, u2, v2)
+    }
+
+    fn norm(&self, x: &[f64], u: &[f64]) -> f64 {
+        let ((x1, x2), (u1, u2)) = (self.split(x), self.split(u));
+        self.first.norm(x1, u1).hypot(self.second.norm(x2, u2))
+    }
+
+    fn project(&self, x: &[f64], v: &mut [f64]) -> Result<()> {
+        check_len(x, self.ambient_dim())?;
+        check_len(v, self.ambient_dim())?;
+        let ((x1, x2), (v1, v2)) = (self.split(x), self.split_mut(v));
+        self.first.project(x1, v1)?;
+        self.second.project(x2, v2)
+    }
+
+    fn egrad_to_rgrad(&self, x: &[f64], egrad: &mut [f64]) -> Result<()> {
+        check_len(x, self.ambient_dim())?;
+        check_len(egrad, self.ambient_dim())?;
+        let ((x1, x2), (g1, g2)) = (self.split(x), self.split_mut(egrad));
+        self.first.egrad_to_rgrad(x1, g1)?;
+        self.second.egrad_to_rgrad(x2, g2)
+    }
+
+    /// The product is a Riemannian product, so the Hessian converts blockwise:
+    /// a cross term ∂²f/∂x₁∂x₂ is already inside the Euclidean product `hess`.
+    fn ehess_to_rhess(&self, x: &[f64], egrad: &[f64], u: &[f64], hess: &mut [f64]) -> Result<()> {
+        for w in [x, egrad, u, &*hess] {
+            check_len(w, self.ambient_dim())?;
+        }
+        let ((x1, x2), (g1, g2), (u1, u2)) = (self.split(x), self.split(egrad), self.split(u));
+        let (h1, h2) = self.split_mut(hess);
+        self.first.ehess_to_rhess(x1, g1, u1, h1)?;
+        self.second.ehess_to_rhess(x2, g2, u2, h2)
+    }
+
+    fn random_point<R: Rng + ?Sized>(&self, rng: &mut R) -> Vector {
+        let a = self.first.random_point(rng);
+        let b = self.second.random_point(rng);
+        Vector::from_iterator(self.ambient_dim(), a.iter().chain(b.iter()).copied())
+    }
+
+    fn typical_dist(&self) -> f64 {
+        self.first.typical_dist().hypot(self.second.typical_dist())
+    }
+
+    fn point_deviation(&self, x: &[f64]) -> f64 {
+        let (x1, x2) = self.split(x);
+        self.first
+            .point_deviation(x1)
+            .max(self.second.point_deviation(x2))
+    }
+
+    fn tangent_deviation(&self, x: &[f64], v: &[f64]) -> f64 {
+        let ((x1, x2), (v1, v2)) = (self.split(x), self.split(v));
+        self.first
+            .tangent_deviation(x1, v1)
+            .max(self.second.tangent_deviation(x2, v2))
+    }
+}
+
+impl<A, B, R1, R2> Retraction<Product<A, B>> for ProductOf<R1, R2>
+where
+    A: Manifold,
+    B: Manifold,
+    R1: Retraction<A>,
+    R2: Retraction<B>,
+{
+    fn retract(&self, m: &Product<A, B>, x: &[f64], v: &[f64], out: &mut [f64]) -> Result<()> {
+        for w in [x, v, &*out] {
+            check_len(w, m.ambient_dim())?;
+        }
+        let ((x1, x2), (v1, v2), (o1, o2)) = (m.split(x), m.split(v), m.split_mut(out));
+        self.0.retract(&m.first, x1, v1, o1)?;
+        self.1.retract(&m.second, x2, v2, o2)
+    }
+}
+
+impl<A, B, R1, R2> InverseRetraction<Product<A, B>> for ProductOf<R1, R2>
+where
+    A: Manifold,
+    B: Manifold,
+    R1: InverseRetraction<A>,
+    R2: InverseRetraction<B>,
+{
+    fn inverse_retract(&self, m: &Product<A, B>, x: &[f64], y: &[f64], out: &mut [f64]) -> Result<()> {
+        for w in [x, y, &*out] {
+            check_len(w, m.ambient_dim())?;
+        }
+        let ((x1, x2), (y1, y2), (o1, o2)) = (m.split(x), m.split(y), m.split_mut(out));
+        self.0.inverse_retract(&m.first, x1, y1, o1)?;
+        self.1.inverse_retract(&m.second, x2, y2, o2)
+    }
+}
+
+impl<A, B, T1, T2> VectorTransport<Product<A, B>> for ProductOf<T1, T2>
+where
+    A: Manifold,
+    B: Manifold,
+    T1: VectorTransport<A>,
+    T2: VectorTransport<B>,
+{
+    fn transport(&self, m: &Product<A, B>, x: &[f64], y: &[f64], v: &[f64], out: &mut [f64]) -> Result<()> {
+        for w in [x, y, v, &*out] {
+            check_len(w, m.ambient_dim())?;
+        }
+        let ((x1, x2), (y1, y2), (v1, v2)) = (m.split(x), m.split(y), m.split(v));
+        let (o1, o2) = m.split_mut(out);
+        self.0.transport(&m.first, x1, y1, v1, o1)?;
+        self.1.transport(&m.second, x2, y2, v2, o2)
+    }
+}

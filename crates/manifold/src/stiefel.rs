@@ -1,0 +1,204 @@
+//! The Stiefel manifold St(n, p) of orthonormal n×p frames (p = n: the
+//! orthogonal group), used by complete dictionary learning (seed 004).
+
+use nalgebra::{DMatrix, DMatrixView};
+use rand::Rng;
+
+use crate::error::{ManifoldError, Result, check_len};
+use crate::manifold::{Manifold, Vector, gaussian_vector};
+use crate::retraction::{InverseRetraction, Polar, ProjectionTransport, Qr, Retraction};
+
+/// St(n, p) = {X ∈ ℝ^{n×p} : XᵀX = I_p}, stored column-major, with the metric
+/// induced by the Frobenius inner product (the "embedded" metric).
+///
+/// The retractions factor dense p×p (polar) or n×p (QR) matrices and so
+/// allocate; the inverse polar retraction solves a p²×p² linear system and is
+/// meant for p up to a few dozen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stiefel {
+    n: usize,
+    p: usize,
+}
+
+fn sym(a: &DMatrix<f64>) -> DMatrix<f64> {
+    (a + a.transpose()) * 0.5
+}
+
+impl Stiefel {
+    /// St(n, p); errors when n = 0, p = 0 or p > n.
+    pub fn new(n: usize, p: usize) -> Result<Self> {
+        if n == 0 || p == 0 {
+            return Err(ManifoldError::ZeroDimension { what: "Stiefel size" });
+        }
+        if p > n {
+            return Err(ManifoldError::TooManyColumns { n, p });
+        }
+        Ok(Self { n, p })
+    }
+
+    /// (n, p).
+    pub fn shape(&self) -> (usize, usize) {
+        (self.n, self.p)
+    }
+
+    fn view<'a>(&self, x: &'a [f64]) -> DMatrixView<'a, f64> {
+        DMatrixView::from_slice(x, self.n, self.p)
+    }
+
+    /// Q·diag(sign(diag R)) from the thin QR of `a`: the unique Q factor with a
+    /// positive diagonal in R, continuous in `a`.
+    fn q_factor(&self, a: DMatrix<f64>) -> Result<DMatrix<f64>> {
+        let qr = a.qr();
+        let r = qr.r();
+        let mut q = qr.q();
+        for j in 0..self.p {
+            let d = r[(j, j)];
+            if d == 0.0 || !d.is_finite() {
+                return Err(ManifoldError::Singular {
+                    operation: "the QR retraction",
+                });
+            }
+            if d < 0.0 {
+                q.column_mut(j).neg_mut();
+            }
+        }
+        Ok(q)
+    }
+}
+
+impl Manifold for Stiefel {
+    type Retraction = Polar;
+    type Transport = ProjectionTransport;
+
+    fn name(&self) -> String {
+        format!("Stiefel(St({}, {}))", self.n, self.p)
+    }
+
+    fn dim(&self) -> usize {
+        self.n * self.p - self.p * (self.p + 1) / 2
+    }
+
+    fn ambient_dim(&self) -> usize {
+        self.n * self.p
+    }
+
+    /// P_X(Z) = Z − X·sym(XᵀZ).
+    fn project(&self, x: &[f64], v: &mut [f64]) -> Result<()> {
+        check_len(x, self.ambient_dim())?;
+        check_len(v, self.ambient_dim())?;
+        let xm = self.view(x);
+        let s = sym(&(xm.transpose() * DMatrixView::from_slice(v, self.n, self.p)));
+        let correction = xm * s;
+        v.iter_mut().zip(correction.iter()).for_each(|(a, b)| *a -= b);
+        Ok(())
+    }
+
+    /// Hess f(X)[U] = P_X(∇²f(X)[U] − U·sym(Xᵀ∇f(X))).
+    fn ehess_to_rhess(&self, x: &[f64], egrad: &[f64], u: &[f64], hess: &mut [f64]) -> Result<()> {
+        for w in [x, egrad, u, &*hess] {
+            check_len(w, self.ambient_dim())?;
+        }
+        let s = sym(&(self.view(x).transpose() * self.view(egrad)));
+        let correction = self.view(u) * s;
+        hess.iter_mut().zip(correction.iter()).for_each(|(a, b)| *a -= b);
+        self.project(x, hess)
+    }
+
+    fn random_point<R: Rng + ?Sized>(&self, rng: &mut R) -> Vector {
+        let g = gaussian_vector(self.ambient_dim(), rng);
+        let a = DMatrix::from_column_slice(self.n, self.p, g.as_slice());
+        // A Gaussian matrix has full rank with probability one; the sign fix
+        // makes the distribution Haar.
+        let q = self.q_factor(a).expect("Gaussian matrix has full rank");
+        Vector::from_column_slice(q.as_slice())
+    }
+
+    fn typical_dist(&self) -> f64 {
+        (self.p as f64).sqrt()
+    }
+
+    /// ‖XᵀX − I‖_F.
+    fn point_deviation(&self, x: &[f64]) -> f64 {
+        let xm = self.view(x);
+        (xm.transpose() * xm - DMatrix::<f64>::identity(self.p, self.p)).norm()
+    }
+
+    /// ‖sym(XᵀV)‖_F.
+    fn tangent_deviation(&self, x: &[f64], v: &[f64]) -> f64 {
+        sym(&(self.view(x).transpose() * self.view(v))).norm()
+    }
+}
+
+/// Polar retraction: the orthonormal factor U·Wᵀ of the thin SVD
+/// X + V = U Σ Wᵀ, equal to (X + V)(I + VᵀV)^{-1/2} for tangent V.
+impl Retraction<Stiefel> for Polar {
+    fn retract(&self, m: &Stiefel, x: &[f64], v: &[f64], out: &mut [f64]) -> Result<()> {
+        for w in [x, v, &*out] {
+            check_len(w, m.ambient_dim())?;
+        }
+        let a = m.view(x) + m.view(v);
+        let svd = a.svd(true, true);
+        if svd.singular_values.iter().any(|s| *s <= 0.0 || !s.is_finite()) {
+            return Err(ManifoldError::Singular {
+                operation: "the polar retraction",
+            });
+        }
+        let (u, wt) = match (svd.u, svd.v_t) {
+            (Some(u), Some(wt)) => (u, wt),
+            _ => {
+                return Err(ManifoldError::Singular {
+                    operation: "the polar retraction",
+                });
+            }
+        };
+        out.copy_from_slice((u * wt).as_slice());
+        Ok(())
+    }
+}
+
+/// Inverse polar retraction: X + V = Y·S with S symmetric positive definite and
+/// V tangent, i.e. XᵀV + VᵀX = 0, which is the Lyapunov equation
+/// (XᵀY)·S + S·(XᵀY)ᵀ = 2I; it is solved as a p²×p² linear system
+/// (I⊗A + A⊗I)·vec S = vec 2I, then V = Y·S − X.
+impl InverseRetraction<Stiefel> for Polar {
+    fn inverse_retract(&self, m: &Stiefel, x: &[f64], y: &[f64], out: &mut [f64]) -> Result<()> {
+        for w in [x, y, &*out] {
+            check_len(w, m.ambient_dim())?;
+        }
+        let p = m.p;
+        let ym = m.view(y);
+        let a = m.view(x).transpose() * ym;
+        let id = DMatrix::<f64>::identity(p, p);
+        let k = id.kronecker(&a) + a.kronecker(&id);
+        let rhs = Vector::from_column_slice((&id * 2.0).as_slice());
+        let singular = ManifoldError::Singular {
+            operation: "the inverse polar retraction",
+        };
+        let s = k.lu().solve(&rhs).ok_or(singular.clone())?;
+        let s = sym(&DMatrix::from_column_slice(p, p, s.as_slice()));
+        if s.clone().cholesky().is_none() {
+            return Err(ManifoldError::OutsideDomain {
+                operation: "the inverse polar retraction",
+                reason: "the target is not the polar factor of any X + V",
+            });
+        }
+        let v = ym * s - m.view(x);
+        if v.iter().any(|t| !t.is_finite()) {
+            return Err(singular);
+        }
+        out.copy_from_slice(v.as_slice());
+        Ok(())
+    }
+}
+
+/// QR retraction R_X(V) = qf(X + V).
+impl Retraction<Stiefel> for Qr {
+    fn retract(&self, m: &Stiefel, x: &[f64], v: &[f64], out: &mut [f64]) -> Result<()> {
+        for w in [x, v, &*out] {
+            check_len(w, m.ambient_dim())?;
+        }
+        let q = m.q_factor(m.view(x) + m.view(v))?;
+        out.copy_from_slice(q.as_slice());
+        Ok(())
+    }
+}
