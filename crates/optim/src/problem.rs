@@ -1,0 +1,77 @@
+//! The problem traits every solver consumes: the contract between `optim`
+//! and the plug-in crates (`sasd`, examples).
+//!
+//! Oracles take `&mut self` so that an objective can own scratch buffers and
+//! caches (FFT plans, spectra of a fixed operand) and count its work without
+//! interior mutability. They return plain `f64`: an objective validates its
+//! data when it is built, and a solver treats a non-finite value as a stop
+//! reason, never as an answer.
+
+/// A smooth cost f on a manifold M ⊂ ℝ^D, given through its Euclidean
+/// derivatives at points of M (the manifold converts them to Riemannian ones).
+pub trait Problem {
+    /// f(x).
+    fn cost(&mut self, x: &[f64]) -> f64;
+
+    /// f(x) and the Euclidean gradient ∇f(x) written into `egrad`; computed
+    /// together because they share work (a residual, a spectrum).
+    fn cost_grad(&mut self, x: &[f64], egrad: &mut [f64]) -> f64;
+}
+
+/// A [`Problem`] that also offers Euclidean Hessian-vector products.
+pub trait HessianProblem: Problem {
+    /// ∇²f(x)[u] written into `out`, for a tangent vector u at x.
+    fn ehess(&mut self, x: &[f64], u: &[f64], out: &mut [f64]);
+}
+
+/// The smooth coupling ψ(a, x) of a two-block composite problem
+/// min ψ(a, x) + λ·g(x), a ∈ M, x ∈ ℝ^m (seed 003, eq. B.1).
+///
+/// Block solvers (ADM, iADM, iPALM) alternate: they call [`fix_a`](Self::fix_a)
+/// and then several x-oracles with that a held fixed, then
+/// [`fix_x`](Self::fix_x) and several a-oracles. Between a `fix_*` call and the
+/// next, an implementation may cache anything that depends only on the fixed
+/// block (the spectrum of a, say), so each trial point of a backtracking
+/// search costs as little as possible.
+pub trait TwoBlockSmooth {
+    /// Length of the a block (the manifold's ambient dimension).
+    fn a_len(&self) -> usize;
+
+    /// Length of the x block.
+    fn x_len(&self) -> usize;
+
+    /// Holds a fixed for the following x-block oracles.
+    fn fix_a(&mut self, a: &[f64]);
+
+    /// ψ(a, x) for the fixed a.
+    fn value_x(&mut self, x: &[f64]) -> f64;
+
+    /// ψ(a, x) and ∇_x ψ(a, x) (into `grad`) for the fixed a.
+    fn grad_x(&mut self, x: &[f64], grad: &mut [f64]) -> f64;
+
+    /// Holds x fixed for the following a-block oracles.
+    fn fix_x(&mut self, x: &[f64]);
+
+    /// ψ(a, x) for the fixed x.
+    fn value_a(&mut self, a: &[f64]) -> f64;
+
+    /// ψ(a, x) and the Euclidean ∇_a ψ(a, x) (into `grad`) for the fixed x.
+    fn grad_a(&mut self, a: &[f64], grad: &mut [f64]) -> f64;
+
+    /// Called once per outer iteration, after both blocks moved. A coupling
+    /// with extra variables minimised in closed form (the bias b of seed 003,
+    /// App. B.3: b = ⟨1, y − a⊛x⟩/m) updates them here and returns the new
+    /// ψ(a, x); the default has none and returns `None`.
+    fn refresh(&mut self, _a: &[f64], _x: &[f64]) -> Option<f64> {
+        None
+    }
+}
+
+/// A convex, possibly nonsmooth penalty g with a cheap proximal operator.
+pub trait Regularizer {
+    /// g(x).
+    fn value(&self, x: &[f64]) -> f64;
+
+    /// prox_g^ρ(z) = argmin_u ρ·g(u) + ½‖u − z‖² written into `out` (seed 003, App. B.1.1).
+    fn prox(&self, z: &[f64], rho: f64, out: &mut [f64]);
+}
