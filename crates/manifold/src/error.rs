@@ -112,3 +112,12 @@ pub fn check_len(v: &[f64], expected: usize) -> Result<()> {
         })
     }
 }
+
+/// Validates the arguments of a retraction or transport: every input has
+/// `expected` finite entries and the output slice has `expected` entries.
+pub fn check_args(expected: usize, inputs: &[&[f64]], out: &[f64]) -> Result<()> {
+    for v in inputs {
+        check_vector(v, expected)?;
+    }
+    check_len(out, expected)
+}

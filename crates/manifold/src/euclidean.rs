@@ -2,7 +2,7 @@
 
 use rand::Rng;
 
-use crate::error::{ManifoldError, Result, check_len};
+use crate::error::{ManifoldError, Result, check_args, check_len};
 use crate::manifold::{Distance, Manifold, Vector, gaussian_vector};
 use crate::retraction::{
     Addition, Exponential, InverseRetraction, ParallelTransport, Retraction, VectorTransport,
@@ -50,9 +50,7 @@ impl Manifold for Euclidean {
     }
 
     fn ehess_to_rhess(&self, x: &[f64], egrad: &[f64], u: &[f64], hess: &mut [f64]) -> Result<()> {
-        for v in [x, egrad, u, &*hess] {
-            check_len(v, self.n)?;
-        }
+        check_args(self.n, &[x, egrad, u], hess)?;
         Ok(())
     }
 
@@ -86,17 +84,13 @@ impl Distance for Euclidean {
 }
 
 fn add(m: &Euclidean, x: &[f64], v: &[f64], out: &mut [f64]) -> Result<()> {
-    for w in [x, v, &*out] {
-        check_len(w, m.n)?;
-    }
+    check_args(m.n, &[x, v], out)?;
     lincomb(1.0, x, 1.0, v, out);
     Ok(())
 }
 
 fn subtract(m: &Euclidean, x: &[f64], y: &[f64], out: &mut [f64]) -> Result<()> {
-    for w in [x, y, &*out] {
-        check_len(w, m.n)?;
-    }
+    check_args(m.n, &[x, y], out)?;
     lincomb(1.0, y, -1.0, x, out);
     Ok(())
 }
@@ -129,9 +123,7 @@ impl InverseRetraction<Euclidean> for Exponential {
 /// On a flat space parallel transport is the identity.
 impl VectorTransport<Euclidean> for ParallelTransport {
     fn transport(&self, m: &Euclidean, x: &[f64], y: &[f64], v: &[f64], out: &mut [f64]) -> Result<()> {
-        for w in [x, y, v, &*out] {
-            check_len(w, m.n)?;
-        }
+        check_args(m.n, &[x, y, v], out)?;
         out.copy_from_slice(v);
         Ok(())
     }

@@ -3,10 +3,10 @@
 
 use rand::Rng;
 
-use crate::error::{ManifoldError, Result, check_len};
+use crate::error::{ManifoldError, Result, check_args, check_len};
 use crate::manifold::{Manifold, Vector, gaussian_vector};
 use crate::retraction::{InverseRetraction, Normalize, ProjectionTransport, Retraction};
-use crate::vecops::{lincomb, scale};
+use crate::vecops::{is_zero, lincomb, max_abs, scale};
 
 /// The unit ℓ^q sphere in ℝ^n with the metric induced by ℝ^n.
 ///
@@ -50,7 +50,7 @@ impl LqSphere {
 
     /// ‖x‖_q.
     pub fn lq_norm(&self, x: &[f64]) -> f64 {
-        let scale = x.iter().fold(0.0_f64, |m, t| m.max(t.abs()));
+        let scale = max_abs(x);
         if scale == 0.0 || !scale.is_finite() {
             return scale;
         }
@@ -108,9 +108,7 @@ impl Manifold for LqSphere {
     /// Hess f[u] = P_x(∇²f[u] − μ·(q−1)·|x|^{q−2} ⊙ u), μ = ⟨ν, ∇f⟩/⟨ν, ν⟩ the
     /// Lagrange multiplier of the constraint (1/q)‖x‖_q^q = 1/q.
     fn ehess_to_rhess(&self, x: &[f64], egrad: &[f64], u: &[f64], hess: &mut [f64]) -> Result<()> {
-        for v in [x, egrad, u, &*hess] {
-            check_len(v, self.n)?;
-        }
+        check_args(self.n, &[x, egrad, u], hess)?;
         if self.q < 2.0 && x.contains(&0.0) {
             return Err(ManifoldError::OutsideDomain {
                 operation: "the Riemannian Hessian on the l^q sphere with q < 2",
@@ -158,8 +156,10 @@ impl Manifold for LqSphere {
 /// R_x(v) = (x + v)/‖x + v‖_q.
 impl Retraction<LqSphere> for Normalize {
     fn retract(&self, m: &LqSphere, x: &[f64], v: &[f64], out: &mut [f64]) -> Result<()> {
-        for w in [x, v, &*out] {
-            check_len(w, m.n)?;
+        check_args(m.n, &[x, v], out)?;
+        if is_zero(v) {
+            out.copy_from_slice(x);
+            return Ok(());
         }
         lincomb(1.0, x, 1.0, v, out);
         let nq = m.lq_norm(out);
@@ -179,9 +179,7 @@ impl Retraction<LqSphere> for Normalize {
 /// ⟨ν(x), y⟩ > 0.
 impl InverseRetraction<LqSphere> for Normalize {
     fn inverse_retract(&self, m: &LqSphere, x: &[f64], y: &[f64], out: &mut [f64]) -> Result<()> {
-        for w in [x, y, &*out] {
-            check_len(w, m.n)?;
-        }
+        check_args(m.n, &[x, y], out)?;
         let c: f64 = x.iter().zip(y).map(|(&xi, &yi)| m.normal_entry(xi) * yi).sum();
         let c = c / x.iter().map(|&xi| m.normal_entry(xi) * xi).sum::<f64>();
         if c <= 0.0 || !c.is_finite() {

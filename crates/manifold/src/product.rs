@@ -3,7 +3,7 @@
 
 use rand::Rng;
 
-use crate::error::{Result, check_len};
+use crate::error::{Result, check_args, check_len};
 use crate::manifold::{Manifold, Vector};
 use crate::retraction::{InverseRetraction, Retraction, VectorTransport};
 
@@ -82,9 +82,7 @@ impl<A: Manifold, B: Manifold> Manifold for Product<A, B> {
     /// The product is a Riemannian product, so the Hessian converts blockwise:
     /// a cross term ∂²f/∂x₁∂x₂ is already inside the Euclidean product `hess`.
     fn ehess_to_rhess(&self, x: &[f64], egrad: &[f64], u: &[f64], hess: &mut [f64]) -> Result<()> {
-        for w in [x, egrad, u, &*hess] {
-            check_len(w, self.ambient_dim())?;
-        }
+        check_args(self.ambient_dim(), &[x, egrad, u], hess)?;
         let ((x1, x2), (g1, g2), (u1, u2)) = (self.split(x), self.split(egrad), self.split(u));
         let (h1, h2) = self.split_mut(hess);
         self.first.ehess_to_rhess(x1, g1, u1, h1)?;
@@ -124,9 +122,7 @@ where
     R2: Retraction<B>,
 {
     fn retract(&self, m: &Product<A, B>, x: &[f64], v: &[f64], out: &mut [f64]) -> Result<()> {
-        for w in [x, v, &*out] {
-            check_len(w, m.ambient_dim())?;
-        }
+        check_args(m.ambient_dim(), &[x, v], out)?;
         let ((x1, x2), (v1, v2), (o1, o2)) = (m.split(x), m.split(v), m.split_mut(out));
         self.0.retract(&m.first, x1, v1, o1)?;
         self.1.retract(&m.second, x2, v2, o2)
@@ -141,9 +137,7 @@ where
     R2: InverseRetraction<B>,
 {
     fn inverse_retract(&self, m: &Product<A, B>, x: &[f64], y: &[f64], out: &mut [f64]) -> Result<()> {
-        for w in [x, y, &*out] {
-            check_len(w, m.ambient_dim())?;
-        }
+        check_args(m.ambient_dim(), &[x, y], out)?;
         let ((x1, x2), (y1, y2), (o1, o2)) = (m.split(x), m.split(y), m.split_mut(out));
         self.0.inverse_retract(&m.first, x1, y1, o1)?;
         self.1.inverse_retract(&m.second, x2, y2, o2)
@@ -158,9 +152,7 @@ where
     T2: VectorTransport<B>,
 {
     fn transport(&self, m: &Product<A, B>, x: &[f64], y: &[f64], v: &[f64], out: &mut [f64]) -> Result<()> {
-        for w in [x, y, v, &*out] {
-            check_len(w, m.ambient_dim())?;
-        }
+        check_args(m.ambient_dim(), &[x, y, v], out)?;
         let ((x1, x2), (y1, y2), (v1, v2)) = (m.split(x), m.split(y), m.split(v));
         let (o1, o2) = m.split_mut(out);
         self.0.transport(&m.first, x1, y1, v1, o1)?;

@@ -3,7 +3,7 @@
 
 use rand::Rng;
 
-use crate::error::{ManifoldError, Result, check_len};
+use crate::error::{ManifoldError, Result, check_args, check_len};
 use crate::manifold::{Distance, Manifold, Vector, gaussian_vector};
 use crate::retraction::{
     Exponential, InverseRetraction, Normalize, ParallelTransport, Retraction, VectorTransport,
@@ -140,10 +140,7 @@ macro_rules! unit_blocks_manifold {
 
             fn ehess_to_rhess(&self, x: &[f64], egrad: &[f64], u: &[f64], hess: &mut [f64]) -> Result<()> {
                 let (b, _) = self.blocks();
-                for v in [x, egrad, u] {
-                    check_len(v, self.ambient_dim())?;
-                }
-                check_len(hess, self.ambient_dim())?;
+                check_args(self.ambient_dim(), &[x, egrad, u], hess)?;
                 let blocks = x
                     .chunks_exact(b)
                     .zip(egrad.chunks_exact(b))
@@ -202,9 +199,7 @@ macro_rules! unit_blocks_manifold {
         impl Retraction<$ty> for Exponential {
             fn retract(&self, m: &$ty, x: &[f64], v: &[f64], out: &mut [f64]) -> Result<()> {
                 let (b, _) = m.blocks();
-                for w in [x, v, &*out] {
-                    check_len(w, m.ambient_dim())?;
-                }
+                check_args(m.ambient_dim(), &[x, v], out)?;
                 let blocks = x.chunks_exact(b).zip(v.chunks_exact(b));
                 for (k, ((xb, vb), ob)) in blocks.zip(out.chunks_exact_mut(b)).enumerate() {
                     spherical::exp(xb, vb, ob, k)?;
@@ -216,9 +211,7 @@ macro_rules! unit_blocks_manifold {
         impl InverseRetraction<$ty> for Exponential {
             fn inverse_retract(&self, m: &$ty, x: &[f64], y: &[f64], out: &mut [f64]) -> Result<()> {
                 let (b, _) = m.blocks();
-                for w in [x, y, &*out] {
-                    check_len(w, m.ambient_dim())?;
-                }
+                check_args(m.ambient_dim(), &[x, y], out)?;
                 let blocks = x.chunks_exact(b).zip(y.chunks_exact(b));
                 for ((xb, yb), ob) in blocks.zip(out.chunks_exact_mut(b)) {
                     spherical::log(xb, yb, ob)?;
@@ -230,9 +223,7 @@ macro_rules! unit_blocks_manifold {
         impl Retraction<$ty> for Normalize {
             fn retract(&self, m: &$ty, x: &[f64], v: &[f64], out: &mut [f64]) -> Result<()> {
                 let (b, _) = m.blocks();
-                for w in [x, v, &*out] {
-                    check_len(w, m.ambient_dim())?;
-                }
+                check_args(m.ambient_dim(), &[x, v], out)?;
                 let blocks = x.chunks_exact(b).zip(v.chunks_exact(b));
                 for (k, ((xb, vb), ob)) in blocks.zip(out.chunks_exact_mut(b)).enumerate() {
                     spherical::normalize_retract(xb, vb, ob, k)?;
@@ -244,9 +235,7 @@ macro_rules! unit_blocks_manifold {
         impl InverseRetraction<$ty> for Normalize {
             fn inverse_retract(&self, m: &$ty, x: &[f64], y: &[f64], out: &mut [f64]) -> Result<()> {
                 let (b, _) = m.blocks();
-                for w in [x, y, &*out] {
-                    check_len(w, m.ambient_dim())?;
-                }
+                check_args(m.ambient_dim(), &[x, y], out)?;
                 let blocks = x.chunks_exact(b).zip(y.chunks_exact(b));
                 for ((xb, yb), ob) in blocks.zip(out.chunks_exact_mut(b)) {
                     spherical::inverse_normalize(xb, yb, ob)?;
@@ -258,9 +247,7 @@ macro_rules! unit_blocks_manifold {
         impl VectorTransport<$ty> for ParallelTransport {
             fn transport(&self, m: &$ty, x: &[f64], y: &[f64], v: &[f64], out: &mut [f64]) -> Result<()> {
                 let (b, _) = m.blocks();
-                for w in [x, y, v, &*out] {
-                    check_len(w, m.ambient_dim())?;
-                }
+                check_args(m.ambient_dim(), &[x, y, v], out)?;
                 let blocks = x
                     .chunks_exact(b)
                     .zip(y.chunks_exact(b))

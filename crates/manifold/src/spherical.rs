@@ -3,7 +3,7 @@
 //! block, [`Oblique`](crate::Oblique) is N blocks; both call these.
 
 use crate::error::{ManifoldError, Result};
-use crate::vecops::{axpy, dot, lincomb, norm, scale};
+use crate::vecops::{axpy, dot, is_zero, lincomb, norm, scale};
 
 /// v ← v − ⟨x, v⟩ x  (P_{x⊥}, seed 003 App. C.1; ‖x‖ = 1).
 pub fn project(x: &[f64], v: &mut [f64]) {
@@ -66,6 +66,10 @@ pub fn log(x: &[f64], y: &[f64], out: &mut [f64]) -> Result<()> {
 
 /// R_x(v) = (x + v)/‖x + v‖.
 pub fn normalize_retract(x: &[f64], v: &[f64], out: &mut [f64], block: usize) -> Result<()> {
+    if is_zero(v) {
+        out.copy_from_slice(x);
+        return Ok(());
+    }
     lincomb(1.0, x, 1.0, v, out);
     normalize(out, block)
 }

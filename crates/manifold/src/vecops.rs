@@ -11,10 +11,11 @@ pub fn dot(u: &[f64], v: &[f64]) -> f64 {
     u.iter().zip(v).map(|(a, b)| a * b).sum()
 }
 
-/// ‖u‖₂, computed with scaling so that it neither overflows nor underflows.
+/// ‖u‖₂, computed with scaling so that it neither overflows nor underflows;
+/// NaN when an entry is NaN (`f64::max` alone would drop it).
 #[inline]
 pub fn norm(u: &[f64]) -> f64 {
-    let scale = u.iter().fold(0.0_f64, |m, t| m.max(t.abs()));
+    let scale = max_abs(u);
     if scale == 0.0 || !scale.is_finite() {
         return scale;
     }
@@ -43,4 +44,23 @@ pub fn lincomb(alpha: f64, x: &[f64], beta: f64, y: &[f64], out: &mut [f64]) {
     out.iter_mut()
         .zip(x.iter().zip(y))
         .for_each(|(o, (a, b))| *o = alpha * a + beta * b);
+}
+
+/// True when every entry is exactly zero: a zero step, which retractions map
+/// to the base point bit for bit.
+#[inline]
+pub fn is_zero(u: &[f64]) -> bool {
+    u.iter().all(|t| *t == 0.0)
+}
+
+/// max_i |u_i|, NaN when an entry is NaN.
+#[inline]
+pub fn max_abs(u: &[f64]) -> f64 {
+    u.iter().fold(0.0_f64, |m, t| {
+        if t.is_nan() || m.is_nan() {
+            f64::NAN
+        } else {
+            m.max(t.abs())
+        }
+    })
 }

@@ -1,0 +1,176 @@
+//! Bad input gives a typed error, never a panic or a silent NaN.
+
+use manifold::{
+    Addition, Euclidean, Exponential, InverseRetraction, LqSphere, Manifold, ManifoldError as E, Normalize,
+    Oblique, ParallelTransport, Polar, Qr, Retraction, Sphere, Stiefel, VectorTransport,
+};
+
+#[test]
+fn zero_dimensions_are_refused() {
+    assert!(matches!(Sphere::new(0), Err(E::ZeroDimension { .. })));
+    assert!(matches!(Sphere::matrix(3, 0), Err(E::ZeroDimension { .. })));
+    assert!(matches!(Oblique::new(3, 0), Err(E::ZeroDimension { .. })));
+    assert!(matches!(Oblique::new(0, 2), Err(E::ZeroDimension { .. })));
+    assert!(matches!(Euclidean::new(0), Err(E::ZeroDimension { .. })));
+    assert!(matches!(Stiefel::new(0, 0), Err(E::ZeroDimension { .. })));
+    assert!(matches!(LqSphere::new(0, 3.0), Err(E::ZeroDimension { .. })));
+}
+
+#[test]
+fn invalid_exponents_and_shapes_are_refused() {
+    for q in [1.0, 0.5, -2.0, f64::NAN, f64::INFINITY] {
+        assert!(
+            matches!(LqSphere::new(4, q), Err(E::InvalidExponent { .. })),
+            "q = {q}"
+        );
+    }
+    assert_eq!(Stiefel::new(2, 3), Err(E::TooManyColumns { n: 2, p: 3 }));
+}
+
+#[test]
+fn wrong_lengths_are_refused_everywhere() {
+    let s = Sphere::new(3).unwrap();
+    let x = [1.0, 0.0, 0.0];
+    let short = [0.0, 1.0];
+    let mut out = [0.0; 3];
+    let mismatch = E::LengthMismatch {
+        expected: 3,
+        found: 2,
+    };
+    assert_eq!(s.project(&x, &mut [0.0, 1.0]), Err(mismatch.clone()));
+    assert_eq!(
+        Exponential.retract(&s, &x, &short, &mut out),
+        Err(mismatch.clone())
+    );
+    assert_eq!(
+        Normalize.inverse_retract(&s, &x, &short, &mut out),
+        Err(mismatch.clone())
+    );
+    assert_eq!(
+        ParallelTransport.transport(&s, &x, &x, &short, &mut out),
+        Err(mismatch.clone())
+    );
+    assert_eq!(s.check_point(&short, 1e-12), Err(mismatch.clone()));
+    assert_eq!(
+        Exponential.retract(&s, &x, &[0.0; 3], &mut [0.0; 2]),
+        Err(mismatch),
+        "a short output is refused too"
+    );
+    let st = Stiefel::new(3, 2).unwrap();
+    assert!(matches!(
+        Polar.retract(&st, &[0.0; 6], &[0.0; 5], &mut [0.0; 6]),
+        Err(E::LengthMismatch { .. })
+    ));
+}
+
+#[test]
+fn non_finite_entries_are_refused() {
+    let s = Sphere::new(3).unwrap();
+    let x = [1.0, 0.0, 0.0];
+    let mut out = [0.0; 3];
+    assert_eq!(
+        s.check_point(&[1.0, f64::NAN, 0.0], 1e-12),
+        Err(E::NonFinite { index: 1 })
+    );
+    assert_eq!(
+        Exponential.retract(&s, &x, &[0.0, f64::NAN, 0.0], &mut out),
+        Err(E::NonFinite { index: 1 })
+    );
+    assert_eq!(
+        Normalize.retract(&s, &x, &[0.0, f64::INFINITY, 0.0], &mut out),
+        Err(E::NonFinite { index: 1 })
+    );
+    let e = Euclidean::new(2).unwrap();
+    assert_eq!(
+        Addition.retract(&e, &[0.0, 0.0], &[f64::NAN, 0.0], &mut [0.0; 2]),
+        Err(E::NonFinite { index: 0 })
+    );
+}
+
+#[test]
+fn normalising_to_zero_is_refused() {
+    let s = Sphere::new(2).unwrap();
+    let mut out = [0.0; 2];
+    // x + v = 0 (v is not tangent, but the retraction must still not divide by 0).
+    assert_eq!(
+        Normalize.retract(&s, &[1.0, 0.0], &[-1.0, 0.0], &mut out),
+        Err(E::ZeroVector { column: 0 })
+    );
+    let ob = Oblique::new(2, 2).unwrap();
+    let mut out = [0.0; 4];
+    assert_eq!(
+        Normalize.retract(&ob, &[1.0, 0.0, 0.0, 1.0], &[0.0, 0.0, 0.0, -1.0], &mut out),
+        Err(E::ZeroVector { column: 1 })
+    );
+    let lq = LqSphere::new(2, 3.0).unwrap();
+    assert_eq!(
+        Normalize.retract(&lq, &[1.0, 0.0], &[-1.0, 0.0], &mut [0.0; 2]),
+        Err(E::ZeroVector { column: 0 })
+    );
+    let st = Stiefel::new(2, 1).unwrap();
+    assert!(matches!(
+        Qr.retract(&st, &[1.0, 0.0], &[-1.0, 0.0], &mut [0.0; 2]),
+        Err(E::Singular { .. })
+    ));
+    assert!(matches!(
+        Polar.retract(&st, &[1.0, 0.0], &[-1.0, 0.0], &mut [0.0; 2]),
+        Err(E::Singular { .. })
+    ));
+}
+
+#[test]
+fn zero_steps_are_exact() {
+    // The reference MATLAB code computes 0/0 here and returns NaN.
+    let s = Sphere::new(3).unwrap();
+    let x = [0.6, 0.0, 0.8];
+    let mut out = [f64::NAN; 3];
+    Exponential.retract(&s, &x, &[0.0; 3], &mut out).unwrap();
+    assert_eq!(out, x);
+    Normalize.retract(&s, &x, &[0.0; 3], &mut out).unwrap();
+    assert_eq!(out, x);
+    let mut v = [f64::NAN; 3];
+    Exponential.inverse_retract(&s, &x, &x, &mut v).unwrap();
+    assert_eq!(v, [0.0; 3]);
+}
+
+#[test]
+fn undefined_inverses_and_transports_are_refused() {
+    let s = Sphere::new(2).unwrap();
+    let (x, y) = ([1.0, 0.0], [-1.0, 0.0]);
+    let mut out = [0.0; 2];
+    assert!(matches!(
+        Exponential.inverse_retract(&s, &x, &y, &mut out),
+        Err(E::OutsideDomain { .. })
+    ));
+    assert!(matches!(
+        Normalize.inverse_retract(&s, &x, &[0.0, 1.0], &mut out),
+        Err(E::OutsideDomain { .. })
+    ));
+    assert!(matches!(
+        ParallelTransport.transport(&s, &x, &y, &[0.0, 1.0], &mut out),
+        Err(E::OutsideDomain { .. })
+    ));
+    let lq = LqSphere::new(2, 4.0).unwrap();
+    assert!(matches!(
+        Normalize.inverse_retract(&lq, &x, &y, &mut out),
+        Err(E::OutsideDomain { .. })
+    ));
+}
+
+#[test]
+fn off_manifold_points_and_non_tangent_vectors_are_reported() {
+    let s = Sphere::new(2).unwrap();
+    assert!(matches!(
+        s.check_point(&[1.0, 1.0], 1e-12),
+        Err(E::NotOnManifold { .. })
+    ));
+    assert!(matches!(
+        s.check_tangent(&[1.0, 0.0], &[1.0, 1.0], 1e-12),
+        Err(E::NotTangent { .. })
+    ));
+    let st = Stiefel::new(2, 2).unwrap();
+    assert!(matches!(
+        st.check_point(&[1.0, 0.0, 1.0, 0.0], 1e-12),
+        Err(E::NotOnManifold { .. })
+    ));
+}

@@ -1,0 +1,152 @@
+//! Property tests (proptest) of every manifold × retraction × transport:
+//! retractions stay on the manifold, fix zero, have identity differential and
+//! are inverted by their inverses; transports land in the target tangent
+//! space and parallel transport is an isometry; exp/log consistency; the
+//! distance is symmetric and matches step lengths.
+
+mod common;
+
+use common::{check_inverse, check_retraction, check_transport, point_and_step, retract};
+use manifold::{
+    Addition, Distance, Euclidean, Exponential, InverseRetraction, LqSphere, Manifold, Normalize, Oblique,
+    ParallelTransport, Polar, Product, ProductOf, ProjectionTransport, Qr, Sphere, Stiefel,
+};
+use proptest::prelude::*;
+
+/// Runs the full battery for one manifold and one retraction with an inverse.
+fn battery<M: Manifold, R: InverseRetraction<M>>(
+    m: &M,
+    r: &R,
+    seed: u64,
+    len: f64,
+    isometric_transport: bool,
+) {
+    let (x, v) = point_and_step(m, seed, len);
+    check_retraction(m, r, &x, &v);
+    check_inverse(m, r, &x, &v);
+    let y = retract(m, r, &x, &v);
+    let mut rng = common::rng(seed.wrapping_add(7));
+    let u = m.random_tangent(x.as_slice(), &mut rng).unwrap();
+    check_transport(m, &ProjectionTransport, &x, &y, &u, &v, false);
+    if isometric_transport {
+        check_transport(m, &M::Transport::default(), &x, &y, &u, &v, true);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn sphere_exponential(seed in any::<u64>(), n in 2usize..40, len in 1e-3..3.0f64) {
+        let m = Sphere::new(n).unwrap();
+        battery(&m, &Exponential, seed, len, true);
+        check_transport_parallel(&m, seed, len);
+    }
+
+    #[test]
+    fn sphere_normalize(seed in any::<u64>(), n in 2usize..40, len in 1e-3..10.0f64) {
+        battery(&Sphere::new(n).unwrap(), &Normalize, seed, len, true);
+    }
+
+    #[test]
+    fn frobenius_sphere(seed in any::<u64>(), r in 1usize..8, c in 2usize..8, len in 1e-3..3.0f64) {
+        let m = Sphere::matrix(r, c).unwrap();
+        battery(&m, &Exponential, seed, len, true);
+        battery(&m, &Normalize, seed, len, true);
+    }
+
+    #[test]
+    fn oblique(seed in any::<u64>(), n in 2usize..20, k in 1usize..6, len in 1e-3..3.0f64) {
+        let m = Oblique::new(n, k).unwrap();
+        battery(&m, &Exponential, seed, len, true);
+        battery(&m, &Normalize, seed, len, true);
+        check_transport_parallel(&m, seed, len);
+    }
+
+    #[test]
+    fn euclidean(seed in any::<u64>(), n in 1usize..40, len in 1e-3..100.0f64) {
+        let m = Euclidean::new(n).unwrap();
+        battery(&m, &Addition, seed, len, true);
+        battery(&m, &Exponential, seed, len, true);
+    }
+
+    #[test]
+    fn lq_sphere(seed in any::<u64>(), n in 2usize..30, q in 1.2..6.0f64, len in 1e-3..2.0f64) {
+        battery(&LqSphere::new(n, q).unwrap(), &Normalize, seed, len, false);
+    }
+
+    #[test]
+    fn stiefel_polar(seed in any::<u64>(), n in 2usize..9, p in 1usize..9, len in 1e-3..1.0f64) {
+        let p = p.min(n);
+        battery(&Stiefel::new(n, p).unwrap(), &Polar, seed, len, false);
+    }
+
+    #[test]
+    fn stiefel_qr(seed in any::<u64>(), n in 2usize..9, p in 1usize..9, len in 1e-3..1.0f64) {
+        let m = Stiefel::new(n, p.min(n)).unwrap();
+        let (x, v) = point_and_step(&m, seed, len);
+        check_retraction(&m, &Qr, &x, &v);
+    }
+
+    #[test]
+    fn product_sphere_euclidean(seed in any::<u64>(), n in 2usize..20, k in 1usize..20, len in 1e-3..2.0f64) {
+        let m = Product::new(Sphere::new(n).unwrap(), Euclidean::new(k).unwrap());
+        battery(&m, &ProductOf(Exponential, Addition), seed, len, true);
+        battery(&m, &ProductOf(Normalize, Addition), seed, len, true);
+    }
+
+    #[test]
+    fn sphere_exp_log_and_distance(seed in any::<u64>(), n in 2usize..30, len in 1e-6..3.1f64) {
+        let m = Sphere::new(n).unwrap();
+        let (x, v) = point_and_step(&m, seed, len);
+        let y = retract(&m, &Exponential, &x, &v);
+        // d(x, Exp_x(v)) = ‖v‖ below the injectivity radius π.
+        let d = m.dist(x.as_slice(), y.as_slice()).unwrap();
+        prop_assert!((d - len).abs() <= 1e-12 * len.max(1.0), "dist {d} vs {len}");
+        let back = m.dist(y.as_slice(), x.as_slice()).unwrap();
+        prop_assert_eq!(d, back);
+        // Exp_x(Log_x(y)) = y.
+        let mut w = m.zero_tangent();
+        Exponential.inverse_retract(&m, x.as_slice(), y.as_slice(), w.as_mut_slice()).unwrap();
+        let z = retract(&m, &Exponential, &x, &w);
+        prop_assert!((z - &y).norm() <= 1e-12);
+    }
+
+    #[test]
+    fn oblique_distance_symmetry(seed in any::<u64>(), n in 2usize..10, k in 1usize..5) {
+        let m = Oblique::new(n, k).unwrap();
+        let mut r = common::rng(seed);
+        let (x, y) = (m.random_point(&mut r), m.random_point(&mut r));
+        let d1 = m.dist(x.as_slice(), y.as_slice()).unwrap();
+        let d2 = m.dist(y.as_slice(), x.as_slice()).unwrap();
+        prop_assert_eq!(d1, d2);
+        prop_assert!(d1 >= 0.0 && d1 <= std::f64::consts::PI * (k as f64).sqrt() + 1e-12);
+        prop_assert_eq!(m.dist(x.as_slice(), x.as_slice()).unwrap(), 0.0);
+    }
+}
+
+/// Parallel transport along the geodesic t ↦ Exp_x(t v) maps the velocity at
+/// x to the velocity at the end point: P(v) = d/dt Exp_x(t v) at t = 1.
+fn check_transport_parallel<M>(m: &M, seed: u64, len: f64)
+where
+    M: Manifold,
+    Exponential: InverseRetraction<M>,
+    ParallelTransport: manifold::VectorTransport<M>,
+{
+    use manifold::VectorTransport;
+    let (x, v) = point_and_step(m, seed, len.min(3.0));
+    let y = retract(m, &Exponential, &x, &v);
+    let mut pv = m.zero_tangent();
+    ParallelTransport
+        .transport(m, x.as_slice(), y.as_slice(), v.as_slice(), pv.as_mut_slice())
+        .unwrap();
+    let h = 1e-6;
+    let velocity = (retract(m, &Exponential, &x, &(&v * (1.0 + h)))
+        - retract(m, &Exponential, &x, &(&v * (1.0 - h))))
+        / (2.0 * h);
+    let err = (pv - &velocity).norm() / velocity.norm();
+    assert!(
+        err <= 1e-6,
+        "parallel transport is not the geodesic's velocity: {err:e}"
+    );
+}
