@@ -1,0 +1,16 @@
+//! Second-order Riemannian solvers: trust region with truncated CG,
+//! curvilinear search with negative curvature, and Lanczos for the smallest
+//! eigenvalue of the Riemannian Hessian.
+
+pub mod lanczos;
+pub mod oracle;
+pub mod tcg;
+pub mod trust_region;
+
+pub use lanczos::{Eigenpair, LanczosOptions, smallest_eigenpair};
+pub use oracle::{ExactHessian, FiniteDifferenceHessian, SecondOrderOracle};
+pub use tcg::{Tcg, TcgOptions, TcgOutcome, TcgStop};
+pub use trust_region::{
+    InnerStop, TrustRegion, TrustRegionOptions, TrustRegionResult, TrustRegionStep, TrustRegionStop,
+    hessian_min_eig,
+};

@@ -1,0 +1,149 @@
+//! Trust region on the Rayleigh quotient: saddle escape with a second-order
+//! certificate, superlinear local convergence, the finite-difference Hessian,
+//! and the stop hooks.
+
+mod rayleigh_common;
+
+use manifold::{Exponential, Manifold, ParallelTransport, Sphere};
+use optim::second_order::{
+    ExactHessian, FiniteDifferenceHessian, InnerStop, TrustRegion, TrustRegionOptions, TrustRegionStop,
+};
+use rayleigh_common::Rayleigh;
+
+fn options() -> TrustRegionOptions {
+    TrustRegionOptions {
+        eps_gradient: 1e-11,
+        eps_hessian: 1e-8,
+        ..Default::default()
+    }
+}
+
+/// Started exactly at a non-extremal eigenvector (a strict saddle, where the
+/// gradient vanishes), the trust region escapes along the negative-curvature
+/// direction and reaches the minimiser, certified by λ_min(Hess f) ≥ −1e-8.
+#[test]
+fn escapes_a_strict_saddle_and_certifies_the_minimiser() {
+    let n = 40;
+    let mut p = Rayleigh::planted(n, 7);
+    let m = Sphere::new(n).unwrap();
+    let x0 = p.eigenvector(n / 2);
+    let mut oracle = ExactHessian::new(&mut p, n);
+    let tr = TrustRegion::for_manifold(&m, options());
+    let res = tr
+        .solve(&m, &mut oracle, &x0, |s| s.iteration >= 200, |_| true)
+        .unwrap();
+    assert_eq!(res.stop, TrustRegionStop::SecondOrderStationary);
+    assert_eq!(
+        res.history[0].inner_stop,
+        InnerStop::Eigenstep,
+        "the first step must use curvature"
+    );
+    let lambda_min = res.lambda_min.unwrap();
+    assert!(lambda_min >= -1e-8, "λ_min = {lambda_min}");
+    // At the minimiser Hess f = P(A − λ₁ I)P has smallest eigenvalue λ₂ − λ₁ = 1.
+    assert!((lambda_min - 1.0).abs() <= 1e-6, "λ_min = {lambda_min}");
+    let err = p.distance_to_minimiser(&res.x);
+    assert!(err <= 1e-8, "distance to the minimiser {err:e}");
+    assert!((res.cost - 0.5).abs() <= 1e-12);
+}
+
+/// Near a nondegenerate minimiser the exact-Hessian trust region converges
+/// superlinearly: the gradient norm of each accepted step is at most the
+/// previous one to the power 1.5 once below 1e-2.
+#[test]
+fn converges_superlinearly_with_the_exact_hessian() {
+    let n = 60;
+    let mut p = Rayleigh::planted(n, 3);
+    let m = Sphere::new(n).unwrap();
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(1);
+    let x0 = m.random_point(&mut rng);
+    let mut oracle = ExactHessian::new(&mut p, n);
+    let tr = TrustRegion::for_manifold(&m, options());
+    let res = tr
+        .solve(&m, &mut oracle, x0.as_slice(), |s| s.iteration >= 500, |_| true)
+        .unwrap();
+    assert_eq!(res.stop, TrustRegionStop::SecondOrderStationary);
+    assert!(p.distance_to_minimiser(&res.x) <= 1e-8);
+    let grads: Vec<f64> = res
+        .history
+        .iter()
+        .filter(|s| s.accepted)
+        .map(|s| s.grad_norm)
+        .collect();
+    let tail: Vec<&[f64]> = grads.windows(2).filter(|w| w[0] < 1e-2 && w[1] > 1e-13).collect();
+    assert!(
+        tail.len() >= 2,
+        "too few iterations in the local phase: {grads:?}"
+    );
+    for w in tail {
+        assert!(
+            w[1] <= w[0].powf(1.5),
+            "not superlinear: {} -> {} in {grads:?}",
+            w[0],
+            w[1]
+        );
+    }
+}
+
+/// The finite-difference Hessian (gradient at R_x(c·u) transported back)
+/// reaches the same minimiser.
+#[test]
+fn finite_difference_hessian_reaches_the_same_point() {
+    let n = 30;
+    let mut p = Rayleigh::planted(n, 11);
+    let m = Sphere::new(n).unwrap();
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(2);
+    let x0 = m.random_point(&mut rng);
+    let tr = TrustRegion::for_manifold(&m, options());
+    let exact = {
+        let mut oracle = ExactHessian::new(&mut p, n);
+        tr.solve(&m, &mut oracle, x0.as_slice(), |s| s.iteration >= 500, |_| true)
+            .unwrap()
+    };
+    let mut oracle = FiniteDifferenceHessian::new(&mut p, n, Exponential, ParallelTransport);
+    let fd = tr
+        .solve(&m, &mut oracle, x0.as_slice(), |s| s.iteration >= 500, |_| true)
+        .unwrap();
+    assert_eq!(fd.stop, TrustRegionStop::SecondOrderStationary);
+    let gap: f64 = exact
+        .x
+        .iter()
+        .zip(&fd.x)
+        .map(|(a, b)| (a - b).powi(2))
+        .sum::<f64>()
+        .sqrt();
+    assert!(gap <= 1e-8, "exact and FD runs differ by {gap:e}");
+    assert!(p.distance_to_minimiser(&fd.x) <= 1e-8);
+}
+
+#[test]
+fn stop_and_observer_hooks_are_honoured() {
+    let n = 30;
+    let mut p = Rayleigh::planted(n, 5);
+    let m = Sphere::new(n).unwrap();
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(3);
+    let x0 = m.random_point(&mut rng);
+    let mut oracle = ExactHessian::new(&mut p, n);
+    let tr = TrustRegion::for_manifold(&m, options());
+    let res = tr
+        .solve(&m, &mut oracle, x0.as_slice(), |s| s.iteration >= 2, |_| true)
+        .unwrap();
+    assert_eq!((res.stop, res.iterations), (TrustRegionStop::Criterion, 2));
+    let mut seen = 0;
+    let res = tr
+        .solve(
+            &m,
+            &mut oracle,
+            x0.as_slice(),
+            |_| false,
+            |_| {
+                seen += 1;
+                seen < 3
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        (res.stop, res.iterations, res.history.len()),
+        (TrustRegionStop::Observer, 3, 3)
+    );
+}
