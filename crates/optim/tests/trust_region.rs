@@ -147,3 +147,38 @@ fn stop_and_observer_hooks_are_honoured() {
         (TrustRegionStop::Observer, 3, 3)
     );
 }
+
+/// The curvilinear search escapes the same kind of saddle through its
+/// negative-curvature direction and ends certified at the minimiser.
+#[test]
+fn curvilinear_search_escapes_a_strict_saddle() {
+    use optim::second_order::{CurvilinearOptions, CurvilinearSearch, CurvilinearStop};
+    let n = 20;
+    let mut p = Rayleigh::planted(n, 9);
+    let m = Sphere::new(n).unwrap();
+    let x0 = p.eigenvector(n / 2);
+    let mut oracle = ExactHessian::new(&mut p, n);
+    let opts = CurvilinearOptions {
+        eps_gradient: 1e-11,
+        eps_hessian: 1e-8,
+        ..Default::default()
+    };
+    let cs = CurvilinearSearch::for_manifold(&m, opts);
+    let res = cs
+        .solve(&m, &mut oracle, &x0, |s| s.iteration >= 5000, |_| true)
+        .unwrap();
+    assert_eq!(
+        res.stop,
+        CurvilinearStop::SecondOrderStationary,
+        "after {} iterations",
+        res.iterations
+    );
+    assert!(res.history[0].negative_curvature && res.history[0].lambda_min.unwrap() < -1.0);
+    let lambda_min = res.lambda_min.unwrap();
+    assert!(
+        lambda_min >= -1e-8 && (lambda_min - 1.0).abs() <= 1e-6,
+        "λ_min = {lambda_min}"
+    );
+    let err = p.distance_to_minimiser(&res.x);
+    assert!(err <= 1e-8, "distance to the minimiser {err:e}");
+}
