@@ -3,27 +3,35 @@
 //! * Problem traits: [`Problem`], [`HessianProblem`], [`TwoBlockSmooth`],
 //!   [`Regularizer`].
 //! * First order: [`GradientDescent`], [`ConjugateGradient`].
+//! * Composite two-block (ψ(a, x) + λ·g(x)): [`InertialAdm`] (ADM and iADM),
+//!   with the penalties of [`prox`].
 //! * Second order: [`second_order`] (trust region, curvilinear search, Lanczos).
 //! * Stopping criteria [`StopCriterion`] (composable values), typed
 //!   [`StopReason`]s, per-iteration [`Record`]s and an [`Observer`] that can stop
 //!   a run.
 
+pub mod adm;
+pub mod composite;
 pub mod conjugate_gradient;
 pub mod error;
 pub mod gradient_descent;
 pub mod linesearch;
 pub mod problem;
+pub mod prox;
 pub mod record;
 pub mod result;
 mod run;
 pub mod second_order;
 pub mod stop;
 
+pub use adm::InertialAdm;
+pub use composite::{Composite, CompositeResult, CompositeSolver, ProxBacktracking};
 pub use conjugate_gradient::ConjugateGradient;
 pub use error::OptimError;
 pub use gradient_descent::GradientDescent;
 pub use linesearch::{Accepted, Armijo};
 pub use problem::{HessianProblem, Problem, Regularizer, TwoBlockSmooth};
+pub use prox::{L1, L2Ball, NonNegative, Reweightable, WeightedL1};
 pub use record::{Control, Counts, NoObserver, Observer, Record};
 pub use result::SolverResult;
 pub use stop::{Progress, StopCriterion, StopReason};

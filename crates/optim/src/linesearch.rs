@@ -42,6 +42,9 @@ pub struct Accepted {
     pub cost: f64,
     /// Trials used.
     pub trials: usize,
+    /// Whether the next search may start from a larger step: the first trial
+    /// passed the test outright (not only within rounding slack).
+    pub may_grow: bool,
 }
 
 impl Armijo {
@@ -52,9 +55,17 @@ impl Armijo {
         check_option("sufficient_decrease", c > 0.0 && c < 1.0, "must lie in (0, 1)")?;
         let b = self.contraction;
         check_option("contraction", b > 0.0 && b < 1.0, "must lie in (0, 1)")?;
-        check_option("growth", self.growth >= 1.0 && self.growth.is_finite(), "must be finite and >= 1")?;
+        check_option(
+            "growth",
+            self.growth >= 1.0 && self.growth.is_finite(),
+            "must be finite and >= 1",
+        )?;
         check_option("min_step", self.min_step >= 0.0, "must be >= 0")?;
-        check_option("initial_step", t0 > 0.0 && t0.is_finite(), "must be finite and > 0")
+        check_option(
+            "initial_step",
+            t0 > 0.0 && t0.is_finite(),
+            "must be finite and > 0",
+        )
     }
 
     /// Backtracks from t0 along R_x(t·d); `slope` = ⟨grad f(x), d⟩ (< 0 for a
@@ -84,11 +95,16 @@ impl Armijo {
             let f = cost(out);
             counts.cost += 1;
             trials += 1;
-            if f <= f0 + self.sufficient_decrease * t * slope {
+            let bound = f0 + self.sufficient_decrease * t * slope;
+            // A few ulps of slack keep rounding near a minimiser from shrinking
+            // t to nothing; a step accepted only thanks to it does not grow t.
+            if f <= bound + crate::composite::rounding_slack(f0) {
+                let may_grow = trials == 1 && f <= bound;
                 return Ok(Some(Accepted {
                     step: t,
                     cost: f,
                     trials,
+                    may_grow,
                 }));
             }
             t *= self.contraction;
@@ -100,10 +116,17 @@ impl Armijo {
 
     /// First trial step of the next search (the memory rule).
     pub fn next_initial(&self, accepted: &Accepted) -> f64 {
-        if accepted.trials == 1 {
-            accepted.step * self.growth
-        } else {
-            accepted.step
-        }
+        memory_rule(accepted.step, accepted.may_grow, self.growth)
+    }
+}
+
+/// Manopt's adaptive memory rule: the next search starts from step·growth
+/// when the first trial was accepted outright, else from the accepted step.
+/// Saturates far below overflow.
+pub fn memory_rule(step: f64, may_grow: bool, growth: f64) -> f64 {
+    if may_grow {
+        (step * growth).min(1e150)
+    } else {
+        step
     }
 }

@@ -181,7 +181,18 @@ fn invalid_line_search_options_are_refused() {
     let mut solver = GradientDescent::for_manifold(&m);
     solver.linesearch.contraction = 1.0;
     let err = solver
-        .solve(&m, &mut Quadratic(DMatrix::identity(3, 3)), &[1.0, 0.0, 0.0], &mut NoObserver)
+        .solve(
+            &m,
+            &mut Quadratic(DMatrix::identity(3, 3)),
+            &[1.0, 0.0, 0.0],
+            &mut NoObserver,
+        )
         .unwrap_err();
-    assert!(matches!(err, optim::OptimError::InvalidOption { name: "contraction", .. }));
+    assert!(matches!(
+        err,
+        optim::OptimError::InvalidOption {
+            name: "contraction",
+            ..
+        }
+    ));
 }

@@ -1,0 +1,215 @@
+//! Alternating descent (ADM, seed 003 Alg. 2) and its inertial variant
+//! (iADM, Alg. 5) for composite two-block problems.
+
+use manifold::{InverseRetraction, Manifold, Vector};
+
+use crate::composite::{
+    AStep, Composite, CompositeResult, CompositeSolver, ProxBacktracking, XStep, rounding_slack,
+};
+use crate::error::{OptimError, check_len, check_option};
+use crate::linesearch::{Armijo, memory_rule};
+use crate::problem::{Regularizer, TwoBlockSmooth};
+use crate::record::{Counts, Observer};
+use crate::run::{Run, record};
+use crate::stop::{StopCriterion, StopReason};
+
+/// iADM (seed 003, Alg. 5); with β = 0 it is ADM (Alg. 2).
+///
+/// Each iteration: a proximal-gradient step on x from w = x + β(x − x_prev)
+/// with a fixed (Alg. 3 backtracking), then a Riemannian gradient step on a
+/// from z = R_a(−β·R_a^{-1}(a_prev)) with x fixed (Alg. 4 Armijo), then
+/// [`TwoBlockSmooth::refresh`] (the bias step of App. B.3).
+///
+/// Oracle calls per iteration when both searches accept their first trial:
+/// `grad_x`, `value_x`, `grad_a`, `value_a` (one more value call per extra
+/// trial); Ψ comes from the last value call and g(x), with no extra oracle.
+///
+/// Momentum safeguard: iADM does not decrease Ψ monotonically and may diverge
+/// for large β (App. B.1.2). When an iteration increases Ψ (or makes it
+/// non-finite), it is undone and the momentum restarted (the next iteration
+/// is a plain ADM step, which never increases Ψ); the record carries
+/// `restart = 1`. Ψ is therefore non-increasing along the run.
+#[derive(Debug, Clone)]
+pub struct InertialAdm<R> {
+    /// Momentum β ∈ [0, 1); 0.9 (the seed's range 0.8–0.9); 0 = ADM.
+    pub beta: f64,
+    /// The x-step backtracking.
+    pub x_step: ProxBacktracking,
+    /// The a-step Armijo search; its sufficient-decrease constant is η of
+    /// Alg. 4.
+    pub a_step: Armijo,
+    /// First trial τ of the first a-step.
+    pub initial_tau: f64,
+    /// Retraction (with its inverse, for the momentum of B.5).
+    pub retraction: R,
+}
+
+impl<R> InertialAdm<R> {
+    /// iADM with β = 0.9 and this retraction.
+    pub fn new(retraction: R) -> Self {
+        Self {
+            beta: 0.9,
+            x_step: ProxBacktracking::default(),
+            a_step: Armijo::default(),
+            initial_tau: 1.0,
+            retraction,
+        }
+    }
+
+    /// ADM (β = 0).
+    pub fn adm(retraction: R) -> Self {
+        Self {
+            beta: 0.0,
+            ..Self::new(retraction)
+        }
+    }
+
+    /// iADM with the manifold's default retraction.
+    pub fn for_manifold<M: Manifold<Retraction = R>>(_m: &M) -> Self
+    where
+        R: Default,
+    {
+        Self::new(R::default())
+    }
+
+    /// The same solver with momentum β.
+    pub fn with_beta(mut self, beta: f64) -> Self {
+        self.beta = beta;
+        self
+    }
+}
+
+impl<M: Manifold, R: InverseRetraction<M>> CompositeSolver<M> for InertialAdm<R> {
+    fn solve_composite<S, G, O>(
+        &self,
+        m: &M,
+        problem: &mut Composite<S, G>,
+        a0: &[f64],
+        x0: &[f64],
+        stop: &StopCriterion,
+        observer: &mut O,
+    ) -> Result<CompositeResult, OptimError>
+    where
+        S: TwoBlockSmooth,
+        G: Regularizer,
+        O: Observer,
+    {
+        // β may exceed 1 on purpose (to test the safeguard); only its sign and
+        // finiteness are required.
+        check_option(
+            "beta",
+            self.beta >= 0.0 && self.beta.is_finite(),
+            "must be finite and >= 0",
+        )?;
+        check_option(
+            "lambda",
+            problem.lambda > 0.0 && problem.lambda.is_finite(),
+            "must be finite and > 0",
+        )?;
+        self.x_step.validate()?;
+        self.a_step.validate(self.initial_tau)?;
+        m.check_point(a0, 1e-8)?;
+        check_len("a0", a0, problem.smooth.a_len())?;
+        check_len("x0", x0, problem.smooth.x_len())?;
+        manifold::check_finite(x0)?;
+        let (n, len_x) = (a0.len(), x0.len());
+        let mut counts = Counts::default();
+        let (mut a, mut a_prev, mut a_new) = (a0.to_vec(), a0.to_vec(), vec![0.0; n]);
+        let (mut x, mut x_prev, mut x_new) = (x0.to_vec(), x0.to_vec(), vec![0.0; len_x]);
+        let (mut x_step, mut a_step) = (XStep::new(len_x), AStep::new(n));
+        let mut cost = problem.value(&a, &x);
+        counts.cost += 1;
+        if !cost.is_finite() {
+            return Err(OptimError::NonFiniteStart { what: "objective" });
+        }
+        let mut run = Run::new(stop, observer, cost);
+        let (mut t, mut tau) = (self.x_step.initial_step, self.initial_tau);
+        let (mut iteration, mut restarts) = (0, 0);
+        let stop = loop {
+            problem.smooth.fix_a(&a);
+            let Some(xs) = x_step.run(
+                &mut problem.smooth,
+                &problem.penalty,
+                problem.lambda,
+                &x,
+                &x_prev,
+                self.beta,
+                t,
+                &self.x_step,
+                &mut x_new,
+                &mut counts,
+            ) else {
+                break StopReason::LineSearchFailed;
+            };
+            problem.smooth.fix_x(&x_new);
+            let Some(as_) = a_step.run(
+                m,
+                &self.retraction,
+                &mut problem.smooth,
+                &a,
+                &a_prev,
+                self.beta,
+                tau,
+                &self.a_step,
+                &mut a_new,
+                &mut counts,
+            )?
+            else {
+                break StopReason::LineSearchFailed;
+            };
+            let psi = problem.smooth.refresh(&a_new, &x_new).unwrap_or(as_.psi);
+            let new_cost = psi + problem.lambda * problem.penalty.value(&x_new);
+            t = memory_rule(xs.step, xs.may_grow, self.x_step.growth);
+            tau = memory_rule(as_.step, as_.may_grow, self.a_step.growth);
+            iteration += 1;
+            // Increases at rounding level are noise near a minimiser, and a step
+            // without momentum (the first, or the one after a restart) is an
+            // ADM step: reverting either would stall the run.
+            let had_momentum = self.beta > 0.0 && !(a == a_prev && x == x_prev);
+            let increased = new_cost.is_nan() || new_cost > cost + rounding_slack(cost);
+            let restart = had_momentum && increased;
+            let step_norm;
+            if restart {
+                // Undo the iteration and drop the momentum; refresh restores
+                // any closed-form variable (the bias) of the kept point.
+                restarts += 1;
+                a_prev.copy_from_slice(&a);
+                x_prev.copy_from_slice(&x);
+                problem.smooth.refresh(&a, &x);
+                step_norm = 0.0;
+            } else {
+                if !new_cost.is_finite() {
+                    break StopReason::NonFinite;
+                }
+                step_norm = (sq_dist(&a, &a_new) + sq_dist(&x, &x_new)).sqrt();
+                std::mem::swap(&mut a_prev, &mut a);
+                std::mem::swap(&mut a, &mut a_new);
+                std::mem::swap(&mut x_prev, &mut x);
+                std::mem::swap(&mut x, &mut x_new);
+                cost = new_cost;
+            }
+            let residual = xs.residual.hypot(as_.residual);
+            let mut rec = record(iteration, cost, Some(residual), step_norm, as_.step);
+            rec.extras
+                .extend([("t", xs.step), ("restart", f64::from(u8::from(restart)))]);
+            if let Some(reason) = run.end_iteration(rec) {
+                break reason;
+            }
+        };
+        Ok(CompositeResult {
+            a: Vector::from_vec(a),
+            x: Vector::from_vec(x),
+            cost,
+            stop,
+            iterations: iteration,
+            counts,
+            elapsed: run.elapsed(),
+            history: run.history,
+            restarts,
+        })
+    }
+}
+
+fn sq_dist(u: &[f64], v: &[f64]) -> f64 {
+    u.iter().zip(v).map(|(a, b)| (a - b) * (a - b)).sum()
+}

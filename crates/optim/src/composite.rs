@@ -1,0 +1,315 @@
+//! Two-block composite problems min ψ(a, x) + λ·g(x), a ∈ M, x ∈ ℝ^m
+//! (seed 003, eq. B.1), what their solvers return, and the two block steps
+//! every solver of this family is made of.
+
+use std::time::Duration;
+
+use manifold::{InverseRetraction, Manifold, Retraction, Vector};
+
+use crate::error::OptimError;
+use crate::linesearch::Armijo;
+use crate::problem::{Regularizer, TwoBlockSmooth};
+use crate::record::{Counts, Observer, Record};
+use crate::stop::{StopCriterion, StopReason};
+
+/// The problem ψ(a, x) + λ·g(x).
+#[derive(Debug, Clone)]
+pub struct Composite<S, G> {
+    /// The smooth coupling ψ.
+    pub smooth: S,
+    /// The penalty g.
+    pub penalty: G,
+    /// The weight λ > 0.
+    pub lambda: f64,
+}
+
+impl<S: TwoBlockSmooth, G: Regularizer> Composite<S, G> {
+    /// Ψ(a, x) = ψ(a, x) + λ·g(x) (fixes a, one x-oracle call).
+    pub fn value(&mut self, a: &[f64], x: &[f64]) -> f64 {
+        self.smooth.fix_a(a);
+        self.smooth.value_x(x) + self.lambda * self.penalty.value(x)
+    }
+}
+
+/// What a composite solver returns.
+#[derive(Debug, Clone)]
+pub struct CompositeResult {
+    /// Final a (on the manifold).
+    pub a: Vector,
+    /// Final x.
+    pub x: Vector,
+    /// Ψ(a, x) at the final point.
+    pub cost: f64,
+    /// Why the run ended.
+    pub stop: StopReason,
+    /// Iterations completed.
+    pub iterations: usize,
+    /// Oracle calls (cost = value calls, grad = gradient calls of either block).
+    pub counts: Counts,
+    /// One record per iteration.
+    pub history: Vec<Record>,
+    /// Wall time.
+    pub elapsed: Duration,
+    /// Momentum restarts (iADM's safeguard).
+    pub restarts: usize,
+}
+
+/// A solver of two-block composite problems; homotopy and reweighting wrap
+/// any of them.
+pub trait CompositeSolver<M: Manifold> {
+    /// Solves from (a0, x0) until `stop`.
+    fn solve_composite<S, G, O>(
+        &self,
+        m: &M,
+        problem: &mut Composite<S, G>,
+        a0: &[f64],
+        x0: &[f64],
+        stop: &StopCriterion,
+        observer: &mut O,
+    ) -> Result<CompositeResult, OptimError>
+    where
+        S: TwoBlockSmooth,
+        G: Regularizer,
+        O: Observer;
+}
+
+/// Backtracking of the proximal-gradient step on x (seed 003, Alg. 3):
+/// x⁺ = prox_{λt·g}(w − t∇ψ_a(w)) accepted when
+/// ψ_a(x⁺) ≤ ψ_a(w) + ⟨x⁺ − w, ∇ψ_a(w)⟩ + ‖x⁺ − w‖²/(2t) (eq. B.3), else t ← β·t.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ProxBacktracking {
+    /// First trial step of the first iteration.
+    pub initial_step: f64,
+    /// Contraction β ∈ (0, 1); 0.5.
+    pub contraction: f64,
+    /// Next search starts from t·growth when the first trial was accepted,
+    /// else from t (Manopt's memory rule); 2.
+    pub growth: f64,
+    /// Give up below this step.
+    pub min_step: f64,
+}
+
+impl Default for ProxBacktracking {
+    fn default() -> Self {
+        Self {
+            initial_step: 1.0,
+            contraction: 0.5,
+            growth: 2.0,
+            min_step: 1e-16,
+        }
+    }
+}
+
+impl ProxBacktracking {
+    pub(crate) fn validate(&self) -> Result<(), OptimError> {
+        use crate::error::check_option;
+        let b = self.contraction;
+        check_option("x-step contraction", b > 0.0 && b < 1.0, "must lie in (0, 1)")?;
+        check_option(
+            "x-step growth",
+            self.growth >= 1.0 && self.growth.is_finite(),
+            "must be >= 1",
+        )?;
+        let t = self.initial_step;
+        check_option(
+            "x-step initial_step",
+            t > 0.0 && t.is_finite(),
+            "must be finite and > 0",
+        )
+    }
+}
+
+/// Outcome of one block step.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct BlockStep {
+    /// Accepted step size.
+    pub step: f64,
+    /// ψ at the new block value (the other block fixed).
+    pub psi: f64,
+    /// Trials of the backtracking (0: no search was needed).
+    pub trials: usize,
+    /// Whether the next search may start from a larger step (see
+    /// [`Accepted::may_grow`](crate::Accepted::may_grow)).
+    pub may_grow: bool,
+    /// Stationarity measure: ‖G_t(w)‖ for x, ‖grad ψ(z)‖ for a.
+    pub residual: f64,
+}
+
+/// Work buffers of the x-step, allocated once per solve.
+pub(crate) struct XStep {
+    w: Vec<f64>,
+    grad: Vec<f64>,
+    z: Vec<f64>,
+}
+
+impl XStep {
+    pub fn new(m: usize) -> Self {
+        Self {
+            w: vec![0.0; m],
+            grad: vec![0.0; m],
+            z: vec![0.0; m],
+        }
+    }
+
+    /// One proximal-gradient step from w = x + β(x − x_prev) (Alg. 5's x
+    /// update; β = 0 gives Alg. 2's), with a already fixed in `smooth`.
+    /// Writes x⁺ into `out`; `None` when the backtracking failed.
+    #[allow(clippy::too_many_arguments)]
+    pub fn run<S: TwoBlockSmooth, G: Regularizer>(
+        &mut self,
+        smooth: &mut S,
+        penalty: &G,
+        lambda: f64,
+        x: &[f64],
+        x_prev: &[f64],
+        beta: f64,
+        t0: f64,
+        rule: &ProxBacktracking,
+        out: &mut [f64],
+        counts: &mut Counts,
+    ) -> Option<BlockStep> {
+        self.w
+            .iter_mut()
+            .zip(x.iter().zip(x_prev))
+            .for_each(|(w, (xi, pi))| *w = xi + beta * (xi - pi));
+        let psi_w = smooth.grad_x(&self.w, &mut self.grad);
+        counts.grad += 1;
+        let mut t = t0;
+        let mut trials = 0;
+        loop {
+            self.z
+                .iter_mut()
+                .zip(self.w.iter().zip(&self.grad))
+                .for_each(|(z, (w, g))| *z = w - t * g);
+            penalty.prox(&self.z, lambda * t, out);
+            counts.prox += 1;
+            let psi = smooth.value_x(out);
+            counts.cost += 1;
+            trials += 1;
+            let (mut lin, mut sq) = (0.0, 0.0);
+            for ((o, w), g) in out.iter().zip(&self.w).zip(&self.grad) {
+                let d = o - w;
+                lin += d * g;
+                sq += d * d;
+            }
+            // A few ulps of slack: near convergence both sides agree to
+            // rounding and the exact test would shrink t to nothing. A step
+            // accepted only thanks to the slack does not grow t: growing it on
+            // unverifiable tests left iADM oscillating at 1e-8.
+            let bound = psi_w + lin + sq / (2.0 * t);
+            if psi <= bound + rounding_slack(psi_w) {
+                return Some(BlockStep {
+                    step: t,
+                    psi,
+                    trials,
+                    may_grow: trials == 1 && psi <= bound,
+                    residual: sq.sqrt() / t,
+                });
+            }
+            t *= rule.contraction;
+            if t < rule.min_step || !psi_w.is_finite() {
+                return None;
+            }
+        }
+    }
+}
+
+/// Work buffers of the a-step.
+pub(crate) struct AStep {
+    z: Vec<f64>,
+    grad: Vec<f64>,
+    dir: Vec<f64>,
+    scratch: Vec<f64>,
+}
+
+impl AStep {
+    pub fn new(n: usize) -> Self {
+        Self {
+            z: vec![0.0; n],
+            grad: vec![0.0; n],
+            dir: vec![0.0; n],
+            scratch: vec![0.0; n],
+        }
+    }
+
+    /// One Riemannian gradient step with Armijo backtracking (Alg. 4) from
+    /// z = R_a(β·v), with x already fixed in `smooth`.
+    ///
+    /// The inertial term of eq. B.5 is R_{a_prev}^{-1}(a), a vector tangent at
+    /// a_prev that B.5 retracts at a; we use v = −R_a^{-1}(a_prev), the same
+    /// displacement expressed in T_a M (for the exponential map on the sphere
+    /// it is exactly the parallel transport of Log_{a_prev}(a) to a), so that
+    /// every retraction receives a tangent vector. β = 0 or a = a_prev gives
+    /// z = a exactly.
+    #[allow(clippy::too_many_arguments)]
+    pub fn run<M, R, S>(
+        &mut self,
+        m: &M,
+        retraction: &R,
+        smooth: &mut S,
+        a: &[f64],
+        a_prev: &[f64],
+        beta: f64,
+        tau0: f64,
+        armijo: &Armijo,
+        out: &mut [f64],
+        counts: &mut Counts,
+    ) -> Result<Option<BlockStep>, OptimError>
+    where
+        M: Manifold,
+        R: InverseRetraction<M>,
+        S: TwoBlockSmooth,
+    {
+        if beta == 0.0 || a == a_prev {
+            self.z.copy_from_slice(a);
+        } else {
+            retraction.inverse_retract(m, a, a_prev, &mut self.dir)?;
+            self.dir.iter_mut().for_each(|d| *d *= -beta);
+            Retraction::retract(retraction, m, a, &self.dir, &mut self.z)?;
+            counts.retract += 1;
+        }
+        let psi_z = smooth.grad_a(&self.z, &mut self.grad);
+        counts.grad += 1;
+        m.egrad_to_rgrad(&self.z, &mut self.grad)?;
+        let g2 = m.inner(&self.z, &self.grad, &self.grad);
+        if g2 == 0.0 {
+            // A zero gradient is an exact zero step; τ keeps its value (a
+            // search would accept its first trial and the memory rule would
+            // double τ forever).
+            out.copy_from_slice(&self.z);
+            return Ok(Some(BlockStep {
+                step: tau0,
+                psi: psi_z,
+                trials: 0,
+                may_grow: false,
+                residual: 0.0,
+            }));
+        }
+        self.dir.iter_mut().zip(&self.grad).for_each(|(d, g)| *d = -g);
+        let accepted = armijo.search(
+            m,
+            retraction,
+            &self.z,
+            &self.dir,
+            psi_z,
+            -g2,
+            tau0,
+            &mut |b| smooth.value_a(b),
+            &mut self.scratch,
+            out,
+            counts,
+        )?;
+        Ok(accepted.map(|acc| BlockStep {
+            step: acc.step,
+            psi: acc.cost,
+            trials: acc.trials,
+            may_grow: acc.may_grow,
+            residual: g2.sqrt(),
+        }))
+    }
+}
+
+/// Slack for comparing two values of a cost that agree to rounding.
+pub(crate) fn rounding_slack(f: f64) -> f64 {
+    8.0 * f64::EPSILON * f.abs()
+}
