@@ -41,7 +41,7 @@ fn x_steps_of_adm_and_iadm_solve_the_lasso() {
         let solver = InertialAdm::for_manifold(&m).with_beta(beta);
         let stop = S::MaxIterations(20_000) | S::GradientNorm(1e-12);
         let res = solver
-            .solve_composite(&m, &mut problem, &a0, &vec![0.0; 20], &stop, &mut NoObserver)
+            .solve_composite(&m, &mut problem, &a0, &[0.0; 20], &stop, &mut NoObserver)
             .unwrap();
         let err = (&res.x - &reference).norm() / reference.norm();
         assert!(
