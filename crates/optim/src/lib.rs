@@ -4,15 +4,19 @@
 //!   [`Regularizer`].
 //! * First order: [`GradientDescent`], [`ConjugateGradient`].
 //! * Composite two-block (ψ(a, x) + λ·g(x)): [`InertialAdm`] (ADM and iADM),
-//!   with the penalties of [`prox`].
+//!   with the penalties of [`prox`]; [`Homotopy`] and [`Reweighting`] around
+//!   any of them.
 //! * Second order: [`second_order`] (trust region, curvilinear search, Lanczos).
+//! * Derivative checkers: [`check`].
 //! * Stopping criteria [`StopCriterion`] (composable values), typed
 //!   [`StopReason`]s, per-iteration [`Record`]s and an [`Observer`] that can stop
 //!   a run.
 
 pub mod adm;
+pub mod check;
 pub mod composite;
 pub mod conjugate_gradient;
+pub mod continuation;
 pub mod error;
 pub mod gradient_descent;
 pub mod linesearch;
@@ -27,6 +31,7 @@ pub mod stop;
 pub use adm::InertialAdm;
 pub use composite::{Composite, CompositeResult, CompositeSolver, ProxBacktracking};
 pub use conjugate_gradient::ConjugateGradient;
+pub use continuation::{Budget, Homotopy, Reweighting};
 pub use error::OptimError;
 pub use gradient_descent::GradientDescent;
 pub use linesearch::{Accepted, Armijo};

@@ -1,0 +1,171 @@
+//! The derivative checkers accept correct derivatives (slopes 2 and 3) and
+//! reject a deliberately wrong gradient and Hessian.
+
+mod rayleigh_common;
+
+use manifold::{Manifold, Sphere, Stiefel};
+use optim::check::{check_gradient, check_hessian, check_hessian_symmetry};
+use optim::{HessianProblem, Problem};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rayleigh_common::Rayleigh;
+
+/// Wraps a problem and corrupts its gradient or Hessian on purpose.
+struct Corrupt<P> {
+    inner: P,
+    grad_error: f64,
+    hess_error: f64,
+}
+
+impl<P: Problem> Problem for Corrupt<P> {
+    fn cost(&mut self, x: &[f64]) -> f64 {
+        self.inner.cost(x)
+    }
+    fn cost_grad(&mut self, x: &[f64], g: &mut [f64]) -> f64 {
+        let f = self.inner.cost_grad(x, g);
+        // A small relative error in one coordinate.
+        g[0] *= 1.0 + self.grad_error;
+        f
+    }
+}
+
+impl<P: HessianProblem> HessianProblem for Corrupt<P> {
+    fn ehess(&mut self, x: &[f64], u: &[f64], out: &mut [f64]) {
+        self.inner.ehess(x, u, out);
+        out.iter_mut()
+            .zip(u)
+            .for_each(|(o, ui)| *o += self.hess_error * ui);
+    }
+}
+
+/// f(X) = Σ X_ij⁴ on Stiefel: a non-quadratic cost with a curvature term.
+struct Quartic;
+
+impl Problem for Quartic {
+    fn cost(&mut self, x: &[f64]) -> f64 {
+        x.iter().map(|t| t.powi(4)).sum()
+    }
+    fn cost_grad(&mut self, x: &[f64], g: &mut [f64]) -> f64 {
+        g.iter_mut().zip(x).for_each(|(gi, t)| *gi = 4.0 * t.powi(3));
+        self.cost(x)
+    }
+}
+
+impl HessianProblem for Quartic {
+    fn ehess(&mut self, x: &[f64], u: &[f64], out: &mut [f64]) {
+        out.iter_mut()
+            .zip(x.iter().zip(u))
+            .for_each(|(o, (t, s))| *o = 12.0 * t * t * s);
+    }
+}
+
+fn point_and_direction<M: Manifold>(m: &M, seed: u64) -> (Vec<f64>, Vec<f64>) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let x = m.random_point(&mut rng);
+    let d = m.random_tangent(x.as_slice(), &mut rng).unwrap();
+    (x.as_slice().to_vec(), d.as_slice().to_vec())
+}
+
+#[test]
+fn correct_derivatives_pass_with_the_expected_slopes() {
+    let m = Sphere::new(15).unwrap();
+    let mut p = Rayleigh::planted(15, 1);
+    let (x, d) = point_and_direction(&m, 2);
+    let g = check_gradient(&m, &mut p, &x, &d).unwrap();
+    assert!(
+        g.passed && (g.slope - 2.0).abs() < 0.05,
+        "gradient slope {}",
+        g.slope
+    );
+    let h = check_hessian(&m, &mut p, &x, &d).unwrap();
+    assert!(
+        h.passed && (h.slope - 3.0).abs() < 0.05,
+        "Hessian slope {}",
+        h.slope
+    );
+
+    let st = Stiefel::new(6, 3).unwrap();
+    let (x, d) = point_and_direction(&st, 3);
+    let g = check_gradient(&st, &mut Quartic, &x, &d).unwrap();
+    assert!(
+        g.passed && (g.slope - 2.0).abs() < 0.05,
+        "Stiefel gradient slope {}",
+        g.slope
+    );
+    let h = check_hessian(&st, &mut Quartic, &x, &d).unwrap();
+    assert!(
+        h.passed && (h.slope - 3.0).abs() < 0.05,
+        "Stiefel Hessian slope {}",
+        h.slope
+    );
+    let (_, e) = point_and_direction(&st, 3);
+    let asym = check_hessian_symmetry(&st, &mut Quartic, &x, &d, &e).unwrap();
+    assert!(asym <= 1e-12, "asymmetry {asym:e}");
+}
+
+#[test]
+fn wrong_derivatives_are_rejected() {
+    let m = Sphere::new(15).unwrap();
+    let (x, d) = point_and_direction(&m, 4);
+    let mut bad_grad = Corrupt {
+        inner: Rayleigh::planted(15, 1),
+        grad_error: 1e-3,
+        hess_error: 0.0,
+    };
+    let g = check_gradient(&m, &mut bad_grad, &x, &d).unwrap();
+    assert!(!g.passed, "a 0.1% gradient error must fail (slope {})", g.slope);
+    assert!(
+        (g.slope - 1.0).abs() < 0.2,
+        "a wrong gradient gives slope 1, got {}",
+        g.slope
+    );
+
+    let mut bad_hess = Corrupt {
+        inner: Rayleigh::planted(15, 1),
+        grad_error: 0.0,
+        hess_error: 1e-2,
+    };
+    let h = check_hessian(&m, &mut bad_hess, &x, &d).unwrap();
+    assert!(
+        !h.passed && (h.slope - 2.0).abs() < 0.2,
+        "a wrong Hessian gives slope 2, got {}",
+        h.slope
+    );
+    // A non-symmetric error: the symmetry check sees it.
+    let st = Stiefel::new(5, 2).unwrap();
+    let (x, d) = point_and_direction(&st, 5);
+    let (_, e) = point_and_direction(&st, 6);
+    assert!(check_hessian_symmetry(&st, &mut Quartic, &x, &d, &e).unwrap() <= 1e-12);
+    let asym = check_hessian_symmetry(&st, &mut Skew, &x, &d, &e).unwrap();
+    assert!(asym > 1e-3, "a non-symmetric Hessian must show: {asym:e}");
+}
+
+/// Quartic with a non-symmetric error in its Hessian: out ← out + S·u with
+/// S = e₀e₁ᵀ.
+struct Skew;
+
+impl Problem for Skew {
+    fn cost(&mut self, x: &[f64]) -> f64 {
+        Quartic.cost(x)
+    }
+    fn cost_grad(&mut self, x: &[f64], g: &mut [f64]) -> f64 {
+        Quartic.cost_grad(x, g)
+    }
+}
+
+impl HessianProblem for Skew {
+    fn ehess(&mut self, x: &[f64], u: &[f64], out: &mut [f64]) {
+        Quartic.ehess(x, u, out);
+        out[0] += 3.0 * u[1];
+    }
+}
+
+#[test]
+fn exact_models_are_detected() {
+    // f(x) = ½xᵀAx on ℝⁿ: the second-order Taylor model is exact.
+    let m = manifold::Euclidean::new(10).unwrap();
+    let mut p = Rayleigh::planted(10, 2);
+    let (x, d) = point_and_direction(&m, 7);
+    let h = check_hessian(&m, &mut p, &x, &d).unwrap();
+    assert!(h.exact && h.passed);
+}
