@@ -45,6 +45,8 @@ pub enum StopReason {
     SecondOrderStationary,
     /// The line search found no acceptable step.
     LineSearchFailed,
+    /// The trust-region radius collapsed below machine precision.
+    RadiusCollapsed,
     /// The cost or an iterate became non-finite; the last finite iterate is returned.
     NonFinite,
     /// An inner solve (homotopy stage, reweighting round) ended for this
@@ -64,6 +66,7 @@ impl fmt::Display for StopReason {
             StopReason::Observer => "stopped by the observer",
             StopReason::SecondOrderStationary => "second-order stationary point",
             StopReason::LineSearchFailed => "line search failed",
+            StopReason::RadiusCollapsed => "trust-region radius collapsed",
             StopReason::NonFinite => "non-finite value",
             StopReason::Completed => "schedule completed",
         };

@@ -6,8 +6,9 @@ mod rayleigh_common;
 
 use manifold::{Exponential, Manifold, ParallelTransport, Sphere};
 use optim::second_order::{
-    ExactHessian, FiniteDifferenceHessian, InnerStop, TrustRegion, TrustRegionOptions, TrustRegionStop,
+    ExactHessian, FiniteDifferenceHessian, InnerStop, TrustRegion, TrustRegionOptions,
 };
+use optim::{Control, NoObserver, Record, StopCriterion as S, StopReason};
 use rayleigh_common::Rayleigh;
 
 fn options() -> TrustRegionOptions {
@@ -29,10 +30,8 @@ fn escapes_a_strict_saddle_and_certifies_the_minimiser() {
     let x0 = p.eigenvector(n / 2);
     let mut oracle = ExactHessian::new(&mut p, n);
     let tr = TrustRegion::for_manifold(&m, options());
-    let res = tr
-        .solve(&m, &mut oracle, &x0, |s| s.iteration >= 200, |_| true)
-        .unwrap();
-    assert_eq!(res.stop, TrustRegionStop::SecondOrderStationary);
+    let res = tr.solve(&m, &mut oracle, &x0, &mut NoObserver).unwrap();
+    assert_eq!(res.stop, StopReason::SecondOrderStationary);
     assert_eq!(
         res.history[0].inner_stop,
         InnerStop::Eigenstep,
@@ -59,10 +58,8 @@ fn converges_superlinearly_with_the_exact_hessian() {
     let x0 = m.random_point(&mut rng);
     let mut oracle = ExactHessian::new(&mut p, n);
     let tr = TrustRegion::for_manifold(&m, options());
-    let res = tr
-        .solve(&m, &mut oracle, x0.as_slice(), |s| s.iteration >= 500, |_| true)
-        .unwrap();
-    assert_eq!(res.stop, TrustRegionStop::SecondOrderStationary);
+    let res = tr.solve(&m, &mut oracle, x0.as_slice(), &mut NoObserver).unwrap();
+    assert_eq!(res.stop, StopReason::SecondOrderStationary);
     assert!(p.distance_to_minimiser(&res.x) <= 1e-8);
     let grads: Vec<f64> = res
         .history
@@ -97,14 +94,11 @@ fn finite_difference_hessian_reaches_the_same_point() {
     let tr = TrustRegion::for_manifold(&m, options());
     let exact = {
         let mut oracle = ExactHessian::new(&mut p, n);
-        tr.solve(&m, &mut oracle, x0.as_slice(), |s| s.iteration >= 500, |_| true)
-            .unwrap()
+        tr.solve(&m, &mut oracle, x0.as_slice(), &mut NoObserver).unwrap()
     };
     let mut oracle = FiniteDifferenceHessian::new(&mut p, n, Exponential, ParallelTransport);
-    let fd = tr
-        .solve(&m, &mut oracle, x0.as_slice(), |s| s.iteration >= 500, |_| true)
-        .unwrap();
-    assert_eq!(fd.stop, TrustRegionStop::SecondOrderStationary);
+    let fd = tr.solve(&m, &mut oracle, x0.as_slice(), &mut NoObserver).unwrap();
+    assert_eq!(fd.stop, StopReason::SecondOrderStationary);
     let gap: f64 = exact
         .x
         .iter()
@@ -117,7 +111,7 @@ fn finite_difference_hessian_reaches_the_same_point() {
 }
 
 #[test]
-fn stop_and_observer_hooks_are_honoured() {
+fn stopping_criteria_time_budget_and_observer_are_honoured() {
     let n = 30;
     let mut p = Rayleigh::planted(n, 5);
     let m = Sphere::new(n).unwrap();
@@ -126,33 +120,47 @@ fn stop_and_observer_hooks_are_honoured() {
     let mut oracle = ExactHessian::new(&mut p, n);
     let tr = TrustRegion::for_manifold(&m, options());
     let res = tr
-        .solve(&m, &mut oracle, x0.as_slice(), |s| s.iteration >= 2, |_| true)
+        .clone()
+        .with_stop(S::MaxIterations(2))
+        .solve(&m, &mut oracle, x0.as_slice(), &mut NoObserver)
         .unwrap();
-    assert_eq!((res.stop, res.iterations), (TrustRegionStop::Criterion, 2));
-    let mut seen = 0;
+    assert_eq!((res.stop, res.iterations), (StopReason::MaxIterations, 2));
     let res = tr
-        .solve(
-            &m,
-            &mut oracle,
-            x0.as_slice(),
-            |_| false,
-            |_| {
-                seen += 1;
-                seen < 3
-            },
-        )
+        .clone()
+        .with_stop(S::TimeBudget(std::time::Duration::ZERO))
+        .solve(&m, &mut oracle, x0.as_slice(), &mut NoObserver)
         .unwrap();
+    assert_eq!((res.stop, res.iterations), (StopReason::TimeBudget, 1));
+    let res = tr
+        .clone()
+        .with_stop(S::GradientNorm(1e-3))
+        .solve(&m, &mut oracle, x0.as_slice(), &mut NoObserver)
+        .unwrap();
+    assert_eq!(res.stop, StopReason::GradientNorm);
+    assert!(res.grad_norm <= 1e-3);
+    let mut rhos = Vec::new();
+    let mut observer = |r: &Record| {
+        rhos.push(r.extra("rho").unwrap());
+        if r.iteration >= 3 {
+            Control::Stop
+        } else {
+            Control::Continue
+        }
+    };
+    let res = tr.solve(&m, &mut oracle, x0.as_slice(), &mut observer).unwrap();
     assert_eq!(
         (res.stop, res.iterations, res.history.len()),
-        (TrustRegionStop::Observer, 3, 3)
+        (StopReason::Observer, 3, 3)
     );
+    assert_eq!(rhos.len(), 3);
+    assert_eq!(rhos[2], res.history[2].rho);
 }
 
 /// The curvilinear search escapes the same kind of saddle through its
 /// negative-curvature direction and ends certified at the minimiser.
 #[test]
 fn curvilinear_search_escapes_a_strict_saddle() {
-    use optim::second_order::{CurvilinearOptions, CurvilinearSearch, CurvilinearStop};
+    use optim::second_order::{CurvilinearOptions, CurvilinearSearch};
     let n = 20;
     let mut p = Rayleigh::planted(n, 9);
     let m = Sphere::new(n).unwrap();
@@ -164,12 +172,10 @@ fn curvilinear_search_escapes_a_strict_saddle() {
         ..Default::default()
     };
     let cs = CurvilinearSearch::for_manifold(&m, opts);
-    let res = cs
-        .solve(&m, &mut oracle, &x0, |s| s.iteration >= 5000, |_| true)
-        .unwrap();
+    let res = cs.solve(&m, &mut oracle, &x0, &mut NoObserver).unwrap();
     assert_eq!(
         res.stop,
-        CurvilinearStop::SecondOrderStationary,
+        StopReason::SecondOrderStationary,
         "after {} iterations",
         res.iterations
     );

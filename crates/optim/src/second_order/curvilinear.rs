@@ -9,6 +9,10 @@ use rand::rngs::StdRng;
 
 use super::lanczos::{LanczosOptions, smallest_eigenpair};
 use super::oracle::SecondOrderOracle;
+use crate::error::OptimError;
+use crate::record::Observer;
+use crate::run::{Run, record};
+use crate::stop::{StopCriterion, StopReason};
 
 /// Options of [`CurvilinearSearch`].
 #[derive(Debug, Clone, PartialEq)]
@@ -73,21 +77,6 @@ pub struct CurvilinearStep {
     pub trials: usize,
 }
 
-/// Why the curvilinear search stopped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CurvilinearStop {
-    /// ‖grad f‖ ≤ ε_g and λ_min ≥ −ε_H.
-    SecondOrderStationary,
-    /// The caller's stopping test said stop.
-    Criterion,
-    /// The observer asked to stop.
-    Observer,
-    /// The cost or gradient became non-finite.
-    NonFinite,
-    /// No t ≥ `min_t` gave sufficient decrease.
-    LineSearchFailed,
-}
-
 /// Result of a curvilinear-search run.
 #[derive(Debug, Clone)]
 pub struct CurvilinearResult {
@@ -99,8 +88,9 @@ pub struct CurvilinearResult {
     pub grad_norm: f64,
     /// λ_min(Hess f) at the final point, when computed there.
     pub lambda_min: Option<f64>,
-    /// Why it stopped.
-    pub stop: CurvilinearStop,
+    /// Why it stopped: [`StopReason::SecondOrderStationary`] when
+    /// ‖grad f‖ ≤ ε_g and λ_min ≥ −ε_H.
+    pub stop: StopReason,
     /// Iterations.
     pub iterations: usize,
     /// Cost evaluations.
@@ -118,10 +108,12 @@ pub struct CurvilinearResult {
 /// ⟨grad f, d⟩ ≤ 0 (else d = 0); the path x(t) = R_x(t²·s + t·d) is
 /// backtracked until
 /// f(x(t)) ≤ f(x) + γ·t²·(⟨grad f, s⟩ + ½⟨d, Hess f[d]⟩).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct CurvilinearSearch<R> {
     /// Options.
     pub options: CurvilinearOptions,
+    /// When to stop besides second-order stationarity (10000 iterations).
+    pub stop: StopCriterion,
     /// Retraction.
     pub retraction: R,
 }
@@ -129,7 +121,17 @@ pub struct CurvilinearSearch<R> {
 impl<R> CurvilinearSearch<R> {
     /// A search with the given options and retraction.
     pub fn new(options: CurvilinearOptions, retraction: R) -> Self {
-        Self { options, retraction }
+        Self {
+            options,
+            stop: StopCriterion::MaxIterations(10_000),
+            retraction,
+        }
+    }
+
+    /// The same solver with another stopping criterion.
+    pub fn with_stop(mut self, stop: StopCriterion) -> Self {
+        self.stop = stop;
+        self
     }
 
     /// A search with the manifold's default retraction.
@@ -140,19 +142,21 @@ impl<R> CurvilinearSearch<R> {
         Self::new(options, R::default())
     }
 
-    /// Minimises f from `x0`; `stop` and `observe` as for the trust region.
-    pub fn solve<M, O>(
+    /// Minimises f from `x0` until a second-order stationary point or the
+    /// stopping criterion; the observer sees a [`crate::Record`] per iteration
+    /// with extras `t` and `negative_curvature`.
+    pub fn solve<M, S, O>(
         &self,
         m: &M,
-        oracle: &mut O,
+        oracle: &mut S,
         x0: &[f64],
-        mut stop: impl FnMut(&CurvilinearStep) -> bool,
-        mut observe: impl FnMut(&CurvilinearStep) -> bool,
-    ) -> Result<CurvilinearResult, manifold::ManifoldError>
+        observer: &mut O,
+    ) -> Result<CurvilinearResult, OptimError>
     where
         M: Manifold,
-        O: SecondOrderOracle<M>,
+        S: SecondOrderOracle<M>,
         R: Retraction<M>,
+        O: Observer,
     {
         m.check_point(x0, 1e-8)?;
         let o = &self.options;
@@ -170,7 +174,7 @@ impl<R> CurvilinearSearch<R> {
             cost: f64::NAN,
             grad_norm: f64::NAN,
             lambda_min: None,
-            stop: CurvilinearStop::Criterion,
+            stop: StopReason::MaxIterations,
             iterations: 0,
             cost_calls: 0,
             grad_calls: 1,
@@ -180,14 +184,15 @@ impl<R> CurvilinearSearch<R> {
         let mut fx = oracle.cost_rgrad(m, &x, &mut grad)?;
         let mut grad_norm = m.norm(&x, &grad);
         let mut t_start = o.initial_t;
+        let mut run = Run::new(&self.stop, observer, fx);
         loop {
             if !fx.is_finite() || !grad_norm.is_finite() {
-                result.stop = CurvilinearStop::NonFinite;
+                result.stop = StopReason::NonFinite;
                 break;
             }
             let lambda = if grad_norm <= o.curvature_below.max(o.eps_gradient) {
                 let eig = smallest_eigenpair(m, &x, &o.lanczos, &mut rng, |u: &[f64], out: &mut [f64]| {
-                    oracle.rhess(m, &x, u, out)
+                    oracle.rhess(m, &x, u, out).map_err(OptimError::from)
                 })?;
                 result.hess_calls += eig.hess_calls;
                 Some(eig)
@@ -197,7 +202,7 @@ impl<R> CurvilinearSearch<R> {
             result.lambda_min = lambda.as_ref().map(|e| e.value);
             let curved = lambda.as_ref().filter(|e| e.value < -o.eps_hessian);
             if grad_norm <= o.eps_gradient && lambda.is_some() && curved.is_none() {
-                result.stop = CurvilinearStop::SecondOrderStationary;
+                result.stop = StopReason::SecondOrderStationary;
                 break;
             }
             // d = |λ|·v signed downhill, and ⟨d, Hess f[d]⟩ by one product.
@@ -252,7 +257,7 @@ impl<R> CurvilinearSearch<R> {
                 }
             };
             if !accepted {
-                result.stop = CurvilinearStop::LineSearchFailed;
+                result.stop = StopReason::LineSearchFailed;
                 break;
             }
             std::mem::swap(&mut x, &mut x_new);
@@ -276,15 +281,14 @@ impl<R> CurvilinearSearch<R> {
                 trials,
             };
             result.lambda_min = None;
-            let observer_stop = !observe(&step);
-            let criterion_stop = stop(&step);
+            let mut rec = record(step.iteration, fx, Some(grad_norm), t * t * grad_norm, t);
+            rec.extras.extend([
+                ("t", t),
+                ("negative_curvature", f64::from(u8::from(step.negative_curvature))),
+            ]);
             result.history.push(step);
-            if observer_stop {
-                result.stop = CurvilinearStop::Observer;
-                break;
-            }
-            if criterion_stop {
-                result.stop = CurvilinearStop::Criterion;
+            if let Some(reason) = run.end_iteration(rec) {
+                result.stop = reason;
                 break;
             }
         }

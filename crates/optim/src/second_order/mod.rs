@@ -8,13 +8,10 @@ pub mod oracle;
 pub mod tcg;
 pub mod trust_region;
 
-pub use curvilinear::{
-    CurvilinearOptions, CurvilinearResult, CurvilinearSearch, CurvilinearStep, CurvilinearStop,
-};
+pub use curvilinear::{CurvilinearOptions, CurvilinearResult, CurvilinearSearch, CurvilinearStep};
 pub use lanczos::{Eigenpair, LanczosOptions, smallest_eigenpair};
 pub use oracle::{ExactHessian, FiniteDifferenceHessian, SecondOrderOracle};
 pub use tcg::{Tcg, TcgOptions, TcgOutcome, TcgStop};
 pub use trust_region::{
-    InnerStop, TrustRegion, TrustRegionOptions, TrustRegionResult, TrustRegionStep, TrustRegionStop,
-    hessian_min_eig,
+    InnerStop, TrustRegion, TrustRegionOptions, TrustRegionResult, TrustRegionStep, hessian_min_eig,
 };

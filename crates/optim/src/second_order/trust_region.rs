@@ -3,6 +3,11 @@
 //! saddles where the gradient vanishes, and a second-order certificate.
 
 use manifold::vecops::dot;
+
+use crate::error::OptimError;
+use crate::record::Observer;
+use crate::run::{Run, record};
+use crate::stop::{StopCriterion, StopReason};
 use manifold::{Manifold, Retraction};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -103,10 +108,12 @@ pub struct TrustRegionStep {
 }
 
 /// The Riemannian trust-region solver, retracting with `R`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct TrustRegion<R> {
     /// Options.
     pub options: TrustRegionOptions,
+    /// When to stop besides second-order stationarity (1000 iterations).
+    pub stop: StopCriterion,
     /// Retraction.
     pub retraction: R,
 }
@@ -118,27 +125,12 @@ pub fn hessian_min_eig<M: Manifold, O: SecondOrderOracle<M>>(
     x: &[f64],
     opts: &LanczosOptions,
     seed: u64,
-) -> Result<Eigenpair, manifold::ManifoldError> {
+) -> Result<Eigenpair, OptimError> {
     let mut rng = StdRng::seed_from_u64(seed);
-    smallest_eigenpair(m, x, opts, &mut rng, |u: &[f64], out: &mut [f64]| {
-        oracle.rhess(m, x, u, out)
-    })
-}
-
-/// Why the trust region stopped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TrustRegionStop {
-    /// ‖grad f‖ ≤ ε_g and λ_min(Hess f) ≥ −ε_H: an approximate second-order
-    /// stationary point.
-    SecondOrderStationary,
-    /// The caller's stopping test (iterations, time, ...) said stop.
-    Criterion,
-    /// The observer asked to stop.
-    Observer,
-    /// The cost or gradient became non-finite.
-    NonFinite,
-    /// The radius collapsed below machine precision with no acceptable step.
-    RadiusCollapsed,
+    let pair = smallest_eigenpair(m, x, opts, &mut rng, |u: &[f64], out: &mut [f64]| {
+        oracle.rhess(m, x, u, out).map_err(OptimError::from)
+    })?;
+    Ok(pair)
 }
 
 /// Result of a trust-region run.
@@ -152,8 +144,9 @@ pub struct TrustRegionResult {
     pub grad_norm: f64,
     /// λ_min(Hess f) at the final point (second-order certificate), when computed.
     pub lambda_min: Option<f64>,
-    /// Why it stopped.
-    pub stop: TrustRegionStop,
+    /// Why it stopped: [`StopReason::SecondOrderStationary`] when
+    /// ‖grad f‖ ≤ ε_g and λ_min(Hess f) ≥ −ε_H.
+    pub stop: StopReason,
     /// Outer iterations.
     pub iterations: usize,
     /// Cost, gradient and Hessian-vector evaluations.
@@ -169,7 +162,17 @@ pub struct TrustRegionResult {
 impl<R> TrustRegion<R> {
     /// A trust region with the given options and retraction.
     pub fn new(options: TrustRegionOptions, retraction: R) -> Self {
-        Self { options, retraction }
+        Self {
+            options,
+            stop: StopCriterion::MaxIterations(1000),
+            retraction,
+        }
+    }
+
+    /// The same solver with another stopping criterion.
+    pub fn with_stop(mut self, stop: StopCriterion) -> Self {
+        self.stop = stop;
+        self
     }
 
     /// A trust region with the manifold's default retraction.
@@ -182,21 +185,21 @@ impl<R> TrustRegion<R> {
 }
 
 impl<R> TrustRegion<R> {
-    /// Minimises f from `x0`. `stop(step)` is consulted after every iteration
-    /// (iteration budget, time, ...) and `observe(step)` sees each record and
-    /// may return `false` to stop the run.
-    pub fn solve<M, O>(
+    /// Minimises f from `x0` until a second-order stationary point or the
+    /// stopping criterion; the observer sees a [`Record`] per iteration with
+    /// extras `rho`, `radius`, `inner` and `accepted`.
+    pub fn solve<M, S, O>(
         &self,
         m: &M,
-        oracle: &mut O,
+        oracle: &mut S,
         x0: &[f64],
-        mut stop: impl FnMut(&TrustRegionStep) -> bool,
-        mut observe: impl FnMut(&TrustRegionStep) -> bool,
-    ) -> Result<TrustRegionResult, manifold::ManifoldError>
+        observer: &mut O,
+    ) -> Result<TrustRegionResult, OptimError>
     where
         M: Manifold,
-        O: SecondOrderOracle<M>,
+        S: SecondOrderOracle<M>,
         R: Retraction<M>,
+        O: Observer,
     {
         m.check_point(x0, 1e-8)?;
         let o = &self.options;
@@ -220,7 +223,7 @@ impl<R> TrustRegion<R> {
             cost: f64::NAN,
             grad_norm: f64::NAN,
             lambda_min: None,
-            stop: TrustRegionStop::Criterion,
+            stop: StopReason::MaxIterations,
             iterations: 0,
             cost_calls: 0,
             grad_calls: 1,
@@ -229,9 +232,10 @@ impl<R> TrustRegion<R> {
         };
         let mut fx = oracle.cost_rgrad(m, &x, &mut grad)?;
         let mut grad_norm = m.norm(&x, &grad);
+        let mut run = Run::new(&self.stop, observer, fx);
         loop {
             if !fx.is_finite() || !grad_norm.is_finite() {
-                result.stop = TrustRegionStop::NonFinite;
+                result.stop = StopReason::NonFinite;
                 break;
             }
             // Where the gradient is small, only curvature can tell a minimiser
@@ -243,7 +247,7 @@ impl<R> TrustRegion<R> {
                 result.hess_calls += eig.hess_calls;
                 result.lambda_min = Some(eig.value);
                 if eig.value >= -o.eps_hessian {
-                    result.stop = TrustRegionStop::SecondOrderStationary;
+                    result.stop = StopReason::SecondOrderStationary;
                     break;
                 }
                 // Eigenstep: the model ⟨g, η⟩ + ½⟨η, Hη⟩ along the leftmost
@@ -307,19 +311,20 @@ impl<R> TrustRegion<R> {
                 inner_stop,
                 step_norm: m.norm(&x, &eta),
             };
-            let observer_stop = !observe(&step);
-            let criterion_stop = stop(&step);
+            let mut rec = record(step.iteration, fx, Some(grad_norm), step.step_norm, step_radius);
+            rec.extras.extend([
+                ("rho", rho),
+                ("radius", step_radius),
+                ("inner", inner as f64),
+                ("accepted", f64::from(u8::from(accepted))),
+            ]);
             result.history.push(step);
-            if observer_stop {
-                result.stop = TrustRegionStop::Observer;
-                break;
-            }
-            if criterion_stop {
-                result.stop = TrustRegionStop::Criterion;
+            if let Some(reason) = run.end_iteration(rec) {
+                result.stop = reason;
                 break;
             }
             if radius < f64::EPSILON * max_radius {
-                result.stop = TrustRegionStop::RadiusCollapsed;
+                result.stop = StopReason::RadiusCollapsed;
                 break;
             }
         }
