@@ -4,16 +4,47 @@
 use manifold::{InverseRetraction, Manifold, Vector};
 
 use crate::composite::{
-    AStep, Composite, CompositeResult, CompositeSolver, ProxBacktracking, XStep, rounding_slack,
+    ABlock, AStep, Composite, CompositeResult, CompositeSolver, ProxBacktracking, ProxGradStep, XBlock,
+    rounding_slack,
 };
 use crate::error::{OptimError, check_len, check_option};
 use crate::linesearch::{Armijo, memory_rule};
 use crate::problem::{Regularizer, TwoBlockSmooth};
+use crate::prox::{L2Ball, UnitSphere};
 use crate::record::{Counts, Observer};
 use crate::run::{Run, record};
 use crate::stop::{StopCriterion, StopReason};
 
-/// iADM (seed 003, Alg. 5); with β = 0 it is ADM (Alg. 2).
+/// How the a block moves.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum AUpdate {
+    /// A Riemannian gradient step from z = R_a(−β·R_a^{-1}(a_prev)) with
+    /// Armijo backtracking (seed 003, Alg. 4 and B.5): ADM and iADM.
+    Riemannian,
+    /// iPALM (Pock & Sabach 2016): a Euclidean step from y = a + β(a − a_prev),
+    /// a⁺ = P_C(y − τ∇_aψ(y)), backtracked on the descent lemma at y, with C
+    /// the unit sphere or the unit ball (the seed's §5.3 baseline uses the
+    /// ball: the result may then lie inside the sphere).
+    Projected {
+        /// The constraint set C.
+        set: KernelSet,
+        /// Backtracking of τ.
+        rule: ProxBacktracking,
+    },
+}
+
+/// The set an iPALM kernel is projected onto.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KernelSet {
+    /// {‖a‖ = 1}.
+    Sphere,
+    /// {‖a‖ ≤ 1}.
+    Ball,
+}
+
+/// iADM (seed 003, Alg. 5); with β = 0 it is ADM (Alg. 2); with
+/// [`AUpdate::Projected`] it is iPALM (Pock & Sabach 2016; the x update of
+/// iPALM with equal inertial parameters is iADM's).
 ///
 /// Each iteration: a proximal-gradient step on x from w = x + β(x − x_prev)
 /// with a fixed (Alg. 3 backtracking), then a Riemannian gradient step on a
@@ -40,6 +71,8 @@ pub struct InertialAdm<R> {
     pub a_step: Armijo,
     /// First trial τ of the first a-step.
     pub initial_tau: f64,
+    /// Riemannian (ADM/iADM) or projected (iPALM) a-step.
+    pub a_update: AUpdate,
     /// Retraction (with its inverse, for the momentum of B.5).
     pub retraction: R,
 }
@@ -52,7 +85,19 @@ impl<R> InertialAdm<R> {
             x_step: ProxBacktracking::default(),
             a_step: Armijo::default(),
             initial_tau: 1.0,
+            a_update: AUpdate::Riemannian,
             retraction,
+        }
+    }
+
+    /// iPALM with inertia β = 0.9 and a projected onto `set`.
+    pub fn ipalm(retraction: R, set: KernelSet) -> Self {
+        Self {
+            a_update: AUpdate::Projected {
+                set,
+                rule: ProxBacktracking::default(),
+            },
+            ..Self::new(retraction)
         }
     }
 
@@ -108,7 +153,13 @@ impl<M: Manifold, R: InverseRetraction<M>> CompositeSolver<M> for InertialAdm<R>
         )?;
         self.x_step.validate()?;
         self.a_step.validate(self.initial_tau)?;
-        m.check_point(a0, 1e-8)?;
+        match self.a_update {
+            AUpdate::Riemannian => m.check_point(a0, 1e-8)?,
+            AUpdate::Projected { rule, .. } => {
+                rule.validate()?;
+                manifold::check_finite(a0)?;
+            }
+        }
         check_len("a0", a0, problem.smooth.a_len())?;
         check_len("x0", x0, problem.smooth.x_len())?;
         manifold::check_finite(x0)?;
@@ -116,7 +167,8 @@ impl<M: Manifold, R: InverseRetraction<M>> CompositeSolver<M> for InertialAdm<R>
         let mut counts = Counts::default();
         let (mut a, mut a_prev, mut a_new) = (a0.to_vec(), a0.to_vec(), vec![0.0; n]);
         let (mut x, mut x_prev, mut x_new) = (x0.to_vec(), x0.to_vec(), vec![0.0; len_x]);
-        let (mut x_step, mut a_step) = (XStep::new(len_x), AStep::new(n));
+        let (mut x_step, mut a_step, mut a_proj) =
+            (ProxGradStep::new(len_x), AStep::new(n), ProxGradStep::new(n));
         let mut cost = problem.value(&a, &x);
         counts.cost += 1;
         if !cost.is_finite() {
@@ -128,7 +180,7 @@ impl<M: Manifold, R: InverseRetraction<M>> CompositeSolver<M> for InertialAdm<R>
         let stop = loop {
             problem.smooth.fix_a(&a);
             let Some(xs) = x_step.run(
-                &mut problem.smooth,
+                &mut XBlock(&mut problem.smooth),
                 &problem.penalty,
                 problem.lambda,
                 &x,
@@ -142,19 +194,42 @@ impl<M: Manifold, R: InverseRetraction<M>> CompositeSolver<M> for InertialAdm<R>
                 break StopReason::LineSearchFailed;
             };
             problem.smooth.fix_x(&x_new);
-            let Some(as_) = a_step.run(
-                m,
-                &self.retraction,
-                &mut problem.smooth,
-                &a,
-                &a_prev,
-                self.beta,
-                tau,
-                &self.a_step,
-                &mut a_new,
-                &mut counts,
-            )?
-            else {
+            let a_moved = match self.a_update {
+                AUpdate::Riemannian => a_step.run(
+                    m,
+                    &self.retraction,
+                    &mut problem.smooth,
+                    &a,
+                    &a_prev,
+                    self.beta,
+                    tau,
+                    &self.a_step,
+                    &mut a_new,
+                    &mut counts,
+                )?,
+                AUpdate::Projected { set, rule } => {
+                    let mut block = ABlock(&mut problem.smooth);
+                    let (a, ap, out, c) = (&a, &a_prev, &mut a_new, &mut counts);
+                    match set {
+                        KernelSet::Sphere => {
+                            a_proj.run(&mut block, &UnitSphere, 1.0, a, ap, self.beta, tau, &rule, out, c)
+                        }
+                        KernelSet::Ball => a_proj.run(
+                            &mut block,
+                            &L2Ball { radius: 1.0 },
+                            1.0,
+                            a,
+                            ap,
+                            self.beta,
+                            tau,
+                            &rule,
+                            out,
+                            c,
+                        ),
+                    }
+                }
+            };
+            let Some(as_) = a_moved else {
                 break StopReason::LineSearchFailed;
             };
             let psi = problem.smooth.refresh(&a_new, &x_new).unwrap_or(as_.psi);

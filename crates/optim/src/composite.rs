@@ -135,14 +135,45 @@ pub(crate) struct BlockStep {
     pub residual: f64,
 }
 
-/// Work buffers of the x-step, allocated once per solve.
-pub(crate) struct XStep {
+/// The oracles of one block of ψ with the other block held fixed.
+pub(crate) trait BlockOracle {
+    /// ψ and its gradient in this block.
+    fn grad(&mut self, v: &[f64], g: &mut [f64]) -> f64;
+    /// ψ.
+    fn value(&mut self, v: &[f64]) -> f64;
+}
+
+/// The x block (a fixed).
+pub(crate) struct XBlock<'a, S>(pub &'a mut S);
+/// The a block (x fixed), in the ambient space of a.
+pub(crate) struct ABlock<'a, S>(pub &'a mut S);
+
+impl<S: TwoBlockSmooth> BlockOracle for XBlock<'_, S> {
+    fn grad(&mut self, v: &[f64], g: &mut [f64]) -> f64 {
+        self.0.grad_x(v, g)
+    }
+    fn value(&mut self, v: &[f64]) -> f64 {
+        self.0.value_x(v)
+    }
+}
+
+impl<S: TwoBlockSmooth> BlockOracle for ABlock<'_, S> {
+    fn grad(&mut self, v: &[f64], g: &mut [f64]) -> f64 {
+        self.0.grad_a(v, g)
+    }
+    fn value(&mut self, v: &[f64]) -> f64 {
+        self.0.value_a(v)
+    }
+}
+
+/// Work buffers of the proximal-gradient step, allocated once per solve.
+pub(crate) struct ProxGradStep {
     w: Vec<f64>,
     grad: Vec<f64>,
     z: Vec<f64>,
 }
 
-impl XStep {
+impl ProxGradStep {
     pub fn new(m: usize) -> Self {
         Self {
             w: vec![0.0; m],
@@ -151,17 +182,18 @@ impl XStep {
         }
     }
 
-    /// One proximal-gradient step from w = x + β(x − x_prev) (Alg. 5's x
-    /// update; β = 0 gives Alg. 2's), with a already fixed in `smooth`.
-    /// Writes x⁺ into `out`; `None` when the backtracking failed.
+    /// One proximal-gradient step on a block from w = v + β(v − v_prev)
+    /// (Alg. 5's x update; β = 0 gives Alg. 2's; iPALM's updates of both
+    /// blocks with a projection as `penalty`). Writes v⁺ into `out`; `None`
+    /// when the backtracking failed.
     #[allow(clippy::too_many_arguments)]
-    pub fn run<S: TwoBlockSmooth, G: Regularizer>(
+    pub fn run<B: BlockOracle, G: Regularizer>(
         &mut self,
-        smooth: &mut S,
+        block: &mut B,
         penalty: &G,
         lambda: f64,
-        x: &[f64],
-        x_prev: &[f64],
+        v: &[f64],
+        v_prev: &[f64],
         beta: f64,
         t0: f64,
         rule: &ProxBacktracking,
@@ -170,9 +202,9 @@ impl XStep {
     ) -> Option<BlockStep> {
         self.w
             .iter_mut()
-            .zip(x.iter().zip(x_prev))
+            .zip(v.iter().zip(v_prev))
             .for_each(|(w, (xi, pi))| *w = xi + beta * (xi - pi));
-        let psi_w = smooth.grad_x(&self.w, &mut self.grad);
+        let psi_w = block.grad(&self.w, &mut self.grad);
         counts.grad += 1;
         let mut t = t0;
         let mut trials = 0;
@@ -183,7 +215,7 @@ impl XStep {
                 .for_each(|(z, (w, g))| *z = w - t * g);
             penalty.prox(&self.z, lambda * t, out);
             counts.prox += 1;
-            let psi = smooth.value_x(out);
+            let psi = block.value(out);
             counts.cost += 1;
             trials += 1;
             let (mut lin, mut sq) = (0.0, 0.0);

@@ -3,7 +3,7 @@
 //! * Problem traits: [`Problem`], [`HessianProblem`], [`TwoBlockSmooth`],
 //!   [`Regularizer`].
 //! * First order: [`GradientDescent`], [`ConjugateGradient`].
-//! * Composite two-block (ψ(a, x) + λ·g(x)): [`InertialAdm`] (ADM and iADM),
+//! * Composite two-block (ψ(a, x) + λ·g(x)): [`InertialAdm`] (ADM, iADM, iPALM),
 //!   with the penalties of [`prox`]; [`Homotopy`] and [`Reweighting`] around
 //!   any of them.
 //! * Second order: [`second_order`] (trust region, curvilinear search, Lanczos).
@@ -28,7 +28,7 @@ mod run;
 pub mod second_order;
 pub mod stop;
 
-pub use adm::InertialAdm;
+pub use adm::{AUpdate, InertialAdm, KernelSet};
 pub use composite::{Composite, CompositeResult, CompositeSolver, ProxBacktracking};
 pub use conjugate_gradient::ConjugateGradient;
 pub use continuation::{Budget, Homotopy, Reweighting};
@@ -36,7 +36,7 @@ pub use error::OptimError;
 pub use gradient_descent::GradientDescent;
 pub use linesearch::{Accepted, Armijo};
 pub use problem::{HessianProblem, Problem, Regularizer, TwoBlockSmooth};
-pub use prox::{L1, L2Ball, NonNegative, Reweightable, WeightedL1};
+pub use prox::{L1, L2Ball, NonNegative, Reweightable, UnitSphere, WeightedL1};
 pub use record::{Control, Counts, NoObserver, Observer, Record};
 pub use result::SolverResult;
 pub use stop::{Progress, StopCriterion, StopReason};

@@ -133,3 +133,25 @@ impl Reweightable for WeightedL1 {
         self.weights.extend_from_slice(weights);
     }
 }
+
+/// The indicator of the unit sphere {‖x‖ = 1} (nonconvex); its "prox" is the
+/// normalisation x/‖x‖, the metric projection (a zero vector is left as is,
+/// where the projection is undefined, and has value +∞).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UnitSphere;
+
+impl Regularizer for UnitSphere {
+    fn value(&self, x: &[f64]) -> f64 {
+        if (manifold::vecops::norm(x) - 1.0).abs() <= 1e-10 {
+            0.0
+        } else {
+            f64::INFINITY
+        }
+    }
+
+    fn prox(&self, z: &[f64], _rho: f64, out: &mut [f64]) {
+        let n = manifold::vecops::norm(z);
+        let s = if n > 0.0 { 1.0 / n } else { 1.0 };
+        out.iter_mut().zip(z).for_each(|(o, zi)| *o = s * zi);
+    }
+}

@@ -117,3 +117,55 @@ proptest! {
         prop_assert_eq!(res.restarts, 0);
     }
 }
+
+#[test]
+fn ipalm_solves_the_lasso_and_keeps_a_in_its_set() {
+    use optim::KernelSet;
+    let (a, y, lambda) = lasso_instance(2);
+    let reference = lasso_by_coordinate_descent(&a, &y, lambda);
+    let m = Sphere::new(2).unwrap();
+    for set in [KernelSet::Sphere, KernelSet::Ball] {
+        let mut problem = Composite {
+            smooth: Bilinear::lasso(a.clone(), y.clone()),
+            penalty: L1::default(),
+            lambda,
+        };
+        let solver = InertialAdm::ipalm(manifold::Exponential, set);
+        let stop = S::MaxIterations(20_000) | S::GradientNorm(1e-12);
+        let res = solver
+            .solve_composite(&m, &mut problem, &[1.0, 0.0], &[0.0; 20], &stop, &mut NoObserver)
+            .unwrap();
+        let err = (&res.x - &reference).norm() / reference.norm();
+        assert!(err <= 1e-8, "{set:?}: relative error {err:e}");
+    }
+    for (seed, set) in [(0, KernelSet::Sphere), (1, KernelSet::Ball)] {
+        let m = Sphere::new(4).unwrap();
+        let mut problem = Composite {
+            smooth: Bilinear::random(4, 25, 15, seed),
+            penalty: L1::default(),
+            lambda: 0.1,
+        };
+        let a0 = m
+            .random_point(&mut StdRng::seed_from_u64(seed))
+            .as_slice()
+            .to_vec();
+        let start = problem.value(&a0, &[0.0; 15]);
+        let solver = InertialAdm::ipalm(manifold::Exponential, set);
+        let res = solver
+            .solve_composite(
+                &m,
+                &mut problem,
+                &a0,
+                &[0.0; 15],
+                &S::MaxIterations(300),
+                &mut NoObserver,
+            )
+            .unwrap();
+        assert!(res.cost <= start && res.cost.is_finite());
+        let na = res.a.norm();
+        match set {
+            KernelSet::Sphere => assert!((na - 1.0).abs() <= 1e-12),
+            KernelSet::Ball => assert!(na <= 1.0 + 1e-12),
+        }
+    }
+}
