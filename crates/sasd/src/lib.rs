@@ -1,1 +1,4 @@
 //! sasd
+
+pub mod metrics;
+pub mod synth;
