@@ -1,0 +1,93 @@
+//! Spectra of operands kept between oracle calls.
+
+use super::{Complex64, Plan};
+
+/// The spectra F(ι v_k) of a block v = [v_1, …, v_K] of K signals of one
+/// shape (K kernels, or K activation maps), with the vector they came from.
+///
+/// Two-block solvers evaluate the objective at a trial point and then often
+/// hold that very point fixed (the accepted prox step x⁺ of ADM becomes the
+/// fixed x of the a-update). Keeping the last transformed vector lets
+/// [`fix_from`](Self::fix_from) recognise it by comparison, O(len) and usually
+/// decided at the first entry, instead of paying K more FFTs.
+#[derive(Debug, Clone)]
+pub struct SpectrumCache<P: Plan> {
+    shape: P::Shape,
+    blocks: usize,
+    spectrum_len: usize,
+    vector: Vec<f64>,
+    spectra: Vec<Complex64>,
+}
+
+impl<P: Plan> SpectrumCache<P> {
+    /// A cache for `blocks` signals of `shape`, holding the zero vector (whose
+    /// spectrum is exactly zero, so no FFT is needed).
+    pub fn new(plan: &P, shape: P::Shape, blocks: usize) -> Self {
+        Self {
+            shape,
+            blocks,
+            spectrum_len: plan.spectrum_len(),
+            vector: vec![0.0; P::count(shape) * blocks],
+            spectra: vec![Complex64::default(); plan.spectrum_len() * blocks],
+        }
+    }
+
+    /// Whether the cache holds exactly `v` (bitwise equal entries; a NaN never
+    /// matches, so it is always recomputed).
+    pub fn holds(&self, v: &[f64]) -> bool {
+        self.vector == v
+    }
+
+    /// Makes the cache hold `v`: K forward FFTs unless it already does.
+    pub fn update(&mut self, plan: &mut P, v: &[f64]) {
+        if self.holds(v) {
+            return;
+        }
+        self.vector.copy_from_slice(v);
+        let len = P::count(self.shape);
+        for (block, spec) in v
+            .chunks_exact(len)
+            .zip(self.spectra.chunks_exact_mut(self.spectrum_len))
+        {
+            plan.forward(block, self.shape, spec);
+        }
+    }
+
+    /// Makes `self` (the fixed operand) hold `v`, taking the spectra from
+    /// `last` by a swap when `last` holds `v` already: no FFT in that case.
+    pub fn fix_from(&mut self, last: &mut Self, plan: &mut P, v: &[f64]) {
+        if self.holds(v) {
+            return;
+        }
+        if last.holds(v) {
+            std::mem::swap(self, last);
+            return;
+        }
+        self.update(plan, v);
+    }
+
+    /// All spectra, block after block.
+    pub fn spectra(&self) -> &[Complex64] {
+        &self.spectra
+    }
+
+    /// The spectrum of block k.
+    pub fn spectrum(&self, k: usize) -> &[Complex64] {
+        &self.spectra[k * self.spectrum_len..(k + 1) * self.spectrum_len]
+    }
+
+    /// The vector held.
+    pub fn vector(&self) -> &[f64] {
+        &self.vector
+    }
+
+    /// Number of blocks K.
+    pub fn blocks(&self) -> usize {
+        self.blocks
+    }
+
+    /// Shape of one block.
+    pub fn shape(&self) -> P::Shape {
+        self.shape
+    }
+}

@@ -1,0 +1,158 @@
+//! The FFT convolution engine (seed 003, App. A operators; App. C.1, C.2).
+//!
+//! Conventions. Signals are flat `f64` slices; images are column-major
+//! (entry (i, j) of an r×c image at `i + j·r`, as the matrix manifolds store
+//! them). The cyclic convolution of length m is (u ⊛ v)_i = Σ_j u_j v_{(i−j) mod m}
+//! (seed 003, App. A) and its 2-D analogue is taken modulo (m₁, m₂). A shorter
+//! operand of shape n enters through the zero-padding ι_{n→m} (its entries
+//! first, zeros after, along every axis) and a shorter output through the
+//! restriction ι*_{n→m} (the first n entries along every axis).
+//!
+//! * [`Plan`] is one geometry's pair of real FFTs (1-D: [`Plan1d`], 2-D:
+//!   [`Plan2d`]) with ι and ι* folded into the transforms, owned scratch and a
+//!   counter of the real FFTs run ([`Plan::ffts`]).
+//! * [`Convolver`] computes ι*(ιu ⊛ ιv) and its adjoint (the correlation)
+//!   for any shapes that fit the plan: cyclic convolution when the plan has
+//!   the signal's size, linear convolution when it is padded to
+//!   [`fast_len`] ≥ m + n − 1 ([`Convolver::linear_1d`], [`Convolver::linear_2d`]).
+//! * [`SpectrumCache`] keeps the spectrum of the operand held fixed and of the
+//!   last one transformed, so that repeated oracles on the same vector cost no
+//!   FFT.
+//! * [`parseval_norm_sq`] turns a half spectrum into ‖v‖² without an inverse
+//!   transform.
+
+mod cache;
+mod convolver;
+mod plan1d;
+mod plan2d;
+
+use std::fmt::Debug;
+use std::ops::Range;
+
+pub use cache::SpectrumCache;
+pub use convolver::Convolver;
+pub use plan1d::Plan1d;
+pub use plan2d::Plan2d;
+pub use realfft::num_complex::Complex64;
+
+/// A pair of real FFTs (forward and inverse) of one fixed size, with the
+/// zero-padding ι folded into the forward transform and the restriction ι*
+/// into the inverse one.
+///
+/// Spectra are half spectra (the other half is the conjugate mirror), laid
+/// out as `rows × row_len` with the halved axis as rows, so that the Parseval
+/// weights depend only on the row ([`Plan::edge_bins`]).
+///
+/// No method allocates: the plans, their scratch and the padding buffers are
+/// built in the constructor.
+///
+/// # Panics
+/// The transform methods panic when a buffer's length does not match its
+/// shape or the spectrum length (a programming error, like a slice index out
+/// of bounds); the user-facing [`Convolver`] validates first and returns
+/// errors.
+pub trait Plan {
+    /// Shape of a signal: `usize` in 1-D, `(rows, cols)` in 2-D.
+    type Shape: Copy + Debug + PartialEq;
+
+    /// Shape of the transform.
+    fn shape(&self) -> Self::Shape;
+
+    /// Entries of a signal of this shape.
+    fn count(shape: Self::Shape) -> usize;
+
+    /// Whether a signal of `shape` fits the transform along every axis.
+    fn fits(&self, shape: Self::Shape) -> bool;
+
+    /// Real samples N of the transform (product of the axes).
+    fn samples(&self) -> usize {
+        Self::count(self.shape())
+    }
+
+    /// Complex entries of a half spectrum.
+    fn spectrum_len(&self) -> usize;
+
+    /// The bins counted once (not twice) in Parseval's identity: the rows of
+    /// the halved axis at frequency 0 and, for an even length, N/2.
+    fn edge_bins(&self) -> [Range<usize>; 2];
+
+    /// `out` = F(ι v): the half spectrum of v (of `shape`) zero-padded to the
+    /// transform's shape. One real FFT.
+    fn forward(&mut self, v: &[f64], shape: Self::Shape, out: &mut [Complex64]);
+
+    /// `out` = ι*(N · F⁻¹ spec): the unnormalised inverse transform restricted
+    /// to `shape` (callers fold 1/N into the spectrum they build anyway). The
+    /// spectrum is used as scratch. One real FFT.
+    fn inverse(&mut self, spec: &mut [Complex64], shape: Self::Shape, out: &mut [f64]);
+
+    /// Real FFTs (forward and inverse) run since construction or the last
+    /// [`reset_ffts`](Self::reset_ffts); a 2-D transform counts as one.
+    fn ffts(&self) -> u64;
+
+    /// Sets the FFT counter to zero.
+    fn reset_ffts(&mut self);
+}
+
+/// ‖v‖² from the half spectrum V = F(v) of a real v of N samples (Parseval):
+/// ‖v‖² = (1/N)·(2·Σ_all |V_k|² − Σ_edge |V_k|²), the edge bins being those
+/// without a mirror image in the other half.
+pub fn parseval_norm_sq<P: Plan + ?Sized>(plan: &P, spec: &[Complex64]) -> f64 {
+    let total: f64 = spec.iter().map(|c| c.norm_sqr()).sum();
+    (2.0 * total - edge_energy(plan, spec)) / plan.samples() as f64
+}
+
+/// Σ |V_k|² over the edge bins of a half spectrum (see [`Plan::edge_bins`]).
+pub(crate) fn edge_energy<P: Plan + ?Sized>(plan: &P, spec: &[Complex64]) -> f64 {
+    plan.edge_bins()
+        .into_iter()
+        .map(|r| spec[r].iter().map(|c| c.norm_sqr()).sum::<f64>())
+        .sum()
+}
+
+/// The smallest 5-smooth integer (2^a·3^b·5^c) ≥ `n`: FFT lengths with only
+/// small prime factors run several times faster per point than prime ones,
+/// so linear convolutions pad to this length.
+pub fn fast_len(n: usize) -> usize {
+    if n <= 1 {
+        return 1;
+    }
+    let mut best = usize::MAX;
+    let mut p5 = 1usize;
+    while p5 < best {
+        let mut p35 = p5;
+        while p35 < best {
+            // Smallest power of two that lifts p35 to at least n.
+            let mut v = p35;
+            while v < n {
+                v *= 2;
+            }
+            best = best.min(v);
+            p35 = p35.saturating_mul(3);
+        }
+        p5 = p5.saturating_mul(5);
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_len_is_the_next_5_smooth_integer() {
+        let smooth = |mut k: usize| {
+            for p in [2, 3, 5] {
+                while k.is_multiple_of(p) {
+                    k /= p;
+                }
+            }
+            k == 1
+        };
+        for n in 1..2000 {
+            let f = fast_len(n);
+            assert!(f >= n && smooth(f), "n = {n}, got {f}");
+            assert!((n..f).all(|k| !smooth(k)), "n = {n}, got {f}");
+        }
+        assert_eq!(fast_len(10_007), 10_125);
+    }
+}

@@ -1,0 +1,119 @@
+//! Typed errors of the `sasd` crate: every constructor validates its input and
+//! returns one of these instead of panicking or producing a NaN later.
+
+/// Why a convolution plan or an objective refused its input.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SasdError {
+    /// The observation y (or a signal) had no entries.
+    #[error("the observation is empty")]
+    EmptySignal,
+    /// A size parameter (number of kernels, kernel length) was zero.
+    #[error("{what} must be positive")]
+    ZeroDimension {
+        /// Which size was zero.
+        what: &'static str,
+    },
+    /// A NaN or an infinity in user data.
+    #[error("{what} holds a non-finite value at index {index}")]
+    NonFinite {
+        /// Which input.
+        what: &'static str,
+        /// First offending index.
+        index: usize,
+    },
+    /// The kernel is not shorter than the signal along some axis.
+    #[error("kernel length {kernel} along axis {axis} must be smaller than the signal length {signal}")]
+    KernelTooLong {
+        /// Kernel length along the axis.
+        kernel: usize,
+        /// Signal length along the axis.
+        signal: usize,
+        /// The axis (0 for 1-D signals and for the rows of images).
+        axis: usize,
+    },
+    /// λ was not a finite positive number.
+    #[error("lambda must be finite and > 0, got {0}")]
+    InvalidLambda(f64),
+    /// An exponent (p, q) or a smoothing parameter outside its range.
+    #[error("{name} must be finite and >= {min}, got {value}")]
+    InvalidParameter {
+        /// The parameter's name.
+        name: &'static str,
+        /// The value given.
+        value: f64,
+        /// The smallest value allowed.
+        min: f64,
+    },
+    /// A vector had the wrong number of entries.
+    #[error("{what} has {found} entries, expected {expected}")]
+    LengthMismatch {
+        /// Which input.
+        what: &'static str,
+        /// Entries expected.
+        expected: usize,
+        /// Entries given.
+        found: usize,
+    },
+    /// A 2-D shape that does not match its data (rows × cols ≠ length).
+    #[error("{what}: shape {rows}x{cols} does not match {len} entries")]
+    ShapeMismatch {
+        /// Which input.
+        what: &'static str,
+        /// Rows claimed.
+        rows: usize,
+        /// Columns claimed.
+        cols: usize,
+        /// Entries given.
+        len: usize,
+    },
+    /// A weight of the ℓ¹ penalty was negative.
+    #[error("weight {index} is negative ({value})")]
+    NegativeWeight {
+        /// Index of the weight.
+        index: usize,
+        /// Its value.
+        value: f64,
+    },
+}
+
+/// Result alias of the crate.
+pub type Result<T> = std::result::Result<T, SasdError>;
+
+/// Fails on the first non-finite entry of `v`.
+pub fn check_finite(what: &'static str, v: &[f64]) -> Result<()> {
+    match v.iter().position(|t| !t.is_finite()) {
+        Some(index) => Err(SasdError::NonFinite { what, index }),
+        None => Ok(()),
+    }
+}
+
+/// Fails unless `v` has `expected` entries.
+pub fn check_len(what: &'static str, v: &[f64], expected: usize) -> Result<()> {
+    if v.len() == expected {
+        Ok(())
+    } else {
+        Err(SasdError::LengthMismatch {
+            what,
+            expected,
+            found: v.len(),
+        })
+    }
+}
+
+/// Fails unless λ is finite and positive.
+pub fn check_lambda(lambda: f64) -> Result<f64> {
+    if lambda.is_finite() && lambda > 0.0 {
+        Ok(lambda)
+    } else {
+        Err(SasdError::InvalidLambda(lambda))
+    }
+}
+
+/// Fails unless `value` is finite and ≥ `min`.
+pub fn check_at_least(name: &'static str, value: f64, min: f64) -> Result<f64> {
+    if value.is_finite() && value >= min {
+        Ok(value)
+    } else {
+        Err(SasdError::InvalidParameter { name, value, min })
+    }
+}
