@@ -1,8 +1,11 @@
 //! Short-and-sparse deconvolution (SaSD) on top of `manifold` and `optim`:
 //! the FFT convolution engine ([`conv`]) and the SaSD / CDL objectives of
-//! seeds 003, 002 and 000, each implementing the `optim` problem traits.
+//! seeds 003, 002 and 000, each implementing the `optim` problem traits;
+//! synthetic data ([`synth`]) and recovery metrics ([`metrics`]).
 
 pub mod conv;
 pub mod error;
+pub mod metrics;
+pub mod synth;
 
 pub use error::{Result, SasdError};
