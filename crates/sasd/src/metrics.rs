@@ -12,7 +12,7 @@
 //!   estimated kernels to N true ones.
 //!
 //! 1-D signals are the `n × 1` case of the 2-D functions (see
-//! [`Shape`](crate::synth::Shape)); all inputs are validated and bad input is
+//! [`Shape`]); all inputs are validated and bad input is
 //! a [`MetricError`], never a panic or a NaN.
 
 use crate::synth::{Offset, Shape, accumulate_pairs};
@@ -78,12 +78,21 @@ fn checked_norm(what: &'static str, data: &[f64], shape: Shape) -> Result<f64> {
     if data.iter().any(|v| !v.is_finite()) {
         return Err(MetricError::NonFinite { what });
     }
-    // Scaled so that huge finite entries cannot overflow to an infinite norm.
-    let scale = data.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+    Ok(scaled_norm(data))
+}
+
+/// Euclidean norm computed on `v / max|v_i|`, so that huge finite entries
+/// cannot overflow to an infinite norm (nor tiny ones underflow to zero).
+fn scaled_norm(v: &[f64]) -> f64 {
+    let scale = max_abs(v);
     if scale == 0.0 {
-        return Ok(0.0);
+        return 0.0;
     }
-    Ok(scale * data.iter().map(|v| (v / scale).powi(2)).sum::<f64>().sqrt())
+    scale * v.iter().map(|x| (x / scale).powi(2)).sum::<f64>().sqrt()
+}
+
+fn max_abs(v: &[f64]) -> f64 {
+    v.iter().fold(0.0_f64, |m, x| m.max(x.abs()))
 }
 
 /// A sign `±1`.
@@ -198,10 +207,12 @@ pub fn kernel_alignment_2d(
             what: "estimated kernel",
         });
     }
+    // Normalise first: the correlation of huge finite entries would overflow.
+    let unit = |v: &[f64], norm: f64| v.iter().map(|x| x / norm).collect::<Vec<f64>>();
     let common = a0_shape.full(a_hat_shape);
-    let c = cross_correlation(a0, a0_shape, a_hat, a_hat_shape, common);
+    let c = cross_correlation(&unit(a0, n0), a0_shape, &unit(a_hat, nh), a_hat_shape, common);
     let best = argmax(&c, f64::abs);
-    let cosine = c[best] / n0 / nh;
+    let cosine = c[best];
     // Offsets past the estimate's extent are the negative ones, wrapped.
     let signed = |d: usize, hat_extent: usize, extent: usize| {
         if d < hat_extent {
@@ -260,7 +271,8 @@ pub struct ActivationError {
 /// Activation error (seed 003 Figs. 17–18), 1-D:
 /// `min_ℓ ‖x0 − sign · s_ℓ[x̂]‖₂` over cyclic shifts `ℓ` of the signal length
 /// and the signs allowed by `rule`, reported absolute and relative to
-/// `‖x0‖₂`. `x̂ = 0` is allowed (relative error 1); `x0 = 0` is an error (the
+/// `‖x0‖₂` (computed on rescaled copies, so never NaN; +∞ only if the true
+/// value exceeds the largest `f64`). `x̂ = 0` is allowed (relative error 1); `x0 = 0` is an error (the
 /// relative error and the shift would be meaningless).
 ///
 /// The best shift maximises the cyclic cross-correlation (computed over the
@@ -284,28 +296,36 @@ pub fn activation_error_2d(
             what: "true activation",
         });
     }
+    // One common scale for both keeps every entry in [−1, 1]: no overflow in
+    // the correlation or the sum of squares, whatever the magnitudes.
+    let scale = max_abs(x0).max(max_abs(x_hat));
+    let (u, v): (Vec<f64>, Vec<f64>) = x0.iter().zip(x_hat).map(|(a, b)| (a / scale, b / scale)).unzip();
     // c[d] = ⟨x0, s_{−d}[x̂]⟩; ‖x0 − σ s_{−d} x̂‖² = ‖x0‖² + ‖x̂‖² − 2σ c[d].
-    let c = cross_correlation(x0, shape, x_hat, shape, shape);
+    let c = cross_correlation(&u, shape, &v, shape, shape);
     let best = match rule {
-        SignRule::Fixed(s) => argmax(&c, |v| s.value() * v),
+        SignRule::Fixed(s) => argmax(&c, |c| s.value() * c),
         SignRule::Best => argmax(&c, f64::abs),
     };
     let sign = match rule {
         SignRule::Fixed(s) => s,
         SignRule::Best => Sign::of(c[best]),
     };
+    // Re-summed directly rather than from the expansion above, which cancels
+    // catastrophically when the error is small.
     let (rows, cols) = (shape.rows(), shape.cols());
     let (dr, dc) = (best % rows, best / rows);
-    let mut sum = 0.0;
-    for (i, &v0) in x0.iter().enumerate() {
-        let (r, k) = (i % rows, i / rows);
-        let j = (r + dr) % rows + ((k + dc) % cols) * rows;
-        sum += (v0 - sign.value() * x_hat[j]).powi(2);
-    }
-    let absolute = sum.sqrt();
+    let residual: Vec<f64> = u
+        .iter()
+        .enumerate()
+        .map(|(i, &u_i)| {
+            let (r, k) = (i % rows, i / rows);
+            u_i - sign.value() * v[(r + dr) % rows + ((k + dc) % cols) * rows]
+        })
+        .collect();
+    let relative = scaled_norm(&residual) / scaled_norm(&u);
     Ok(ActivationError {
-        absolute,
-        relative: absolute / norm0,
+        absolute: relative * norm0,
+        relative,
         shift: ((rows - dr) % rows, (cols - dc) % cols),
         sign,
     })

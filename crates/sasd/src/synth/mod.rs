@@ -6,7 +6,7 @@
 //!   AR(1)/AR(2) calcium transients (eqs. 6.2, 6.3), a 2-D Gaussian and an
 //!   STM-like defect motif (§6.2.2).
 //! * [`activations`]: Bernoulli, Bernoulli–Gaussian, Bernoulli–Rademacher.
-//! * [`convolve`]: exact direct-summation cyclic and linear convolution.
+//! * [`convolve`](mod@convolve): exact direct-summation cyclic and linear convolution.
 //! * [`instance`]: a specification (builder) that draws a whole [`Instance`].
 //!
 //! Every generator validates its parameters and returns a [`SynthError`];
