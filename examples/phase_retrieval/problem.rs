@@ -49,7 +49,6 @@ pub struct PhaseRetrieval {
 pub struct Instance {
     pub problem: PhaseRetrieval,
     pub truth: DVector<f64>,
-    pub field: Field,
 }
 
 impl PhaseRetrieval {
@@ -124,7 +123,6 @@ impl PhaseRetrieval {
         Instance {
             problem: PhaseRetrieval::new(b, k, y2),
             truth,
-            field,
         }
     }
 }
