@@ -180,10 +180,13 @@ pub struct KernelAlignment {
 /// zero-padded to the common length `L = n0 + n̂ − 1` and shifted cyclically
 /// there: this length is the smallest at which every relative position of the
 /// two supports (full or partial overlap) is one cyclic shift, and at which no
-/// shift wraps one kernel's entries onto its own other end. That makes the
-/// metric the paper's `min_{ℓ∈[2n0]} 1 − |⟨a0, ι* s_ℓ[a⋆]⟩|` for a lifted
-/// `a⋆ ∈ S^{3n0−2}`, while also accepting `â` of length `n0` (after shift
-/// correction) or any other length. Errors: empty, non-finite or zero input.
+/// shift wraps one kernel's entries onto its own other end — so the cyclic
+/// shifts are exactly the linear ones, the true ambiguity of a kernel much
+/// shorter than the signal. For a lifted `a⋆ ∈ S^{3n0−2}` this agrees with the
+/// paper's `min_{ℓ∈[2n0]} 1 − |⟨a0, ι* s_ℓ[a⋆]⟩|` whenever the best match lies
+/// inside `a⋆`, without that formula's wrap-around windows; it also accepts
+/// `â` of length `n0` (after shift correction), shorter than `a0`, or any
+/// other length. Errors: empty, non-finite or zero input.
 pub fn kernel_alignment(a0: &[f64], a_hat: &[f64]) -> Result<KernelAlignment> {
     kernel_alignment_2d(a0, Shape::d1(a0.len()), a_hat, Shape::d1(a_hat.len()))
 }

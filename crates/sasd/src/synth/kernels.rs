@@ -139,9 +139,9 @@ pub fn gaussian_kernel_2d(rows: usize, cols: usize, sigma: f64) -> Result<Vec<f6
 /// `M(p) = G(p − s·u) + G(p + s·u) + ripple · exp(−ρ²/(2d²)) · cos(2πρ/λ)`,
 /// `G(q) = exp(−|q|²/(2w²))`,
 ///
-/// normalised onto the Frobenius sphere. Its two lobes make it less coherent
-/// than a Gaussian blob, and the signed halo makes it a kernel with both signs
-/// (unlike a PSF) — the features that make the paper's STM motifs distinct from
+/// normalised onto the Frobenius sphere. The signed halo gives a kernel of
+/// both signs (unlike a PSF) and the dimer is only two-fold symmetric (unlike a
+/// Gaussian spot): the features that set the paper's STM motifs apart from
 /// the microscopy PSFs. It is a phenomenological shape, not a physical model.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StmMotif {
