@@ -6,6 +6,7 @@
 pub mod conv;
 pub mod error;
 pub mod metrics;
+pub mod objective;
 pub mod synth;
 
 pub use error::{Result, SasdError};

@@ -1,43 +1,12 @@
 //! The convolution engine against direct O(mn) sums, and adjointness.
 
 use proptest::prelude::*;
+use rand::SeedableRng;
 use rand::rngs::StdRng;
-use rand::{RngExt, SeedableRng};
 use sasd::conv::{Convolver, Plan, Plan1d, Plan2d};
 
-fn random(rng: &mut StdRng, len: usize) -> Vec<f64> {
-    (0..len).map(|_| rng.random_range(-1.0..1.0)).collect()
-}
-
-fn dot(u: &[f64], v: &[f64]) -> f64 {
-    u.iter().zip(v).map(|(a, b)| a * b).sum()
-}
-
-fn norm(u: &[f64]) -> f64 {
-    dot(u, u).sqrt()
-}
-
-/// ι*(ιu ⊛ ιv) on an m₁×m₂ torus (m₂ = 1 for signals), by the definition.
-fn direct(
-    (u, (u1, u2)): (&[f64], (usize, usize)),
-    (v, (v1, v2)): (&[f64], (usize, usize)),
-    (o1, o2): (usize, usize),
-    (m1, m2): (usize, usize),
-) -> Vec<f64> {
-    let mut full = vec![0.0; m1 * m2];
-    for (j2, k2) in (0..u2).flat_map(|a| (0..v2).map(move |b| (a, b))) {
-        for j1 in 0..u1 {
-            for k1 in 0..v1 {
-                let (i1, i2) = ((j1 + k1) % m1, (j2 + k2) % m2);
-                full[i1 + i2 * m1] += u[j1 + j2 * u1] * v[k1 + k2 * v1];
-            }
-        }
-    }
-    (0..o2)
-        .flat_map(|i2| (0..o1).map(move |i1| (i1, i2)))
-        .map(|(i1, i2)| full[i1 + i2 * m1])
-        .collect()
-}
+mod common;
+use common::{direct, dot, norm, random};
 
 fn assert_close(got: &[f64], want: &[f64]) {
     let err: f64 = got

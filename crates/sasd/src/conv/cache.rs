@@ -66,6 +66,18 @@ impl<P: Plan> SpectrumCache<P> {
         self.update(plan, v);
     }
 
+    /// The cache holding `v`'s spectra: `fixed` when it holds `v` already
+    /// (an oracle at the point held fixed), else `last`, updated (K FFTs
+    /// unless `last` holds `v` too).
+    pub fn lookup<'c>(fixed: &'c Self, last: &'c mut Self, plan: &mut P, v: &[f64]) -> &'c Self {
+        if fixed.holds(v) {
+            fixed
+        } else {
+            last.update(plan, v);
+            last
+        }
+    }
+
     /// All spectra, block after block.
     pub fn spectra(&self) -> &[Complex64] {
         &self.spectra

@@ -1,0 +1,16 @@
+//! The SaSD objectives, each implementing the `optim` problem traits.
+//!
+//! * [`BilinearLasso`] (seed 003, eq. 3.1, with the bias and non-negativity
+//!   of App. B.3 and the weights of B.6–B.9) for one kernel or N kernels
+//!   (CDL, eq. 4.6, App. C.1.2), in 1-D and 2-D ([`BilinearLasso2d`],
+//!   App. C.2): a [`optim::TwoBlockSmooth`] for ADM / iADM.
+//! * [`lasso_penalty`] builds the matching λ·‖w ⊙ x‖₁ (optionally with
+//!   x ≥ 0) for [`optim::Composite`].
+
+mod bilinear_lasso;
+mod penalty;
+mod residual;
+mod shapes;
+
+pub use bilinear_lasso::{BilinearLasso, BilinearLasso2d};
+pub use penalty::lasso_penalty;

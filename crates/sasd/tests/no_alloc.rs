@@ -1,0 +1,119 @@
+//! No heap allocation inside an iteration: the oracles of an ADM / iADM
+//! iteration run under a counting global allocator (this binary only).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use optim::TwoBlockSmooth;
+use sasd::conv::{Convolver, Plan2d};
+use sasd::objective::{BilinearLasso, BilinearLasso2d};
+
+mod common;
+use common::{random, rng, sparse, unit_blocks};
+
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations_during(f: impl FnOnce()) -> usize {
+    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    f();
+    ALLOCATIONS.load(Ordering::SeqCst) - before
+}
+
+/// Inputs of `iterations` iterations: (w, x⁺, z, a⁺) each.
+type Trials = Vec<(Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>)>;
+
+fn trials(seed: u64, a_len: usize, x_len: usize, blocks: usize, iterations: usize) -> Trials {
+    let mut r = rng(seed);
+    (0..iterations)
+        .map(|_| {
+            let (w, x) = (sparse(&mut r, x_len, 0.1), sparse(&mut r, x_len, 0.1));
+            let (z, a) = (
+                unit_blocks(&mut r, a_len / blocks, blocks),
+                unit_blocks(&mut r, a_len / blocks, blocks),
+            );
+            (w, x, z, a)
+        })
+        .collect()
+}
+
+/// Runs the oracle sequence of ADM / iADM iterations (Alg. 2 / 5): with the
+/// inputs and outputs allocated beforehand, it must allocate nothing.
+fn iterate(psi: &mut impl TwoBlockSmooth, inputs: &Trials) -> usize {
+    let (mut gx, mut ga) = (vec![0.0; psi.x_len()], vec![0.0; psi.a_len()]);
+    let mut total = 0.0;
+    let mut a = inputs[0].3.clone();
+    let count = allocations_during(|| {
+        for (w, x_plus, z, a_plus) in inputs {
+            psi.fix_a(&a);
+            total += psi.grad_x(w, &mut gx);
+            total += psi.value_x(x_plus);
+            psi.fix_x(x_plus);
+            total += psi.grad_a(z, &mut ga);
+            total += psi.value_a(a_plus);
+            total += psi.refresh(a_plus, x_plus).unwrap_or(0.0);
+            a.copy_from_slice(a_plus);
+        }
+    });
+    assert!(total.is_finite());
+    count
+}
+
+#[test]
+fn oracles_and_convolutions_do_not_allocate() {
+    // The counter sees allocations at all.
+    assert!(allocations_during(|| drop(std::hint::black_box(vec![1u8; 10]))) > 0);
+    let mut r = rng(1);
+    let (m, n) = (1000, 64);
+    let y = random(&mut r, m);
+    let mut sasd = BilinearLasso::new(&y, n).unwrap().with_bias();
+    assert_eq!(
+        iterate(&mut sasd, &trials(2, n, m, 1, 5)),
+        0,
+        "1-D SaSD with bias"
+    );
+
+    let mut cdl = BilinearLasso::cdl(&y, n, 3).unwrap();
+    assert_eq!(iterate(&mut cdl, &trials(3, 3 * n, 3 * m, 3, 5)), 0, "1-D CDL");
+
+    let (image, kernel) = ((30, 27), (5, 4));
+    let y2 = random(&mut r, image.0 * image.1);
+    let mut sasd2 = BilinearLasso2d::cdl_2d(&y2, image, kernel, 2)
+        .unwrap()
+        .with_bias();
+    assert_eq!(
+        iterate(&mut sasd2, &trials(4, 2 * 20, 2 * 810, 2, 5)),
+        0,
+        "2-D CDL with bias"
+    );
+
+    // The bare engine too.
+    let mut conv = Convolver::new(Plan2d::new(image).unwrap());
+    let (a, x) = (random(&mut r, 20), random(&mut r, 810));
+    let mut out = vec![0.0; 810];
+    let count = allocations_during(|| {
+        conv.conv((&a, kernel), (&x, image), (&mut out, image)).unwrap();
+        conv.corr((&a, kernel), (&x, image), (&mut out, image)).unwrap();
+    });
+    assert_eq!(count, 0, "convolver");
+}
