@@ -243,7 +243,9 @@ impl<M: Manifold, R: InverseRetraction<M>> CompositeSolver<M> for InertialAdm<R>
             let had_momentum = self.beta > 0.0 && !(a == a_prev && x == x_prev);
             let increased = new_cost.is_nan() || new_cost > cost + rounding_slack(cost);
             let restart = had_momentum && increased;
-            let step_norm;
+            // On a restart this is the length of the step that was undone, so
+            // a StepNorm criterion never mistakes a restart for convergence.
+            let step_norm = (sq_dist(&a, &a_new) + sq_dist(&x, &x_new)).sqrt();
             if restart {
                 // Undo the iteration and drop the momentum; refresh restores
                 // any closed-form variable (the bias) of the kept point.
@@ -251,12 +253,10 @@ impl<M: Manifold, R: InverseRetraction<M>> CompositeSolver<M> for InertialAdm<R>
                 a_prev.copy_from_slice(&a);
                 x_prev.copy_from_slice(&x);
                 problem.smooth.refresh(&a, &x);
-                step_norm = 0.0;
             } else {
                 if !new_cost.is_finite() {
                     break StopReason::NonFinite;
                 }
-                step_norm = (sq_dist(&a, &a_new) + sq_dist(&x, &x_new)).sqrt();
                 std::mem::swap(&mut a_prev, &mut a);
                 std::mem::swap(&mut a, &mut a_new);
                 std::mem::swap(&mut x_prev, &mut x);
