@@ -86,6 +86,9 @@ impl Problem for SparseCost {
     }
 }
 
+/// A method: an estimate of A₀ and its iterations.
+type Method<'a> = &'a dyn Fn(&mut StdRng) -> (DMatrix<f64>, usize);
+
 struct Instance {
     a0: DMatrix<f64>,
     ybar: DMatrix<f64>,
@@ -214,7 +217,7 @@ fn main() {
     for &seed in &args.seeds {
         let mut rng = StdRng::seed_from_u64(seed);
         let inst = instance(n, p, theta, &mut rng);
-        let methods: [(&str, &dyn Fn(&mut StdRng) -> (DMatrix<f64>, usize)); 3] = [
+        let methods: [(&str, Method); 3] = [
             ("(i) l4 sphere+deflation", &|r| {
                 deflation(&inst, Penalty::NegativeL4, r)
             }),

@@ -41,6 +41,9 @@ const SUCCESS: f64 = 1e-6;
 /// One run: (relative error, seconds, iterations).
 type Outcome = (f64, f64, usize);
 
+/// A method: solves the problem in place, returns the point and its iterations.
+type Method<'a> = &'a mut dyn FnMut(&mut PhaseRetrieval) -> (DVector<f64>, usize);
+
 /// A random direction at `fraction` of the norm the data suggest
 /// (‖x*‖² ≈ mean(y²)).
 fn random_start(p: &PhaseRetrieval, d: usize, fraction: f64, rng: &mut StdRng) -> DVector<f64> {
@@ -104,7 +107,7 @@ fn main() {
                 let mut inst = PhaseRetrieval::planted(n, ratio * n, field, &mut rng);
                 let d = inst.truth.len();
                 let x0 = random_start(&inst.problem, d, start_scale, &mut rng);
-                let runs: [&mut dyn FnMut(&mut PhaseRetrieval) -> (DVector<f64>, usize); 3] = [
+                let runs: [Method; 3] = [
                     &mut |p| trust_region(p, &x0),
                     &mut |p| gradient_descent(p, &x0),
                     &mut |p| problem::wirtinger_flow(p, 1e-10, 5000),
