@@ -74,6 +74,13 @@ pub enum SasdError {
         /// Its value.
         value: f64,
     },
+    /// The observation (after removing its mean when a bias is fitted) is
+    /// zero everywhere: there is nothing to deconvolve.
+    #[error("the observation carries no signal (it is constant)")]
+    NoSignal,
+    /// A solver refused its input or options.
+    #[error(transparent)]
+    Optim(#[from] optim::OptimError),
 }
 
 /// Result alias of the crate.

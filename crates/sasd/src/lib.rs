@@ -7,6 +7,7 @@ pub mod conv;
 pub mod error;
 pub mod metrics;
 pub mod objective;
+pub mod pipeline;
 pub mod synth;
 
 pub use error::{Result, SasdError};
