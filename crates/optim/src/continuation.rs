@@ -50,24 +50,64 @@ impl<O: Observer> Observer for Tagged<'_, O> {
     }
 }
 
-/// Accumulates the stages of a continuation into one result.
+/// Accumulates the stages of a continuation into one result, warm-starting
+/// each stage from the last.
 struct Stages {
     start: Instant,
     counts: Counts,
     history: Vec<Record>,
     iterations: usize,
     restarts: usize,
+    a: Vec<f64>,
+    x: Vec<f64>,
+    last: Option<CompositeResult>,
 }
 
 impl Stages {
-    fn new() -> Self {
+    fn new(a0: &[f64], x0: &[f64]) -> Self {
         Self {
             start: Instant::now(),
             counts: Counts::default(),
             history: Vec::new(),
             iterations: 0,
             restarts: 0,
+            a: a0.to_vec(),
+            x: x0.to_vec(),
+            last: None,
         }
+    }
+
+    /// Runs one stage from the current point, tagging its records; returns
+    /// why the continuation must stop, if it must.
+    #[allow(clippy::too_many_arguments)]
+    fn stage<M, S, T, G, O>(
+        &mut self,
+        inner: &S,
+        m: &M,
+        problem: &mut Composite<T, G>,
+        stop: &StopCriterion,
+        tags: [(&'static str, f64); 2],
+        observer: &mut O,
+    ) -> Result<Option<StopReason>, OptimError>
+    where
+        M: Manifold,
+        S: CompositeSolver<M>,
+        T: TwoBlockSmooth,
+        G: Regularizer,
+        O: Observer,
+    {
+        let mut tagged = Tagged {
+            observer,
+            tags,
+            offset: self.iterations,
+        };
+        let mut res = inner.solve_composite(m, problem, &self.a, &self.x, stop, &mut tagged)?;
+        self.absorb(&mut res, tags);
+        self.a.copy_from_slice(res.a.as_slice());
+        self.x.copy_from_slice(res.x.as_slice());
+        let reason = outer_stop(res.stop);
+        self.last = Some(res);
+        Ok(reason)
     }
 
     /// The stopping criterion of the next stage: its own precision, within
@@ -102,8 +142,12 @@ impl Stages {
         self.counts.retract += c.retract;
     }
 
-    fn finish(self, last: CompositeResult, stop: StopReason) -> CompositeResult {
-        CompositeResult {
+    fn finish(self, stop: StopReason) -> Result<CompositeResult, OptimError> {
+        let last = self.last.ok_or(OptimError::InvalidOption {
+            name: "budget",
+            reason: "leaves no iteration for the first stage".into(),
+        })?;
+        Ok(CompositeResult {
             stop,
             iterations: self.iterations,
             counts: self.counts,
@@ -111,7 +155,7 @@ impl Stages {
             elapsed: self.start.elapsed(),
             restarts: self.restarts,
             ..last
-        }
+        })
     }
 }
 
@@ -199,9 +243,7 @@ impl<S> Homotopy<S> {
         )?;
         check_option("eps_star", ok(self.eps_star), "must be finite and > 0")?;
         let schedule = self.schedule();
-        let mut stages = Stages::new();
-        let (mut a, mut x) = (a0.to_vec(), x0.to_vec());
-        let mut last = None;
+        let mut stages = Stages::new(a0, x0);
         let mut stop = StopReason::Completed;
         for (k, &lambda) in schedule.iter().enumerate() {
             let precision = if k + 1 == schedule.len() {
@@ -215,29 +257,12 @@ impl<S> Homotopy<S> {
             };
             problem.lambda = lambda;
             let tags = [("lambda", lambda), ("stage", k as f64)];
-            let mut tagged = Tagged {
-                observer: &mut *observer,
-                tags,
-                offset: stages.iterations,
-            };
-            let mut res = self
-                .inner
-                .solve_composite(m, problem, &a, &x, &stage_stop, &mut tagged)?;
-            stages.absorb(&mut res, tags);
-            a.copy_from_slice(res.a.as_slice());
-            x.copy_from_slice(res.x.as_slice());
-            let inner_stop = res.stop;
-            last = Some(res);
-            if let Some(reason) = outer_stop(inner_stop) {
+            if let Some(reason) = stages.stage(&self.inner, m, problem, &stage_stop, tags, observer)? {
                 stop = reason;
                 break;
             }
         }
-        let last = last.ok_or(OptimError::InvalidOption {
-            name: "budget",
-            reason: "leaves no iteration for the first stage".into(),
-        })?;
-        Ok(stages.finish(last, stop))
+        stages.finish(stop)
     }
 }
 
@@ -304,9 +329,7 @@ impl<S> Reweighting<S> {
         check_option("precision", self.precision > 0.0, "must be > 0")?;
         let mut w = vec![1.0; x0.len()];
         problem.penalty.set_weights(&w);
-        let mut stages = Stages::new();
-        let (mut a, mut x) = (a0.to_vec(), x0.to_vec());
-        let mut last = None;
+        let mut stages = Stages::new(a0, x0);
         let mut stop = StopReason::Completed;
         for round in 0..self.rounds {
             let Some(stage_stop) = stages.stage_stop(&self.budget, self.precision) else {
@@ -314,32 +337,15 @@ impl<S> Reweighting<S> {
                 break;
             };
             let tags = [("round", round as f64), ("lambda", problem.lambda)];
-            let mut tagged = Tagged {
-                observer: &mut *observer,
-                tags,
-                offset: stages.iterations,
-            };
-            let mut res = self
-                .inner
-                .solve_composite(m, problem, &a, &x, &stage_stop, &mut tagged)?;
-            stages.absorb(&mut res, tags);
-            a.copy_from_slice(res.a.as_slice());
-            x.copy_from_slice(res.x.as_slice());
-            let inner_stop = res.stop;
-            last = Some(res);
-            if let Some(reason) = outer_stop(inner_stop) {
+            if let Some(reason) = stages.stage(&self.inner, m, problem, &stage_stop, tags, observer)? {
                 stop = reason;
                 break;
             }
             if round + 1 < self.rounds {
-                self.weights(&x, &mut w);
+                self.weights(&stages.x, &mut w);
                 problem.penalty.set_weights(&w);
             }
         }
-        let last = last.ok_or(OptimError::InvalidOption {
-            name: "budget",
-            reason: "leaves no iteration for the first round".into(),
-        })?;
-        Ok(stages.finish(last, stop))
+        stages.finish(stop)
     }
 }
