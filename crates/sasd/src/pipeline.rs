@@ -251,13 +251,19 @@ impl Deconvolution {
                 homotopy.solve(&sphere, &mut problem, &a0, &x0, observer)?
             }
             Method::ReweightedIadm => {
+                // Every round gets its share of the iterations: with the whole
+                // budget the first (unweighted) round used it all.
+                let rounds = self.rounds.max(1);
                 let rw = Reweighting {
                     inner: iadm,
-                    rounds: self.rounds,
+                    rounds,
                     rank: Reweighting::<()>::seed_rank(self.kernel_size, y.len()),
                     eps_floor: 1e-3,
                     precision: 1e-3 * lambda_star,
-                    budget,
+                    budget: Budget {
+                        stage_iterations: (self.max_iterations / rounds).max(1),
+                        ..budget
+                    },
                 };
                 rw.solve(&sphere, &mut problem, &a0, &x0, observer)?
             }
