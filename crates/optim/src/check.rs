@@ -16,8 +16,10 @@ pub struct CheckReport {
     pub slope: f64,
     /// The slope expected (2 or 3).
     pub expected: f64,
-    /// Verdict: |slope − expected| ≤ 0.1 over a window of ≥ 1.5 decades, or
-    /// an exact model.
+    /// Verdict: slope ≥ expected − 0.1 over a window of 2.4 decades, or an
+    /// exact model. A higher slope is a pass: at a critical point the next
+    /// Taylor term can vanish (f(R_x(td)) even in t gives slope 4 for the
+    /// Hessian check), while a wrong derivative gives slope 1 or 2.
     pub passed: bool,
     /// Every remainder below 1e-12·scale: the model is exact (f quadratic for
     /// the Hessian check, linear for the gradient check).
@@ -63,7 +65,7 @@ fn verdict(steps: Vec<f64>, errors: Vec<f64>, expected: f64, floor: f64) -> Chec
     CheckReport {
         slope,
         expected,
-        passed: exact || (slope - expected).abs() <= 0.1,
+        passed: exact || slope >= expected - 0.1,
         exact,
         steps,
         errors,

@@ -91,6 +91,9 @@ impl<R, T> ConjugateGradient<R, T> {
         if !fx.is_finite() {
             return Err(OptimError::NonFiniteStart { what: "cost" });
         }
+        if grad.iter().any(|t| !t.is_finite()) {
+            return Err(OptimError::NonFiniteStart { what: "gradient" });
+        }
         m.egrad_to_rgrad(&x, &mut grad)?;
         let mut grad_sq = m.inner(&x, &grad, &grad);
         dir.iter_mut().zip(&grad).for_each(|(d, g)| *d = -g);
@@ -134,6 +137,10 @@ impl<R, T> ConjugateGradient<R, T> {
             t0 = self.linesearch.next_initial(&acc);
             fx = p.cost_grad(&x_new, &mut grad_new);
             counts.grad += 1;
+            if !fx.is_finite() || grad_new.iter().any(|t| !t.is_finite()) {
+                // Keep the last finite iterate; report instead of erroring.
+                break StopReason::NonFinite;
+            }
             m.egrad_to_rgrad(&x_new, &mut grad_new)?;
             let grad_new_sq = m.inner(&x_new, &grad_new, &grad_new);
             // β (PR+) with the old gradient transported to the new point.

@@ -148,12 +148,18 @@ impl Stages {
             reason: "leaves no iteration for the first stage".into(),
         })?;
         Ok(CompositeResult {
-            stop,
             iterations: self.iterations,
             counts: self.counts,
             history: self.history,
             elapsed: self.start.elapsed(),
             restarts: self.restarts,
+            // The schedule ran out, but a final round stopped by its cap did
+            // not reach its precision: say so.
+            stop: if stop == StopReason::Completed && last.stop == StopReason::MaxIterations {
+                StopReason::MaxIterations
+            } else {
+                stop
+            },
             ..last
         })
     }

@@ -77,6 +77,9 @@ impl<R> GradientDescent<R> {
         if !fx.is_finite() {
             return Err(OptimError::NonFiniteStart { what: "cost" });
         }
+        if grad.iter().any(|t| !t.is_finite()) {
+            return Err(OptimError::NonFiniteStart { what: "gradient" });
+        }
         m.egrad_to_rgrad(&x, &mut grad)?;
         let mut grad_norm = m.norm(&x, &grad);
         let mut run = Run::new(&self.stop, observer, fx);
@@ -108,6 +111,10 @@ impl<R> GradientDescent<R> {
             let step_norm = acc.step * grad_norm;
             fx = p.cost_grad(&x, &mut grad);
             counts.grad += 1;
+            if !fx.is_finite() || grad.iter().any(|t| !t.is_finite()) {
+                // Keep the last finite iterate; report instead of erroring.
+                break StopReason::NonFinite;
+            }
             m.egrad_to_rgrad(&x, &mut grad)?;
             grad_norm = m.norm(&x, &grad);
             t0 = self.linesearch.next_initial(&acc);

@@ -35,10 +35,17 @@ impl<'a, O: Observer> Run<'a, O> {
     /// returns why to stop, if the run should.
     pub fn end_iteration(&mut self, mut record: Record) -> Option<StopReason> {
         record.elapsed = self.start.elapsed();
+        // An undone iteration (iADM's restart) changed nothing by design; it
+        // must not read as a converged cost.
+        let undone = record.extra("restart") == Some(1.0);
         let progress = Progress {
             iteration: record.iteration,
             cost: record.cost,
-            cost_change: (record.cost - self.prev_cost).abs(),
+            cost_change: if undone {
+                f64::INFINITY
+            } else {
+                (record.cost - self.prev_cost).abs()
+            },
             grad_norm: record.grad_norm,
             step_norm: record.step_norm,
             elapsed: record.elapsed,

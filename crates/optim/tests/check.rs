@@ -169,3 +169,17 @@ fn exact_models_are_detected() {
     let h = check_hessian(&m, &mut p, &x, &d).unwrap();
     assert!(h.exact && h.passed);
 }
+
+/// At a critical point (an eigenvector) the t³ term of the Hessian check
+/// vanishes and the slope is 4: still a pass.
+#[test]
+fn checks_pass_at_critical_points() {
+    let m = Sphere::new(10).unwrap();
+    let mut p = Rayleigh::planted(10, 4);
+    let x = p.eigenvector(3);
+    let (_, d) = point_and_direction(&m, 9);
+    let mut d = d;
+    m.project(&x, &mut d).unwrap();
+    let h = check_hessian(&m, &mut p, &x, &d).unwrap();
+    assert!(h.passed, "slope {}", h.slope);
+}

@@ -169,3 +169,36 @@ fn ipalm_solves_the_lasso_and_keeps_a_in_its_set() {
         }
     }
 }
+
+/// A restart undoes its iteration: a cost-change or step criterion must not
+/// read it as convergence.
+#[test]
+fn a_restart_is_not_mistaken_for_convergence() {
+    let m = Sphere::new(4).unwrap();
+    for seed in 0..5 {
+        let mut problem = Composite {
+            smooth: Bilinear::random(4, 25, 15, seed),
+            penalty: L1::default(),
+            lambda: 0.1,
+        };
+        let a0 = m
+            .random_point(&mut StdRng::seed_from_u64(seed))
+            .as_slice()
+            .to_vec();
+        let stop = S::MaxIterations(300) | S::CostChange(1e-14) | S::StepNorm(1e-14);
+        let res = InertialAdm::for_manifold(&m)
+            .with_beta(1.5)
+            .solve_composite(&m, &mut problem, &a0, &[0.0; 15], &stop, &mut NoObserver)
+            .unwrap();
+        assert!(res.restarts > 0);
+        let last = res.history.last().unwrap();
+        if res.stop != StopReason::MaxIterations {
+            assert_ne!(
+                last.extra("restart"),
+                Some(1.0),
+                "seed {seed}: {:?} fired on a restart",
+                res.stop
+            );
+        }
+    }
+}

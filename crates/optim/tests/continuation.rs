@@ -38,7 +38,8 @@ fn homotopy_reaches_the_lasso_solution_along_its_schedule() {
         lambda: lambda0,
     };
     let mut homotopy = Homotopy::new(InertialAdm::for_manifold(&m), lambda0, lambda_star);
-    homotopy.eps_star = 1e-12;
+    homotopy.eps_star = 1e-9;
+    homotopy.budget.stage_iterations = 20_000;
     let schedule = homotopy.schedule();
     // K = ⌈log(0.05)/log(0.9)⌉ = 29 stages before the final round at λ*.
     assert_eq!(schedule.len(), 30);
@@ -152,4 +153,24 @@ fn reweighting_uses_rule_b7_and_solves_each_weighted_problem() {
     assert!(err <= 1e-8, "relative error {err:e}");
     let rounds: Vec<f64> = res.history.iter().map(|r| r.extra("round").unwrap()).collect();
     assert_eq!((rounds[0], *rounds.last().unwrap()), (0.0, 2.0));
+}
+
+/// A final round cut by its iteration cap did not reach its precision: the
+/// run says MaxIterations, not Completed.
+#[test]
+fn a_capped_final_round_is_reported() {
+    let (a, y) = lasso_instance(6);
+    let m = Sphere::new(2).unwrap();
+    let mut problem = Composite {
+        smooth: Bilinear::lasso(a, y),
+        penalty: L1::default(),
+        lambda: 1.0,
+    };
+    let mut homotopy = Homotopy::new(InertialAdm::for_manifold(&m), 10.0, 0.1);
+    homotopy.eps_star = 1e-14;
+    homotopy.budget.stage_iterations = 3;
+    let res = homotopy
+        .solve(&m, &mut problem, &[1.0, 0.0], &[0.0; 20], &mut NoObserver)
+        .unwrap();
+    assert_eq!(res.stop, StopReason::MaxIterations);
 }

@@ -196,3 +196,34 @@ fn invalid_line_search_options_are_refused() {
         }
     ));
 }
+
+/// A gradient that turns NaN mid-run ends the run with `NonFinite` and the
+/// last finite iterate, not with an error.
+#[test]
+fn a_nan_mid_run_is_a_stop_reason() {
+    struct TurnsNan(usize);
+    impl Problem for TurnsNan {
+        fn cost(&mut self, x: &[f64]) -> f64 {
+            x[0] * x[0]
+        }
+        fn cost_grad(&mut self, x: &[f64], g: &mut [f64]) -> f64 {
+            self.0 += 1;
+            g.iter_mut().for_each(|t| *t = 0.0);
+            g[0] = if self.0 > 3 { f64::NAN } else { 2.0 * x[0] };
+            x[0] * x[0]
+        }
+    }
+    let m = Sphere::new(3).unwrap();
+    let x0 = [0.6, 0.8, 0.0];
+    for cg in [false, true] {
+        let res = if cg {
+            ConjugateGradient::for_manifold(&m).solve(&m, &mut TurnsNan(0), &x0, &mut NoObserver)
+        } else {
+            GradientDescent::for_manifold(&m).solve(&m, &mut TurnsNan(0), &x0, &mut NoObserver)
+        }
+        .unwrap();
+        assert_eq!(res.stop, StopReason::NonFinite);
+        assert!(res.x.iter().all(|t| t.is_finite()));
+        m.check_point(res.x.as_slice(), 1e-12).unwrap();
+    }
+}
