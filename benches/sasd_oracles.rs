@@ -1,0 +1,191 @@
+//! Oracle work of one ADM / iADM iteration on the Bilinear Lasso (seed 003,
+//! eq. 3.1) against the real FFTs it needs, measured in the same run.
+//!
+//! * `bl_1d_m<m>`: m = 1e4 and 1e5, n₀ = 100 lifted to n = 3n₀ − 2 = 298.
+//! * `bl_2d_512x512`: a 512×512 image, 16×16 kernel.
+//!
+//! In each group:
+//! * `oracles`: fix_a, grad_x(w), value_x(x⁺), fix_x(x⁺), grad_a(z),
+//!   value_a(a⁺), refresh (bias) — the calls `optim::InertialAdm` makes when
+//!   both searches accept their first trial (6 FFTs, asserted below);
+//! * `ffts_plan`: exactly those 6 transforms (4 forward, 2 inverse, on the
+//!   same shapes: kernel-shaped ones zero-padded / restricted) through the
+//!   engine's plan, nothing else;
+//! * `ffts_raw` (1-D only): 4 forward + 2 inverse full-length realfft calls
+//!   on preallocated buffers, no copies (inputs refreshed every 64 rounds so
+//!   values stay finite) — the floor.
+//!
+//! The ratio oracles / ffts_* is the overhead of the objective over its FFTs.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use optim::TwoBlockSmooth;
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+use realfft::RealFftPlanner;
+use realfft::num_complex::Complex64;
+use sasd::conv::{Plan, Plan1d, Plan2d};
+use sasd::objective::BilinearLasso;
+
+fn random(rng: &mut StdRng, len: usize) -> Vec<f64> {
+    (0..len).map(|_| rng.random_range(-1.0..1.0)).collect()
+}
+
+fn unit(rng: &mut StdRng, len: usize) -> Vec<f64> {
+    let v = random(rng, len);
+    let n = v.iter().map(|t| t * t).sum::<f64>().sqrt();
+    v.into_iter().map(|t| t / n).collect()
+}
+
+fn sparse(rng: &mut StdRng, len: usize) -> Vec<f64> {
+    (0..len)
+        .map(|_| {
+            if rng.random_range(0.0..1.0) < 0.01 {
+                rng.random_range(-1.0..1.0)
+            } else {
+                0.0
+            }
+        })
+        .collect()
+}
+
+/// Inputs of two consecutive iterations, chained as in a run (each
+/// iteration's fixed a is the previous accepted a⁺) so that every trial
+/// point is new and every cache hit is one a real run also gets.
+struct Iterations {
+    a: [Vec<f64>; 2],
+    w: [Vec<f64>; 2],
+    x_plus: [Vec<f64>; 2],
+    z: [Vec<f64>; 2],
+    gx: Vec<f64>,
+    ga: Vec<f64>,
+}
+
+impl Iterations {
+    fn new(rng: &mut StdRng, a_len: usize, x_len: usize) -> Self {
+        Self {
+            a: [unit(rng, a_len), unit(rng, a_len)],
+            w: [sparse(rng, x_len), sparse(rng, x_len)],
+            x_plus: [sparse(rng, x_len), sparse(rng, x_len)],
+            z: [unit(rng, a_len), unit(rng, a_len)],
+            gx: vec![0.0; x_len],
+            ga: vec![0.0; a_len],
+        }
+    }
+
+    /// Iteration i: a = a[i], a⁺ = a[1 − i].
+    fn run(&mut self, psi: &mut impl TwoBlockSmooth, i: usize) -> f64 {
+        let (a, a_plus) = (&self.a[i], &self.a[1 - i]);
+        psi.fix_a(a);
+        let mut v = psi.grad_x(&self.w[i], &mut self.gx);
+        v += psi.value_x(&self.x_plus[i]);
+        psi.fix_x(&self.x_plus[i]);
+        v += psi.grad_a(&self.z[i], &mut self.ga);
+        v += psi.value_a(a_plus);
+        v + psi.refresh(a_plus, &self.x_plus[i]).unwrap_or(0.0)
+    }
+}
+
+fn bench_objective<P: Plan>(
+    c: &mut Criterion,
+    name: &str,
+    mut psi: BilinearLasso<P>,
+    mut plan: P,
+    kernel: P::Shape,
+) {
+    let mut rng = StdRng::seed_from_u64(1);
+    let (a_len, x_len) = (psi.a_len(), psi.x_len());
+    let mut its = Iterations::new(&mut rng, a_len, x_len);
+    // Warm up the caches as a run would, then check the budget.
+    its.run(&mut psi, 1);
+    psi.reset_ffts();
+    its.run(&mut psi, 0);
+    its.run(&mut psi, 1);
+    assert_eq!(psi.ffts(), 12, "{name}: the iteration must cost 6 FFTs");
+
+    let signal = plan.shape();
+    let s = plan.spectrum_len();
+    let mut spec = vec![Complex64::default(); s];
+    let (mut full, mut small) = (vec![0.0; x_len], vec![0.0; a_len]);
+    let mut group = c.benchmark_group(name);
+    group.bench_function("oracles", |b| {
+        let mut i = 0;
+        b.iter(|| {
+            i = 1 - i;
+            black_box(its.run(&mut psi, i))
+        })
+    });
+    group.bench_function("ffts_plan", |b| {
+        b.iter(|| {
+            plan.forward(&its.w[0], signal, &mut spec);
+            plan.inverse(&mut spec, signal, &mut full);
+            plan.forward(&its.x_plus[0], signal, &mut spec);
+            plan.forward(&its.z[0], kernel, &mut spec);
+            plan.inverse(&mut spec, kernel, &mut small);
+            plan.forward(&its.a[0], kernel, &mut spec);
+            black_box(spec[1])
+        })
+    });
+    group.finish();
+}
+
+/// 4 forward + 2 inverse realfft calls of length m, no copies.
+fn bench_raw(c: &mut Criterion, name: &str, m: usize) {
+    let mut planner = RealFftPlanner::<f64>::new();
+    let (fwd, inv) = (planner.plan_fft_forward(m), planner.plan_fft_inverse(m));
+    let mut scratch = vec![Complex64::default(); fwd.get_scratch_len().max(inv.get_scratch_len())];
+    let mut rng = StdRng::seed_from_u64(2);
+    let fresh = random(&mut rng, m);
+    let mut input = fresh.clone();
+    let mut spec = vec![Complex64::default(); m / 2 + 1];
+    let mut out = vec![0.0; m];
+    let mut group = c.benchmark_group(name);
+    group.bench_function("ffts_raw", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for k in 0..iters {
+                if k % 64 == 0 {
+                    input.copy_from_slice(&fresh);
+                }
+                let start = Instant::now();
+                for _ in 0..2 {
+                    fwd.process_with_scratch(&mut input, &mut spec, &mut scratch)
+                        .unwrap();
+                    spec[0].im = 0.0;
+                    spec[m / 2].im = 0.0;
+                    inv.process_with_scratch(&mut spec, &mut out, &mut scratch)
+                        .unwrap();
+                    fwd.process_with_scratch(&mut out, &mut spec, &mut scratch)
+                        .unwrap();
+                }
+                total += start.elapsed();
+                // The round trips scale by m: bring the values back.
+                input.iter_mut().for_each(|t| *t = t.clamp(-1.0, 1.0));
+            }
+            total
+        })
+    });
+    group.finish();
+}
+
+fn bench(c: &mut Criterion) {
+    let n = 3 * 100 - 2;
+    for m in [10_000, 100_000] {
+        let y = random(&mut StdRng::seed_from_u64(3), m);
+        let psi = BilinearLasso::new(&y, n).unwrap().with_bias();
+        let name = format!("bl_1d_m{m}");
+        bench_objective(c, &name, psi, Plan1d::new(m).unwrap(), n);
+        bench_raw(c, &name, m);
+    }
+    let (image, kernel) = ((512, 512), (16, 16));
+    let y = random(&mut StdRng::seed_from_u64(4), image.0 * image.1);
+    let psi = sasd::objective::BilinearLasso2d::new_2d(&y, image, kernel)
+        .unwrap()
+        .with_bias();
+    bench_objective(c, "bl_2d_512x512", psi, Plan2d::new(image).unwrap(), kernel);
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
