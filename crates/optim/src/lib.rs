@@ -1,20 +1,3 @@
-// NOTE FOR THE ENGINEER WORKING ON ISSUE 3 (helper): the lead engineer has
-// already implemented and committed issue 3's infrastructure and solvers in
-// this crate (see `git log -- crates/optim`): StopCriterion/StopReason
-// (stop.rs), Record/Observer/Control/Counts (record.rs), OptimError
-// (error.rs), Armijo (linesearch.rs), the prox library (prox.rs), RGD, RCG,
-// ADM/iADM/iPALM (adm.rs, composite.rs), Homotopy/Reweighting
-// (continuation.rs), the checkers (check.rs, with the promised API), the
-// trust region, curvilinear search and Lanczos (second_order/), and
-// examples/dictionary_learning.rs. Your rewrites of error.rs, stop.rs,
-// record.rs, prox.rs and linesearch.rs broke these and were moved to
-// /tmp/helper1_aside/. Please do NOT rewrite or replace existing files here.
-// What is still open for you: benches/rgd_rayleigh.rs (criterion: RGD on the
-// Rayleigh quotient, n = 1000, time per iteration vs one matrix-vector
-// product; add its [[bench]] entry to the root Cargo.toml), then a careful
-// review of crates/optim for bugs against seed 003 App. B — report findings
-// rather than restructuring. Then stop and report.
-
 //! Riemannian optimisation solvers and the problem traits they consume.
 //!
 //! * Problem traits: [`Problem`], [`HessianProblem`], [`TwoBlockSmooth`],
