@@ -1,6 +1,15 @@
 //! Spectra of operands kept between oracle calls.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use super::{Complex64, Plan};
+
+/// Source of [`SpectrumCache::id`]s: unique per content ever held.
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+fn next_id() -> u64 {
+    NEXT_ID.fetch_add(1, Ordering::Relaxed)
+}
 
 /// The spectra F(ι v_k) of a block v = [v_1, …, v_K] of K signals of one
 /// shape (K kernels, or K activation maps), with the vector they came from.
@@ -17,6 +26,7 @@ pub struct SpectrumCache<P: Plan> {
     spectrum_len: usize,
     vector: Vec<f64>,
     spectra: Vec<Complex64>,
+    id: u64,
 }
 
 impl<P: Plan> SpectrumCache<P> {
@@ -29,6 +39,7 @@ impl<P: Plan> SpectrumCache<P> {
             spectrum_len: plan.spectrum_len(),
             vector: vec![0.0; P::count(shape) * blocks],
             spectra: vec![Complex64::default(); plan.spectrum_len() * blocks],
+            id: next_id(),
         }
     }
 
@@ -44,6 +55,7 @@ impl<P: Plan> SpectrumCache<P> {
             return;
         }
         self.vector.copy_from_slice(v);
+        self.id = next_id();
         let len = P::count(self.shape);
         for (block, spec) in v
             .chunks_exact(len)
@@ -76,6 +88,12 @@ impl<P: Plan> SpectrumCache<P> {
             last.update(plan, v);
             last
         }
+    }
+
+    /// A label of the content held, unique across all caches and updates
+    /// (it moves with the content in a swap): equal ids mean equal spectra.
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     /// All spectra, block after block.

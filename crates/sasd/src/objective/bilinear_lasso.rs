@@ -202,16 +202,15 @@ impl<P: Plan> TwoBlockSmooth for BilinearLasso<P> {
     fn value_x(&mut self, x: &[f64]) -> f64 {
         let b = self.b();
         let x_hat = SpectrumCache::lookup(&self.x_fixed, &mut self.x_last, &mut self.core.plan, x);
-        self.core.residual(&self.a_fixed, x_hat, b)
+        self.core.value(&self.a_fixed, x_hat, b)
     }
 
     /// ψ and ∇_{x_k}ψ = ǎ_k ⊛ r (App. C.1.1, C.1.2): 2N FFTs.
     fn grad_x(&mut self, x: &[f64], grad: &mut [f64]) -> f64 {
         let b = self.b();
         let x_hat = SpectrumCache::lookup(&self.x_fixed, &mut self.x_last, &mut self.core.plan, x);
-        let psi = self.core.residual(&self.a_fixed, x_hat, b);
-        self.core.correlate_back(&self.a_fixed, self.signal, grad);
-        psi
+        self.core
+            .gradient(&self.a_fixed, x_hat, b, true, self.signal, grad)
     }
 
     /// Caches X̂ (N FFTs, or none when x is the last x-trial evaluated).
@@ -223,28 +222,33 @@ impl<P: Plan> TwoBlockSmooth for BilinearLasso<P> {
     fn value_a(&mut self, a: &[f64]) -> f64 {
         let b = self.b();
         let a_hat = SpectrumCache::lookup(&self.a_fixed, &mut self.a_last, &mut self.core.plan, a);
-        self.core.residual(a_hat, &self.x_fixed, b)
+        self.core.value(a_hat, &self.x_fixed, b)
     }
 
     /// ψ and ∇_{a_k}ψ = ι*_{n→m}(x̌_k ⊛ r) (App. C.1.1, C.1.2, C.2): 2N FFTs.
     fn grad_a(&mut self, a: &[f64], grad: &mut [f64]) -> f64 {
         let b = self.b();
         let a_hat = SpectrumCache::lookup(&self.a_fixed, &mut self.a_last, &mut self.core.plan, a);
-        let psi = self.core.residual(a_hat, &self.x_fixed, b);
-        self.core.correlate_back(&self.x_fixed, self.kernel, grad);
-        psi
+        self.core
+            .gradient(a_hat, &self.x_fixed, b, false, self.kernel, grad)
     }
 
     /// The bias step of App. B.3: b = (Σy − Σ_k (Σa_k)(Σx_k))/m from the DC
-    /// bins, then ψ at the new b by Parseval. No FFT when (a, x) are the
+    /// bins, then ψ at the new b (ψ − ½m(Δb)² when the last residual was at
+    /// (a, x), else by Parseval). No FFT when (a, x) are the
     /// points just evaluated (the accepted iterate); `None` without bias.
     fn refresh(&mut self, a: &[f64], x: &[f64]) -> Option<f64> {
-        self.bias?;
+        let b_old = self.bias?;
         let plan = &mut self.core.plan;
         let a_hat = SpectrumCache::lookup(&self.a_fixed, &mut self.a_last, plan, a);
         let x_hat = SpectrumCache::lookup(&self.x_fixed, &mut self.x_last, plan, x);
         let b = (self.core.sum_y() - SpectralResidual::sum_model(a_hat, x_hat)) / self.core.samples() as f64;
         self.bias = Some(b);
-        Some(self.core.residual(a_hat, x_hat, b))
+        // Usually the residual at (a, x) was the last one formed (the
+        // accepted a-trial): then ψ at the new b needs no pass at all.
+        Some(match self.core.rebias(a_hat, x_hat, b_old, b) {
+            Some(psi) => psi,
+            None => self.core.value(a_hat, x_hat, b),
+        })
     }
 }

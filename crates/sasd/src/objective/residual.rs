@@ -14,6 +14,8 @@ pub(crate) struct SpectralResidual<P: Plan> {
     resid: Vec<Complex64>,
     /// Products handed to the inverse FFT (which destroys its input).
     work: Vec<Complex64>,
+    /// (id of Â, id of X̂, ψ) of the last residual: R̂ is still in `resid`.
+    last: Option<(u64, u64, f64)>,
 }
 
 impl<P: Plan> SpectralResidual<P> {
@@ -28,6 +30,7 @@ impl<P: Plan> SpectralResidual<P> {
             y_hat,
             resid: vec![Complex64::default(); s],
             work: vec![Complex64::default(); s],
+            last: None,
         }
     }
 
@@ -56,21 +59,104 @@ impl<P: Plan> SpectralResidual<P> {
         let mut energy = 0.0;
         for k in 0..blocks {
             let (ak, xk) = (a.spectrum(k), x.spectrum(k));
-            let last = k + 1 == blocks;
-            let first = k == 0;
-            for (((r, y), ai), xi) in self.resid.iter_mut().zip(&self.y_hat).zip(ak).zip(xk) {
-                let base = if first { -*y } else { *r };
-                *r = base + ai * xi;
-                if last {
-                    energy += r.norm_sqr();
-                }
+            match (k == 0, k + 1 == blocks) {
+                (true, true) => energy = fill(&mut self.resid, &self.y_hat, ak, xk, true),
+                (true, false) => _ = fill(&mut self.resid, &self.y_hat, ak, xk, false),
+                (false, last) => energy = accumulate(&mut self.resid, ak, xk, last),
             }
         }
         let n = self.samples() as f64;
         let dc_before = self.resid[0].norm_sqr();
         self.resid[0].re += bias * n;
         energy += self.resid[0].norm_sqr() - dc_before;
-        0.5 * (2.0 * energy - edge_energy(&self.plan, &self.resid)) / n
+        let psi = 0.5 * (2.0 * energy - edge_energy(&self.plan, &self.resid)) / n;
+        self.last = Some((a.id(), x.id(), psi));
+        psi
+    }
+
+    /// ψ at bias `b_new` for the (Â, X̂) of the last residual, held at bias
+    /// `b_old`, when `b_new` minimises ψ over b (App. B.3): then
+    /// ψ(b_new) = ψ(b_old) − ½·N·(b_old − b_new)², with no pass over the
+    /// spectra. `None` when the last residual was at another pair.
+    pub fn rebias(
+        &mut self,
+        a: &SpectrumCache<P>,
+        x: &SpectrumCache<P>,
+        b_old: f64,
+        b_new: f64,
+    ) -> Option<f64> {
+        let (ia, ix, psi) = self.last?;
+        if (ia, ix) != (a.id(), x.id()) {
+            return None;
+        }
+        let n = self.samples() as f64;
+        let psi = (psi - 0.5 * n * (b_old - b_new).powi(2)).max(0.0);
+        self.last = Some((ia, ix, psi));
+        Some(psi)
+    }
+
+    /// ψ = ½‖r‖² without keeping R̂ (value-only oracles): for one kernel a
+    /// single read-only pass over Ŷ, Â, X̂ — no write of R̂ — with the DC
+    /// (bias) and edge bins fixed afterwards; for N kernels, [`residual`](Self::residual).
+    pub fn value(&mut self, a: &SpectrumCache<P>, x: &SpectrumCache<P>, bias: f64) -> f64 {
+        if a.blocks() > 1 {
+            return self.residual(a, x, bias);
+        }
+        let (ah, xh) = (a.spectrum(0), x.spectrum(0));
+        let energy = energy_of(&self.y_hat, ah, xh);
+        let psi = self.finish(energy, bias, |i| ah[i] * xh[i] - self.y_hat[i]);
+        self.last = Some((a.id(), x.id(), psi));
+        psi
+    }
+
+    /// ψ and, block by block, ι*(ǒ_k ⊛ r) into `out` (see
+    /// [`correlate_back`](Self::correlate_back)); for one kernel the residual
+    /// and the product conj(Ô)R̂/N are formed in one pass, R̂ not kept.
+    pub fn gradient(
+        &mut self,
+        a: &SpectrumCache<P>,
+        x: &SpectrumCache<P>,
+        bias: f64,
+        other_is_a: bool,
+        shape: P::Shape,
+        out: &mut [f64],
+    ) -> f64 {
+        if a.blocks() > 1 {
+            let psi = self.residual(a, x, bias);
+            self.correlate_back(if other_is_a { a } else { x }, shape, out);
+            return psi;
+        }
+        let (ah, xh) = (a.spectrum(0), x.spectrum(0));
+        let oh = if other_is_a { ah } else { xh };
+        let scale = 1.0 / self.samples() as f64;
+        let energy = energy_and_product(&mut self.work, &self.y_hat, ah, xh, oh, scale);
+        let r = |i: usize| ah[i] * xh[i] - self.y_hat[i];
+        let r0 = r(0);
+        let psi = self.finish(energy, bias, r);
+        // The bias moves the DC bin only.
+        let mut dc = r0;
+        dc.re += bias * self.samples() as f64;
+        self.work[0] = oh[0].conj() * dc * scale;
+        self.last = Some((a.id(), x.id(), psi));
+        self.plan.inverse(&mut self.work, shape, out);
+        psi
+    }
+
+    /// ψ from Σ_all |R_k|² of the bias-free residual bins `r`: adds the bias
+    /// to the DC bin and counts the edge bins once (Parseval).
+    fn finish(&self, mut energy: f64, bias: f64, r: impl Fn(usize) -> Complex64) -> f64 {
+        let n = self.samples() as f64;
+        let r0 = r(0);
+        let mut dc = r0;
+        dc.re += bias * n;
+        energy += dc.norm_sqr() - r0.norm_sqr();
+        let mut edge = 0.0;
+        for range in self.plan.edge_bins() {
+            for i in range {
+                edge += if i == 0 { dc.norm_sqr() } else { r(i).norm_sqr() };
+            }
+        }
+        0.5 * (2.0 * energy - edge) / n
     }
 
     /// Block k of `out` = ι*(ǒ_k ⊛ r) = ι* F⁻¹(conj(Ô_k) R̂)
@@ -88,4 +174,93 @@ impl<P: Plan> SpectralResidual<P> {
             self.plan.inverse(&mut self.work, shape, block);
         }
     }
+}
+
+/// r = a ⊙ x − y bin by bin; with `energy`, also Σ|r|² (four partial sums, so
+/// the reduction does not serialise on one accumulator).
+fn fill(r: &mut [Complex64], y: &[Complex64], a: &[Complex64], x: &[Complex64], energy: bool) -> f64 {
+    let mut acc = [0.0; 4];
+    let mut r4 = r.chunks_exact_mut(4);
+    let (mut y4, mut a4, mut x4) = (y.chunks_exact(4), a.chunks_exact(4), x.chunks_exact(4));
+    for (((r, y), a), x) in (&mut r4).zip(&mut y4).zip(&mut a4).zip(&mut x4) {
+        for l in 0..4 {
+            r[l] = a[l] * x[l] - y[l];
+            acc[l] += r[l].norm_sqr();
+        }
+    }
+    for (((r, y), a), x) in r4
+        .into_remainder()
+        .iter_mut()
+        .zip(y4.remainder())
+        .zip(a4.remainder())
+        .zip(x4.remainder())
+    {
+        *r = a * x - y;
+        acc[0] += r.norm_sqr();
+    }
+    if energy { acc.iter().sum() } else { 0.0 }
+}
+
+/// r += a ⊙ x bin by bin; with `energy`, also returns Σ|r|².
+fn accumulate(r: &mut [Complex64], a: &[Complex64], x: &[Complex64], energy: bool) -> f64 {
+    let mut acc = [0.0; 4];
+    let mut r4 = r.chunks_exact_mut(4);
+    let (mut a4, mut x4) = (a.chunks_exact(4), x.chunks_exact(4));
+    for ((r, a), x) in (&mut r4).zip(&mut a4).zip(&mut x4) {
+        for l in 0..4 {
+            r[l] += a[l] * x[l];
+            acc[l] += r[l].norm_sqr();
+        }
+    }
+    for ((r, a), x) in r4
+        .into_remainder()
+        .iter_mut()
+        .zip(a4.remainder())
+        .zip(x4.remainder())
+    {
+        *r += a * x;
+        acc[0] += r.norm_sqr();
+    }
+    if energy { acc.iter().sum() } else { 0.0 }
+}
+
+/// Σ |a ⊙ x − y|² over all bins (four partial sums), read-only.
+fn energy_of(y: &[Complex64], a: &[Complex64], x: &[Complex64]) -> f64 {
+    let mut acc = [0.0; 4];
+    let (mut y4, mut a4, mut x4) = (y.chunks_exact(4), a.chunks_exact(4), x.chunks_exact(4));
+    for ((y, a), x) in (&mut y4).zip(&mut a4).zip(&mut x4) {
+        for l in 0..4 {
+            acc[l] += (a[l] * x[l] - y[l]).norm_sqr();
+        }
+    }
+    for ((y, a), x) in y4.remainder().iter().zip(a4.remainder()).zip(x4.remainder()) {
+        acc[0] += (a * x - y).norm_sqr();
+    }
+    acc.iter().sum()
+}
+
+/// w = conj(o) ⊙ (a ⊙ x − y)·scale and Σ |a ⊙ x − y|², in one pass.
+fn energy_and_product(
+    w: &mut [Complex64],
+    y: &[Complex64],
+    a: &[Complex64],
+    x: &[Complex64],
+    o: &[Complex64],
+    scale: f64,
+) -> f64 {
+    let mut acc = [0.0; 4];
+    let body = w.len() / 4 * 4;
+    for i in (0..body).step_by(4) {
+        for l in 0..4 {
+            let r = a[i + l] * x[i + l] - y[i + l];
+            acc[l] += r.norm_sqr();
+            w[i + l] = o[i + l].conj() * r * scale;
+        }
+    }
+    for i in body..w.len() {
+        let r = a[i] * x[i] - y[i];
+        acc[0] += r.norm_sqr();
+        w[i] = o[i].conj() * r * scale;
+    }
+    acc.iter().sum()
 }
