@@ -47,6 +47,11 @@ fn check_objective<M: manifold::Manifold>(
     let point: Vec<f64> = a.iter().chain(&x).copied().collect();
     let d = random(&mut r, a_len + x_len);
     let report = check_gradient(&product, &mut joint, &point, &d).unwrap();
+    eprintln!(
+        "{}: joint gradient slope {:.3}",
+        std::any::type_name::<M>(),
+        report.slope
+    );
     assert!(report.passed, "gradient check failed: slope {}", report.slope);
     assert!((report.slope - 2.0).abs() < 0.1, "slope {}", report.slope);
 }

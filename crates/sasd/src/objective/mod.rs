@@ -4,13 +4,18 @@
 //!   of App. B.3 and the weights of B.6–B.9) for one kernel or N kernels
 //!   (CDL, eq. 4.6, App. C.1.2), in 1-D and 2-D ([`BilinearLasso2d`],
 //!   App. C.2): a [`optim::TwoBlockSmooth`] for ADM / iADM.
+//! * [`Abl`]: the approximate Bilinear Lasso marginal φ̂(a) (seed 002) in
+//!   closed form, and its smooth pseudo-Huber variant with Hessian-vector
+//!   products ([`AblEnergy`]): an [`optim::HessianProblem`] on the sphere.
 //! * [`lasso_penalty`] builds the matching λ·‖w ⊙ x‖₁ (optionally with
 //!   x ≥ 0) for [`optim::Composite`].
 
+mod abl;
 mod bilinear_lasso;
 mod penalty;
 mod residual;
 mod shapes;
 
+pub use abl::{Abl, AblEnergy};
 pub use bilinear_lasso::{BilinearLasso, BilinearLasso2d};
 pub use penalty::lasso_penalty;

@@ -1,0 +1,200 @@
+//! The approximate Bilinear Lasso (seed 002; seed 003 §3, "ABL"): the
+//! marginal φ(a) = min_x Ψ(a, x) in closed form once C_a*C_a ≈ I.
+
+use optim::{HessianProblem, Problem};
+
+use super::shapes;
+use crate::conv::{Complex64, Plan, Plan1d, Plan2d, parseval_norm_sq};
+use crate::error::{Result, check_lambda};
+
+/// Which energy of the correlation c = y ⋆ a the objective subtracts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AblEnergy {
+    /// E(t) = ½·S_λ(t)² (the exact ABL, seed 002): C¹, piecewise quadratic;
+    /// E′ = S_λ, E″ = 1 on |t| > λ and 0 inside (the Hessian offered is this
+    /// a.e. one).
+    SoftThreshold,
+    /// E(t) = ½t² − λ(√(λ² + t²) − λ): the Huber envelope ½t² − E inside the
+    /// exact energy replaced by the pseudo-Huber function of width λ, so E is
+    /// C^∞ (for second-order solvers). E′(t) = t − λt/√(λ² + t²),
+    /// E″(t) = 1 − λ³/(λ² + t²)^{3/2}.
+    PseudoHuber,
+}
+
+impl AblEnergy {
+    fn eval(self, t: f64, lambda: f64) -> (f64, f64, f64) {
+        match self {
+            AblEnergy::SoftThreshold => {
+                let s = t.signum() * (t.abs() - lambda).max(0.0);
+                (0.5 * s * s, s, if t.abs() > lambda { 1.0 } else { 0.0 })
+            }
+            AblEnergy::PseudoHuber => {
+                let r = (lambda * lambda + t * t).sqrt();
+                let e = 0.5 * t * t - lambda * (r - lambda);
+                (e, t - lambda * t / r, 1.0 - lambda.powi(3) / (r * r * r))
+            }
+        }
+    }
+}
+
+/// The approximate Bilinear Lasso marginal (seed 002, "Simplified Lasso")
+///
+/// φ̂(a) = min_x ½‖x‖² − ⟨a ⊛ x, y⟩ + ½‖y‖² + λ‖x‖₁ = ½‖y‖² − Σᵢ E(cᵢ),
+/// c = C*_a y = y ⋆ a (= ǎ ⊛ y),
+///
+/// with E(t) = ½S_λ(t)² for the exact objective (minimiser x* = S_λ(c)) or
+/// its smooth pseudo-Huber variant ([`AblEnergy`]), for a on the sphere
+/// S^{n−1} (1-D, a zero-padded to m) or the Frobenius sphere (2-D).
+///
+/// With L a = ǎ ⊛ y (F: conj(Â)Ŷ) and its adjoint Lᵀv = ι*(v̌ ⊛ y)
+/// (F: conj(V̂)Ŷ, restricted):
+/// ∇φ̂(a) = −Lᵀ E′(c), ∇²φ̂(a)[u] = −Lᵀ(E″(c) ⊙ L u).
+///
+/// FFTs: cost 2, cost and gradient 4, Hessian-vector product 4 (2 more when
+/// called at a point other than the last one evaluated).
+#[derive(Debug, Clone)]
+pub struct Abl<P: Plan = Plan1d> {
+    plan: P,
+    kernel: P::Shape,
+    lambda: f64,
+    energy: AblEnergy,
+    y_hat: Vec<Complex64>,
+    half_y_sq: f64,
+    spec: Vec<Complex64>,
+    /// c = y ⋆ a at `at`.
+    c: Vec<f64>,
+    at: Vec<f64>,
+    valid: bool,
+    work: Vec<f64>,
+}
+
+impl Abl<Plan1d> {
+    /// 1-D ABL for y of length m and kernels of length n < m.
+    pub fn new(y: &[f64], n: usize, lambda: f64, energy: AblEnergy) -> Result<Self> {
+        shapes::check_1d(y, n)?;
+        Self::build(Plan1d::new(y.len())?, y, n, lambda, energy)
+    }
+}
+
+impl Abl<Plan2d> {
+    /// 2-D ABL for an m₁×m₂ image and n₁×n₂ kernels.
+    pub fn new_2d(
+        y: &[f64],
+        image: (usize, usize),
+        kernel: (usize, usize),
+        lambda: f64,
+        energy: AblEnergy,
+    ) -> Result<Self> {
+        shapes::check_2d(y, image, kernel)?;
+        Self::build(Plan2d::new(image)?, y, kernel, lambda, energy)
+    }
+}
+
+impl<P: Plan> Abl<P> {
+    fn build(mut plan: P, y: &[f64], kernel: P::Shape, lambda: f64, energy: AblEnergy) -> Result<Self> {
+        check_lambda(lambda)?;
+        let (m, s) = (plan.samples(), plan.spectrum_len());
+        let mut y_hat = vec![Complex64::default(); s];
+        plan.forward(y, plan.shape(), &mut y_hat);
+        plan.reset_ffts();
+        let half_y_sq = 0.5 * parseval_norm_sq(&plan, &y_hat);
+        Ok(Self {
+            plan,
+            kernel,
+            lambda,
+            energy,
+            y_hat,
+            half_y_sq,
+            spec: vec![Complex64::default(); s],
+            c: vec![0.0; m],
+            at: vec![0.0; P::count(kernel)],
+            valid: false,
+            work: vec![0.0; m],
+        })
+    }
+
+    /// Real FFTs run so far (excluding F(y)).
+    pub fn ffts(&self) -> u64 {
+        self.plan.ffts()
+    }
+
+    /// x*(a) = S_λ(y ⋆ a), the activation that attains the minimum (exact
+    /// energy), written into `out` (m entries).
+    pub fn activation(&mut self, a: &[f64], out: &mut [f64]) {
+        self.correlation(a);
+        out.iter_mut()
+            .zip(&self.c)
+            .for_each(|(o, t)| *o = t.signum() * (t.abs() - self.lambda).max(0.0));
+    }
+
+    /// `out` = L a = ǎ ⊛ y (full shape): 2 FFTs.
+    fn apply(&mut self, a: &[f64], out: &mut [f64]) {
+        self.plan.forward(a, self.kernel, &mut self.spec);
+        let scale = 1.0 / self.plan.samples() as f64;
+        self.spec
+            .iter_mut()
+            .zip(&self.y_hat)
+            .for_each(|(s, y)| *s = s.conj() * y * scale);
+        self.plan.inverse(&mut self.spec, self.plan.shape(), out);
+    }
+
+    /// `out` = −Lᵀ v = −ι*(v̌ ⊛ y) (kernel shape): 2 FFTs.
+    fn apply_adjoint_neg(&mut self, v: &[f64], out: &mut [f64]) {
+        self.plan.forward(v, self.plan.shape(), &mut self.spec);
+        let scale = -1.0 / self.plan.samples() as f64;
+        self.spec
+            .iter_mut()
+            .zip(&self.y_hat)
+            .for_each(|(s, y)| *s = s.conj() * y * scale);
+        self.plan.inverse(&mut self.spec, self.kernel, out);
+    }
+
+    /// Makes `c` hold y ⋆ a (2 FFTs unless it already does).
+    fn correlation(&mut self, a: &[f64]) {
+        if self.valid && self.at == a {
+            return;
+        }
+        let mut c = std::mem::take(&mut self.c);
+        self.apply(a, &mut c);
+        self.c = c;
+        self.at.copy_from_slice(a);
+        self.valid = true;
+    }
+}
+
+impl<P: Plan> Problem for Abl<P> {
+    fn cost(&mut self, a: &[f64]) -> f64 {
+        self.correlation(a);
+        let (lambda, energy) = (self.lambda, self.energy);
+        self.half_y_sq - self.c.iter().map(|t| energy.eval(*t, lambda).0).sum::<f64>()
+    }
+
+    fn cost_grad(&mut self, a: &[f64], egrad: &mut [f64]) -> f64 {
+        self.correlation(a);
+        let (lambda, energy) = (self.lambda, self.energy);
+        let mut e = 0.0;
+        for (w, t) in self.work.iter_mut().zip(&self.c) {
+            let (v, d, _) = energy.eval(*t, lambda);
+            e += v;
+            *w = d;
+        }
+        let work = std::mem::take(&mut self.work);
+        self.apply_adjoint_neg(&work, egrad);
+        self.work = work;
+        self.half_y_sq - e
+    }
+}
+
+impl<P: Plan> HessianProblem for Abl<P> {
+    fn ehess(&mut self, a: &[f64], u: &[f64], out: &mut [f64]) {
+        self.correlation(a);
+        let mut lu = std::mem::take(&mut self.work);
+        self.apply(u, &mut lu);
+        let (lambda, energy) = (self.lambda, self.energy);
+        lu.iter_mut()
+            .zip(&self.c)
+            .for_each(|(l, t)| *l *= energy.eval(*t, lambda).2);
+        self.apply_adjoint_neg(&lu, out);
+        self.work = lu;
+    }
+}
