@@ -7,15 +7,19 @@
 //! * [`Abl`]: the approximate Bilinear Lasso marginal φ̂(a) (seed 002) in
 //!   closed form, and its smooth pseudo-Huber variant with Hessian-vector
 //!   products ([`AblEnergy`]): an [`optim::HessianProblem`] on the sphere.
+//! * [`HuberLasso`]: ½‖y − a ⊛ x‖² + λh_μ(x) (seed 000, eq. 22) on
+//!   S^{n−1} × ℝ^m with analytic Hessian-vector products.
 //! * [`lasso_penalty`] builds the matching λ·‖w ⊙ x‖₁ (optionally with
 //!   x ≥ 0) for [`optim::Composite`].
 
 mod abl;
 mod bilinear_lasso;
+mod huber;
 mod penalty;
 mod residual;
 mod shapes;
 
 pub use abl::{Abl, AblEnergy};
 pub use bilinear_lasso::{BilinearLasso, BilinearLasso2d};
+pub use huber::HuberLasso;
 pub use penalty::lasso_penalty;

@@ -34,6 +34,11 @@ impl<P: Plan> SpectralResidual<P> {
         }
     }
 
+    /// R̂ of the last [`residual`](Self::residual) call.
+    pub fn resid(&self) -> &[Complex64] {
+        &self.resid
+    }
+
     /// Samples N of a signal.
     pub fn samples(&self) -> usize {
         self.plan.samples()
