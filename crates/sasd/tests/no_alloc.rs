@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use optim::TwoBlockSmooth;
 use sasd::conv::{Convolver, Plan2d};
-use sasd::objective::{BilinearLasso, BilinearLasso2d};
+use sasd::objective::{BilinearLasso, BilinearLasso2d, LpLq};
 
 mod common;
 use common::{random, rng, sparse, unit_blocks};
@@ -95,6 +95,9 @@ fn oracles_and_convolutions_do_not_allocate() {
 
     let mut cdl = BilinearLasso::cdl(&y, n, 3).unwrap();
     assert_eq!(iterate(&mut cdl, &trials(3, 3 * n, 3 * m, 3, 5)), 0, "1-D CDL");
+
+    let mut lplq = LpLq::new(&y, n, 3.0, 2.0).unwrap();
+    assert_eq!(iterate(&mut lplq, &trials(5, n, m, 1, 5)), 0, "lp-lq");
 
     let (image, kernel) = ((30, 27), (5, 4));
     let y2 = random(&mut r, image.0 * image.1);

@@ -9,12 +9,15 @@
 //!   products ([`AblEnergy`]): an [`optim::HessianProblem`] on the sphere.
 //! * [`HuberLasso`]: ½‖y − a ⊛ x‖² + λh_μ(x) (seed 000, eq. 22) on
 //!   S^{n−1} × ℝ^m with analytic Hessian-vector products.
+//! * [`LpLq`]: (1/p)‖y − a ⊛ x‖_p^p with ‖a‖_q = 1 (seed 000, eq. 31), a
+//!   [`optim::TwoBlockSmooth`] on the ℓ^q sphere.
 //! * [`lasso_penalty`] builds the matching λ·‖w ⊙ x‖₁ (optionally with
 //!   x ≥ 0) for [`optim::Composite`].
 
 mod abl;
 mod bilinear_lasso;
 mod huber;
+mod lplq;
 mod penalty;
 mod residual;
 mod shapes;
@@ -22,4 +25,5 @@ mod shapes;
 pub use abl::{Abl, AblEnergy};
 pub use bilinear_lasso::{BilinearLasso, BilinearLasso2d};
 pub use huber::HuberLasso;
+pub use lplq::LpLq;
 pub use penalty::lasso_penalty;

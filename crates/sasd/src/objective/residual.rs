@@ -179,6 +179,24 @@ impl<P: Plan> SpectralResidual<P> {
             self.plan.inverse(&mut self.work, shape, block);
         }
     }
+
+    /// r itself (full shape), from the R̂ of the last
+    /// [`residual`](Self::residual): one inverse FFT.
+    pub fn residual_signal(&mut self, out: &mut [f64]) {
+        let scale = 1.0 / self.samples() as f64;
+        self.work
+            .iter_mut()
+            .zip(&self.resid)
+            .for_each(|(w, r)| *w = r * scale);
+        self.plan.inverse(&mut self.work, self.plan.shape(), out);
+    }
+
+    /// Makes `g` (full shape, e.g. ℓ′(r) for a non-quadratic loss ℓ) the
+    /// residual that [`correlate_back`](Self::correlate_back) carries back:
+    /// R̂ ← F(g). One forward FFT.
+    pub fn load_signal(&mut self, g: &[f64]) {
+        self.plan.forward(g, self.plan.shape(), &mut self.resid);
+    }
 }
 
 /// r = a ⊙ x − y bin by bin; with `energy`, also Σ|r|² (four partial sums, so
