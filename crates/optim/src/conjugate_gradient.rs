@@ -4,7 +4,7 @@
 use manifold::{Manifold, Retraction, Vector, VectorTransport};
 
 use crate::error::OptimError;
-use crate::linesearch::Armijo;
+use crate::linesearch::{Armijo, smooth_start};
 use crate::problem::Problem;
 use crate::record::{Counts, Observer};
 use crate::result::SolverResult;
@@ -75,26 +75,24 @@ impl<R, T> ConjugateGradient<R, T> {
         T: VectorTransport<M>,
         O: Observer,
     {
-        m.check_point(x0, 1e-8)?;
-        self.linesearch.validate(self.initial_step)?;
         let n = m.ambient_dim();
         let mut counts = Counts::default();
+        let mut grad = vec![0.0; n];
+        let mut fx = smooth_start(
+            m,
+            p,
+            x0,
+            &self.linesearch,
+            self.initial_step,
+            &mut grad,
+            &mut counts,
+        )?;
         let mut x = x0.to_vec();
         let mut x_new = vec![0.0; n];
-        let mut grad = vec![0.0; n];
         let mut grad_new = vec![0.0; n];
         let mut dir = vec![0.0; n];
         let mut moved = vec![0.0; n];
         let mut scratch = vec![0.0; n];
-        let mut fx = p.cost_grad(&x, &mut grad);
-        counts.grad += 1;
-        if !fx.is_finite() {
-            return Err(OptimError::NonFiniteStart { what: "cost" });
-        }
-        if grad.iter().any(|t| !t.is_finite()) {
-            return Err(OptimError::NonFiniteStart { what: "gradient" });
-        }
-        m.egrad_to_rgrad(&x, &mut grad)?;
         let mut grad_sq = m.inner(&x, &grad, &grad);
         dir.iter_mut().zip(&grad).for_each(|(d, g)| *d = -g);
         let mut run = Run::new(&self.stop, observer, fx);

@@ -3,7 +3,7 @@
 use manifold::{Manifold, Retraction, Vector};
 
 use crate::error::OptimError;
-use crate::linesearch::Armijo;
+use crate::linesearch::{Armijo, smooth_start};
 use crate::problem::Problem;
 use crate::record::{Counts, Observer};
 use crate::result::SolverResult;
@@ -63,24 +63,22 @@ impl<R> GradientDescent<R> {
         R: Retraction<M>,
         O: Observer,
     {
-        m.check_point(x0, 1e-8)?;
-        self.linesearch.validate(self.initial_step)?;
         let d = m.ambient_dim();
         let mut counts = Counts::default();
+        let mut grad = vec![0.0; d];
+        let mut fx = smooth_start(
+            m,
+            p,
+            x0,
+            &self.linesearch,
+            self.initial_step,
+            &mut grad,
+            &mut counts,
+        )?;
         let mut x = x0.to_vec();
         let mut x_new = vec![0.0; d];
-        let mut grad = vec![0.0; d];
         let mut dir = vec![0.0; d];
         let mut scratch = vec![0.0; d];
-        let mut fx = p.cost_grad(&x, &mut grad);
-        counts.grad += 1;
-        if !fx.is_finite() {
-            return Err(OptimError::NonFiniteStart { what: "cost" });
-        }
-        if grad.iter().any(|t| !t.is_finite()) {
-            return Err(OptimError::NonFiniteStart { what: "gradient" });
-        }
-        m.egrad_to_rgrad(&x, &mut grad)?;
         let mut grad_norm = m.norm(&x, &grad);
         let mut run = Run::new(&self.stop, observer, fx);
         let mut t0 = self.initial_step;

@@ -130,3 +130,29 @@ pub fn memory_rule(step: f64, may_grow: bool, growth: f64) -> f64 {
         step
     }
 }
+
+/// The start of a smooth solver: checks x0 and the line-search options, and
+/// evaluates f(x0) and the Riemannian gradient into `grad` (one gradient
+/// call, counted); a non-finite start is refused.
+pub(crate) fn smooth_start<M: Manifold, P: crate::problem::Problem>(
+    m: &M,
+    p: &mut P,
+    x0: &[f64],
+    linesearch: &Armijo,
+    initial_step: f64,
+    grad: &mut [f64],
+    counts: &mut Counts,
+) -> Result<f64, OptimError> {
+    m.check_point(x0, 1e-8)?;
+    linesearch.validate(initial_step)?;
+    let fx = p.cost_grad(x0, grad);
+    counts.grad += 1;
+    if !fx.is_finite() {
+        return Err(OptimError::NonFiniteStart { what: "cost" });
+    }
+    if grad.iter().any(|t| !t.is_finite()) {
+        return Err(OptimError::NonFiniteStart { what: "gradient" });
+    }
+    m.egrad_to_rgrad(x0, grad)?;
+    Ok(fx)
+}
