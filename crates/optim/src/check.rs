@@ -83,6 +83,34 @@ fn log_steps() -> Vec<f64> {
         .collect()
 }
 
+/// Remainders |f(R_x(t·d)) − model(t)| at the log-spaced steps along the
+/// manifold's default retraction, and their verdict against `expected`.
+fn taylor<M: Manifold>(
+    m: &M,
+    x: &[f64],
+    d: &[f64],
+    f0: f64,
+    expected: f64,
+    model: impl Fn(f64) -> f64,
+    mut cost: impl FnMut(&[f64]) -> f64,
+) -> Result<CheckReport, OptimError> {
+    let retraction = M::Retraction::default();
+    let steps = log_steps();
+    let (mut y, mut td) = (vec![0.0; x.len()], vec![0.0; x.len()]);
+    let mut errors = Vec::with_capacity(steps.len());
+    for &t in &steps {
+        td.iter_mut().zip(d).for_each(|(a, b)| *a = t * b);
+        retraction.retract(m, x, &td, &mut y)?;
+        errors.push((cost(&y) - model(t)).abs());
+    }
+    Ok(verdict(
+        steps,
+        errors,
+        expected,
+        1e3 * f64::EPSILON * f0.abs().max(1.0),
+    ))
+}
+
 fn check_direction<M: Manifold>(m: &M, x: &[f64], d: &[f64]) -> Result<Vec<f64>, OptimError> {
     m.check_point(x, 1e-8)?;
     manifold::check_vector(d, m.ambient_dim())?;
@@ -106,26 +134,11 @@ pub fn check_gradient<M: Manifold, P: Problem>(
     d: &[f64],
 ) -> Result<CheckReport, OptimError> {
     let d = check_direction(m, x, d)?;
-    let retraction = M::Retraction::default();
     let mut g = vec![0.0; x.len()];
     let f0 = p.cost_grad(x, &mut g);
     m.egrad_to_rgrad(x, &mut g)?;
     let slope = m.inner(x, &g, &d);
-    let steps = log_steps();
-    let mut y = vec![0.0; x.len()];
-    let mut td = vec![0.0; x.len()];
-    let mut errors = Vec::with_capacity(steps.len());
-    for &t in &steps {
-        td.iter_mut().zip(&d).for_each(|(a, b)| *a = t * b);
-        retraction.retract(m, x, &td, &mut y)?;
-        errors.push((p.cost(&y) - f0 - t * slope).abs());
-    }
-    Ok(verdict(
-        steps,
-        errors,
-        2.0,
-        1e3 * f64::EPSILON * f0.abs().max(1.0),
-    ))
+    taylor(m, x, &d, f0, 2.0, |t| f0 + t * slope, |y| p.cost(y))
 }
 
 /// Hessian check at x along d with the manifold's default retraction:
@@ -139,7 +152,6 @@ pub fn check_hessian<M: Manifold, P: HessianProblem>(
     d: &[f64],
 ) -> Result<CheckReport, OptimError> {
     let d = check_direction(m, x, d)?;
-    let retraction = M::Retraction::default();
     let n = x.len();
     let mut oracle = ExactHessian::new(p, n);
     let mut g = vec![0.0; n];
@@ -147,22 +159,15 @@ pub fn check_hessian<M: Manifold, P: HessianProblem>(
     let mut hd = vec![0.0; n];
     oracle.rhess(m, x, &d, &mut hd)?;
     let (slope, curvature) = (m.inner(x, &g, &d), m.inner(x, &d, &hd));
-    let steps = log_steps();
-    let mut y = vec![0.0; n];
-    let mut td = vec![0.0; n];
-    let mut errors = Vec::with_capacity(steps.len());
-    for &t in &steps {
-        td.iter_mut().zip(&d).for_each(|(a, b)| *a = t * b);
-        retraction.retract(m, x, &td, &mut y)?;
-        let model = f0 + t * slope + 0.5 * t * t * curvature;
-        errors.push((oracle.cost(m, &y) - model).abs());
-    }
-    Ok(verdict(
-        steps,
-        errors,
+    taylor(
+        m,
+        x,
+        &d,
+        f0,
         3.0,
-        1e3 * f64::EPSILON * f0.abs().max(1.0),
-    ))
+        |t| f0 + t * slope + 0.5 * t * t * curvature,
+        |y| oracle.cost(m, y),
+    )
 }
 
 /// Relative asymmetry |⟨u, Hess f[v]⟩ − ⟨Hess f[u], v⟩| / max(|·|, |·|) of the

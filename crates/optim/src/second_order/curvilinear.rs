@@ -9,6 +9,7 @@ use rand::rngs::StdRng;
 
 use super::lanczos::{LanczosOptions, smallest_eigenpair};
 use super::oracle::SecondOrderOracle;
+use super::result::SecondOrderResult;
 use crate::error::OptimError;
 use crate::record::Observer;
 use crate::run::{Run, record};
@@ -77,32 +78,6 @@ pub struct CurvilinearStep {
     pub trials: usize,
 }
 
-/// Result of a curvilinear-search run.
-#[derive(Debug, Clone)]
-pub struct CurvilinearResult {
-    /// Final point.
-    pub x: Vec<f64>,
-    /// f at the final point.
-    pub cost: f64,
-    /// ‖grad f‖ at the final point.
-    pub grad_norm: f64,
-    /// λ_min(Hess f) at the final point, when computed there.
-    pub lambda_min: Option<f64>,
-    /// Why it stopped: [`StopReason::SecondOrderStationary`] when
-    /// ‖grad f‖ ≤ ε_g and λ_min ≥ −ε_H.
-    pub stop: StopReason,
-    /// Iterations.
-    pub iterations: usize,
-    /// Cost evaluations.
-    pub cost_calls: usize,
-    /// Gradient evaluations.
-    pub grad_calls: usize,
-    /// Hessian-vector products.
-    pub hess_calls: usize,
-    /// One record per iteration.
-    pub history: Vec<CurvilinearStep>,
-}
-
 /// Curvilinear search: at x, s = −grad f(x) and, when λ_min(Hess f(x)) < −ε_H,
 /// d = |λ_min|·v for the leftmost unit eigenvector v signed so that
 /// ⟨grad f, d⟩ ≤ 0 (else d = 0); the path x(t) = R_x(t²·s + t·d) is
@@ -117,6 +92,9 @@ pub struct CurvilinearSearch<R> {
     /// Retraction.
     pub retraction: R,
 }
+
+/// Result of a curvilinear-search run.
+pub type CurvilinearResult = SecondOrderResult<CurvilinearStep>;
 
 impl<R> CurvilinearSearch<R> {
     /// A search with the given options and retraction.
@@ -169,18 +147,7 @@ impl<R> CurvilinearSearch<R> {
         let mut path = vec![0.0; dim];
         let mut x_new = vec![0.0; dim];
         let mut grad_new = vec![0.0; dim];
-        let mut result = CurvilinearResult {
-            x: Vec::new(),
-            cost: f64::NAN,
-            grad_norm: f64::NAN,
-            lambda_min: None,
-            stop: StopReason::MaxIterations,
-            iterations: 0,
-            cost_calls: 0,
-            grad_calls: 1,
-            hess_calls: 0,
-            history: Vec::new(),
-        };
+        let mut result = CurvilinearResult::start();
         let mut fx = oracle.cost_rgrad(m, &x, &mut grad)?;
         let mut grad_norm = m.norm(&x, &grad);
         let mut t_start = o.initial_t;

@@ -14,6 +14,7 @@ use rand::rngs::StdRng;
 
 use super::lanczos::{Eigenpair, LanczosOptions, smallest_eigenpair};
 use super::oracle::SecondOrderOracle;
+use super::result::SecondOrderResult;
 use super::tcg::{Tcg, TcgOptions, TcgStop};
 
 /// What the inner solver (or the eigenstep) did in one outer iteration.
@@ -134,30 +135,7 @@ pub fn hessian_min_eig<M: Manifold, O: SecondOrderOracle<M>>(
 }
 
 /// Result of a trust-region run.
-#[derive(Debug, Clone)]
-pub struct TrustRegionResult {
-    /// Final point.
-    pub x: Vec<f64>,
-    /// f at the final point.
-    pub cost: f64,
-    /// ‖grad f‖ at the final point.
-    pub grad_norm: f64,
-    /// λ_min(Hess f) at the final point (second-order certificate), when computed.
-    pub lambda_min: Option<f64>,
-    /// Why it stopped: [`StopReason::SecondOrderStationary`] when
-    /// ‖grad f‖ ≤ ε_g and λ_min(Hess f) ≥ −ε_H.
-    pub stop: StopReason,
-    /// Outer iterations.
-    pub iterations: usize,
-    /// Cost, gradient and Hessian-vector evaluations.
-    pub cost_calls: usize,
-    /// Gradient evaluations.
-    pub grad_calls: usize,
-    /// Hessian-vector products (tCG, eigensteps and Lanczos).
-    pub hess_calls: usize,
-    /// One record per outer iteration.
-    pub history: Vec<TrustRegionStep>,
-}
+pub type TrustRegionResult = SecondOrderResult<TrustRegionStep>;
 
 impl<R> TrustRegion<R> {
     /// A trust region with the given options and retraction.
@@ -218,18 +196,7 @@ impl<R> TrustRegion<R> {
         let mut eta = vec![0.0; d];
         let mut heta = vec![0.0; d];
         let mut lanczos_seed = o.seed;
-        let mut result = TrustRegionResult {
-            x: Vec::new(),
-            cost: f64::NAN,
-            grad_norm: f64::NAN,
-            lambda_min: None,
-            stop: StopReason::MaxIterations,
-            iterations: 0,
-            cost_calls: 0,
-            grad_calls: 1,
-            hess_calls: 0,
-            history: Vec::new(),
-        };
+        let mut result = TrustRegionResult::start();
         let mut fx = oracle.cost_rgrad(m, &x, &mut grad)?;
         let mut grad_norm = m.norm(&x, &grad);
         let mut run = Run::new(&self.stop, observer, fx);
