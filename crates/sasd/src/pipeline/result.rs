@@ -1,0 +1,82 @@
+//! What a run returns, for one or N kernels, 1-D or 2-D.
+
+use std::time::Duration;
+
+use optim::{Record, StopReason};
+
+use super::geometry::Dims;
+
+/// The outcome of a [`Deconvolution`](super::Deconvolution) run: N kernels
+/// and N activation maps (N = 1 for SaSD), 1-D or 2-D (row-major, see
+/// [`Dims`]).
+#[derive(Debug, Clone)]
+pub struct Deconvolved {
+    /// The kernels after shift correction (App. B.3): each of
+    /// [`kernel_dims`](Self::kernel_dims) (length n₀, or n₁×n₂ row-major),
+    /// unit norm.
+    pub kernels: Vec<Vec<f64>>,
+    /// The activation maps, one per kernel, each of
+    /// [`signal_dims`](Self::signal_dims), shifted and scaled to match their
+    /// kernel: Σ_k `kernels[k] ⊛ activations[k]` + b reproduces the fit on the
+    /// kept windows.
+    pub activations: Vec<Vec<f64>>,
+    /// Shape of each kernel (n₀ or n₁×n₂).
+    pub kernel_dims: Dims,
+    /// Shape of the signal and of each activation map (m or rows×cols).
+    pub signal_dims: Dims,
+    /// The fitted bias b, when asked for.
+    pub bias: Option<f64>,
+    /// The solver's kernels before shift correction, each of
+    /// [`lifted_dims`](Self::lifted_dims), on the sphere S^{n−1}.
+    pub lifted_kernels: Vec<Vec<f64>>,
+    /// Shape of a lifted kernel: 3n₀ − 2, or (3n₁ − 2)×(3n₂ − 2).
+    pub lifted_dims: Dims,
+    /// Per kernel, the start of the kept window in the lifted kernel,
+    /// `(along rows, along cols)`; `(s, 0)` in 1-D. The activation was shifted
+    /// forward (cyclically) by the same amount.
+    pub shifts: Vec<(usize, usize)>,
+    /// λ of the final solve.
+    pub lambda: f64,
+    /// Why the solver stopped.
+    pub stop: StopReason,
+    /// Solver iterations (over all stages).
+    pub iterations: usize,
+    /// Real FFTs of the solve (the objective's counter; the initialisation
+    /// and the shift correction are not counted).
+    pub ffts: u64,
+    /// Wall time of the solve.
+    pub elapsed: Duration,
+    /// One record per iteration: objective, step, λ or round tags, `elapsed`
+    /// from the start of the solve, and the extras
+    /// [`FFTS`](super::FFTS) (cumulative FFT count) and, when a truth was
+    /// given, [`KERNEL_ERROR`](super::KERNEL_ERROR) (of the lifted kernels,
+    /// on iteration 1 and every [`truth_every`](super::Deconvolution::truth_every)-th).
+    pub history: Vec<Record>,
+    /// When a truth was given: the kernel error (seed 003 §5.1) of each true
+    /// kernel against its shift-corrected estimate, after the best matching.
+    pub truth_errors: Option<Vec<f64>>,
+}
+
+impl Deconvolved {
+    /// The first (for SaSD, the only) kernel.
+    pub fn kernel(&self) -> &[f64] {
+        self.kernels.first().map_or(&[], Vec::as_slice)
+    }
+
+    /// The first (for SaSD, the only) activation map.
+    pub fn activation(&self) -> &[f64] {
+        self.activations.first().map_or(&[], Vec::as_slice)
+    }
+
+    /// The first lifted kernel.
+    pub fn lifted_kernel(&self) -> &[f64] {
+        self.lifted_kernels.first().map_or(&[], Vec::as_slice)
+    }
+
+    /// The largest of [`truth_errors`](Self::truth_errors).
+    pub fn max_truth_error(&self) -> Option<f64> {
+        self.truth_errors
+            .as_ref()
+            .map(|e| e.iter().copied().fold(0.0, f64::max))
+    }
+}
