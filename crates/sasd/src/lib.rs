@@ -5,6 +5,7 @@
 
 pub mod conv;
 pub mod error;
+pub mod landscape;
 pub mod metrics;
 pub mod objective;
 pub mod pipeline;
