@@ -9,6 +9,8 @@ pub mod landscape;
 pub mod metrics;
 pub mod objective;
 pub mod pipeline;
+pub mod second_order;
 pub mod synth;
+pub mod two_stage;
 
 pub use error::{Result, SasdError};

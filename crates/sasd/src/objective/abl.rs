@@ -5,10 +5,10 @@ use optim::{HessianProblem, Problem};
 
 use super::shapes;
 use crate::conv::{Complex64, Plan, Plan1d, Plan2d, parseval_norm_sq};
-use crate::error::{Result, check_lambda};
+use crate::error::{Result, check_at_least, check_lambda};
 
 /// Which energy of the correlation c = y ⋆ a the objective subtracts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum AblEnergy {
     /// E(t) = ½·S_λ(t)² (the exact ABL, seed 002): C¹, piecewise quadratic;
     /// E′ = S_λ, E″ = 1 on |t| > λ and 0 inside (the Hessian offered is this
@@ -19,6 +19,22 @@ pub enum AblEnergy {
     /// C^∞ (for second-order solvers). E′(t) = t − λt/√(λ² + t²),
     /// E″(t) = 1 − λ³/(λ² + t²)^{3/2}.
     PseudoHuber,
+    /// The marginal of the Huber-smoothed Bilinear Lasso (seed 000, eqs.
+    /// 22–26, with C_a*C_a ≈ I): E(t) = −min_x ½x² − xt + λh_μ(x), i.e.
+    ///
+    /// E(t) = μt²/(2(λ + μ)) − λμ/2 on |t| ≤ λ + μ, ½(|t| − λ)² outside,
+    ///
+    /// minimised by x = μt/(λ + μ) inside (eq. 25) and S_λ(t) outside.
+    /// E is C¹ with E″ = μ/(λ + μ) inside and 1 outside. Unlike the exact and
+    /// pseudo-Huber energies it has E″(0) > 0, so the region where y ⋆ a is
+    /// small everywhere (x*(a) = 0 for the ℓ¹ penalty: a plateau of φ̂) is
+    /// concave, −(μ/2(λ+μ))‖y ⋆ a‖² up to a constant (eq. 26), and a
+    /// second-order method escapes it along negative curvature (seed 000
+    /// §3.1). μ > 0; μ ≪ λ keeps E close to the exact energy.
+    Huber {
+        /// The Huber width μ of eq. (22).
+        mu: f64,
+    },
 }
 
 impl AblEnergy {
@@ -32,6 +48,15 @@ impl AblEnergy {
                 let r = (lambda * lambda + t * t).sqrt();
                 let e = 0.5 * t * t - lambda * (r - lambda);
                 (e, t - lambda * t / r, 1.0 - lambda.powi(3) / (r * r * r))
+            }
+            AblEnergy::Huber { mu } => {
+                let k = mu / (lambda + mu);
+                if t.abs() <= lambda + mu {
+                    (0.5 * k * t * t - 0.5 * lambda * mu, k * t, k)
+                } else {
+                    let s = t.abs() - lambda;
+                    (0.5 * s * s, t.signum() * s, 1.0)
+                }
             }
         }
     }
@@ -48,7 +73,7 @@ impl AblEnergy {
 ///
 /// With L a = ǎ ⊛ y (F: conj(Â)Ŷ) and its adjoint Lᵀv = ι*(v̌ ⊛ y)
 /// (F: conj(V̂)Ŷ, restricted):
-/// ∇φ̂(a) = −Lᵀ E′(c), ∇²φ̂(a)[u] = −Lᵀ(E″(c) ⊙ L u).
+/// ∇φ̂(a) = −Lᵀ E′(c), ∇²φ̂(a)\[u\] = −Lᵀ(E″(c) ⊙ L u).
 ///
 /// FFTs: cost 2, cost and gradient 4, Hessian-vector product 4 (2 more when
 /// called at a point other than the last one evaluated).
@@ -93,6 +118,10 @@ impl Abl<Plan2d> {
 impl<P: Plan> Abl<P> {
     fn build(mut plan: P, y: &[f64], kernel: P::Shape, lambda: f64, energy: AblEnergy) -> Result<Self> {
         check_lambda(lambda)?;
+        if let AblEnergy::Huber { mu } = energy {
+            // μ > 0 (the smallest positive normal number is the bound stated).
+            check_at_least("mu", mu, f64::MIN_POSITIVE)?;
+        }
         let (m, s) = (plan.samples(), plan.spectrum_len());
         let mut y_hat = vec![Complex64::default(); s];
         plan.forward(y, plan.shape(), &mut y_hat);

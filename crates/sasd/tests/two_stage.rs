@@ -1,0 +1,204 @@
+//! The two-stage algorithm of seed 000 (Algorithm 1; issue 6 acceptance,
+//! release mode, fixed seeds): a random kernel, n₀ = 20, recovered to kernel
+//! error ≤ 1e-3; its λ schedule; typed errors on bad input.
+//!
+//! Instance: seed 003's n₀ = 20 landscape instance (§4, Fig. 9): m = 2·10³,
+//! θ = n₀^{−3/4}, Bernoulli–Rademacher, cyclic, no noise.
+//!
+//! `cargo test -p sasd --release --test two_stage -- --ignored --nocapture`
+//! prints the comparison with homotopy-iADM on the same instances.
+
+use optim::StopReason;
+use sasd::SasdError;
+use sasd::metrics::kernel_error;
+use sasd::second_order::SecondOrderSolver;
+use sasd::synth::{ActivationLaw, Instance, InstanceSpec, KernelSpec, Shape};
+use sasd::two_stage::TwoStage;
+
+const N0: usize = 20;
+const M: usize = 2_000;
+
+fn instance(seed: u64, law: ActivationLaw) -> Instance {
+    InstanceSpec::new(KernelSpec::RandomSphere(Shape::d1(N0)), Shape::d1(M))
+        .activation(law, (N0 as f64).powf(-0.75))
+        .generate_seeded(seed)
+        .expect("valid instance")
+}
+
+/// Runs the two-stage algorithm with its defaults (λ₀ = 0.5, λ_min = 0.1/√58,
+/// β = 2, μ = λ/10) and returns (final error, stage I error).
+fn recover(solver: SecondOrderSolver, seed: u64, law: ActivationLaw) -> (f64, f64) {
+    let inst = instance(seed, law);
+    let out = TwoStage::new(N0)
+        .solver(solver)
+        .seed(seed)
+        .run(&inst.observation)
+        .expect("run");
+    let err = kernel_error(inst.kernel(), &out.kernel).expect("metric");
+    let stage_one = kernel_error(inst.kernel(), &out.stage_one_kernel).expect("metric");
+    eprintln!(
+        "{solver:?} {law:?} seed {seed}: kernel error {err:.2e} (stage I {stage_one:.2e} in {} iterations), \
+         {} iterations, {} Hessian products, {} FFTs, {:.0} ms, stop {:?}, λ_min(Hess) {:?}",
+        out.stage_one_iterations,
+        out.iterations,
+        out.hess_calls,
+        out.ffts,
+        out.elapsed.as_secs_f64() * 1e3,
+        out.stop,
+        out.lambda_min
+    );
+    assert_eq!(out.kernel.len(), N0);
+    assert_eq!(out.stage_one_kernel.len(), N0);
+    assert_eq!(out.lifted_kernel.len(), 3 * N0 - 2);
+    assert_eq!(out.activation.len(), M);
+    assert_eq!(out.stop, StopReason::SecondOrderStationary, "seed {seed}");
+    assert!(out.lambda_min.is_some_and(|l| l > 0.0));
+    // Records of both stages, stage II at every λ of the schedule.
+    assert!(out.history.iter().any(|r| r.extra("stage") == Some(0.0)));
+    for lambda in &out.schedule {
+        assert!(
+            out.history
+                .iter()
+                .any(|r| r.extra("stage") == Some(1.0) && r.extra("lambda") == Some(*lambda)),
+            "no stage-II record at λ = {lambda}"
+        );
+    }
+    (err, stage_one)
+}
+
+/// Trust region, seeds 1–5: 5 of 5 to ≤ 1e-3. Measured: 1.5e-6, 5.8e-6,
+/// 8.8e-6, 1.1e-5, 9.5e-6 (stage I alone: 1.9e-3 … 3.4e-3, on S^{19}), in
+/// 120–150 outer iterations and 680–800 Hessian products over 8 solves.
+#[test]
+fn trust_region_two_stage_recovers_random_kernels() {
+    for seed in 1..=5 {
+        let (err, stage_one) = recover(
+            SecondOrderSolver::TrustRegion,
+            seed,
+            ActivationLaw::BernoulliRademacher,
+        );
+        assert!(err <= 1e-3, "seed {seed}: kernel error {err:e}");
+        // Stage II improves on stage I's truncated kernel (Lemma 3.1).
+        assert!(err < stage_one, "seed {seed}: {err:e} vs stage I {stage_one:e}");
+    }
+}
+
+/// Curvilinear search, seeds 1–3 (Bernoulli–Rademacher) and 1–2
+/// (Bernoulli–Gaussian): all to ≤ 1e-3 (measured: the trust region's
+/// minimisers, 1.5e-6 … 8.8e-6 and 7.3e-7, 5.5e-6).
+#[test]
+fn curvilinear_two_stage_recovers_random_kernels() {
+    for (law, seeds) in [
+        (ActivationLaw::BernoulliRademacher, 1..=3),
+        (ActivationLaw::BernoulliGaussian, 1..=2),
+    ] {
+        for seed in seeds {
+            let (err, _) = recover(SecondOrderSolver::Curvilinear, seed, law);
+            assert!(err <= 1e-3, "{law:?} seed {seed}: kernel error {err:e}");
+        }
+    }
+}
+
+/// Algorithm 1's schedule λ₀, λ₀/β, … > λ_min, then λ_min itself.
+#[test]
+fn schedule_halves_lambda_down_to_lambda_min() {
+    let s = TwoStage::new(20)
+        .lambda0(0.5)
+        .lambda_min(0.05)
+        .beta(2.0)
+        .schedule()
+        .unwrap();
+    assert_eq!(s, vec![0.5, 0.25, 0.125, 0.0625, 0.05]);
+    let default = TwoStage::new(20).schedule().unwrap();
+    assert_eq!(default.last().copied(), Some(0.1 / 58f64.sqrt()));
+    assert_eq!(default.first().copied(), Some(0.5));
+    // λ_min ≥ λ₀: one solve at λ_min.
+    assert_eq!(
+        TwoStage::new(20).lambda0(0.1).lambda_min(0.2).schedule().unwrap(),
+        vec![0.2]
+    );
+}
+
+/// Bad input: a typed error, never a panic.
+#[test]
+fn bad_input_gives_typed_errors() {
+    let y: Vec<f64> = (0..300).map(|i| ((i * 7919) % 13) as f64 - 6.0).collect();
+    let run = |b: TwoStage, y: &[f64]| b.run(y).map(|_| ());
+    let new = || TwoStage::new(5);
+    assert_eq!(run(new(), &[]), Err(SasdError::EmptySignal));
+    let mut nan = y.clone();
+    nan[3] = f64::INFINITY;
+    assert!(matches!(
+        run(new(), &nan),
+        Err(SasdError::NonFinite { index: 3, .. })
+    ));
+    assert!(matches!(
+        run(TwoStage::new(300), &y),
+        Err(SasdError::KernelTooLong { kernel: 300, .. })
+    ));
+    assert!(matches!(
+        run(TwoStage::new(0), &y),
+        Err(SasdError::ZeroDimension { .. })
+    ));
+    for bad in [0.0, -0.5, f64::NAN] {
+        assert!(matches!(
+            run(new().lambda0(bad), &y),
+            Err(SasdError::InvalidLambda(_))
+        ));
+        assert!(matches!(
+            run(new().lambda_min(bad), &y),
+            Err(SasdError::InvalidLambda(_))
+        ));
+        assert!(matches!(
+            run(new().mu_ratio(bad), &y),
+            Err(SasdError::InvalidParameter { .. })
+        ));
+    }
+    for beta in [1.0, 0.5, f64::INFINITY] {
+        assert!(matches!(
+            run(new().beta(beta), &y),
+            Err(SasdError::InvalidParameter { name: "beta", .. })
+        ));
+    }
+    assert_eq!(run(new(), &[0.0; 300]), Err(SasdError::NoSignal));
+}
+
+/// A zero time budget ends stage I after one iteration and skips stage II.
+#[test]
+fn time_budget_is_a_stop_reason() {
+    let inst = instance(1, ActivationLaw::BernoulliRademacher);
+    let out = TwoStage::new(N0)
+        .time_budget(std::time::Duration::ZERO)
+        .run(&inst.observation)
+        .expect("run");
+    assert_eq!(out.stop, StopReason::TimeBudget);
+    assert_eq!(out.iterations, 1);
+    assert_eq!(out.stage_one_iterations, 1);
+    assert!(out.kernel.iter().chain(&out.activation).all(|t| t.is_finite()));
+}
+
+/// Two-stage vs homotopy-iADM on the same instances (printed; run with
+/// `--ignored --nocapture`).
+#[test]
+#[ignore = "figures for the notes, not an acceptance test"]
+fn figures_two_stage_vs_homotopy() {
+    use sasd::pipeline::{Deconvolution, Method};
+    for seed in 1..=5 {
+        let inst = instance(seed, ActivationLaw::BernoulliRademacher);
+        let h = Deconvolution::new(N0)
+            .method(Method::HomotopyIadm)
+            .seed(seed)
+            .run(&inst.observation)
+            .expect("homotopy");
+        let herr = kernel_error(inst.kernel(), h.kernel()).expect("metric");
+        eprintln!(
+            "homotopy-iADM seed {seed}: kernel error {herr:.2e}, {} iterations, {} FFTs, {:.0} ms",
+            h.iterations,
+            h.ffts,
+            h.elapsed.as_secs_f64() * 1e3
+        );
+        for solver in [SecondOrderSolver::TrustRegion, SecondOrderSolver::Curvilinear] {
+            recover(solver, seed, ActivationLaw::BernoulliRademacher);
+        }
+    }
+}
