@@ -1,0 +1,216 @@
+//! `sasd deconv`: deconvolve the user's signal, batch of signals or image.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use serde_json::json;
+
+use crate::cmd::{KernelSize, check_lambda};
+use crate::error::CliError;
+use crate::io::{self, Input};
+use crate::output::{OutDir, SOLUTION_FILES, Truth};
+use crate::progress::Progress;
+use crate::report::solve_report;
+use crate::solve::{Data, Method, Settings, Solution, solve, solve_batch};
+use crate::{OutArgs, Verbosity, default_out};
+use sasd::pipeline::Dims;
+
+/// Options of `sasd deconv`.
+#[derive(Debug, Args)]
+pub struct DeconvArgs {
+    /// The data: .npy (1-D signal or 2-D image, f32/f64), .csv/.txt (one
+    /// signal per column; several columns are deconvolved in parallel),
+    /// .png/.tif (grayscale image).
+    input: PathBuf,
+    /// Kernel length n0, or N1xN2 (rows x columns) for an image.
+    #[arg(long)]
+    kernel_size: KernelSize,
+    /// Number of kernels (convolutional dictionary learning when > 1).
+    #[arg(long, default_value_t = 1)]
+    kernels: usize,
+    /// The solver.
+    #[arg(long, value_enum, default_value_t = Method::HomotopyIadm)]
+    method: Method,
+    /// λ of a fixed-λ method, or the final λ* of a homotopy (default 0.1/√n,
+    /// n the number of entries of the lifted kernel, 3·n0 − 2 in 1-D).
+    #[arg(long, allow_negative_numbers = true)]
+    lambda: Option<f64>,
+    /// Fit a constant bias b: y ≈ a ⊛ x + b.
+    #[arg(long)]
+    bias: bool,
+    /// Constrain the activation to be non-negative.
+    #[arg(long)]
+    nonneg: bool,
+    /// Seed of the initialisation.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Iteration budget.
+    #[arg(long, default_value_t = 20_000)]
+    max_iterations: usize,
+    /// The true kernel (.npy: n0, N1xN2, or K stacked), to report kernel errors.
+    #[arg(long)]
+    truth_kernel: Option<PathBuf>,
+    /// Directory for the results (default ./sasd-deconv).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    #[command(flatten)]
+    out_args: OutArgs,
+}
+
+/// Runs `sasd deconv`.
+pub fn run(args: DeconvArgs, verbosity: Verbosity) -> Result<(), CliError> {
+    check_lambda(args.lambda)?;
+    if args.kernels == 0 {
+        return Err(CliError::new("--kernels must be at least 1"));
+    }
+    let input = io::read_input(&args.input)?;
+    let truth = args
+        .truth_kernel
+        .as_deref()
+        .map(|p| read_truth(p, args.kernel_size, args.kernels))
+        .transpose()?;
+    let dims = match &input {
+        Input::Signal(y) => Dims::D1(y.len()),
+        Input::Batch(signals) => Dims::D1(signals.iter().map(Vec::len).min().unwrap_or(0)),
+        Input::Image { rows, cols, .. } => Dims::D2 {
+            rows: *rows,
+            cols: *cols,
+        },
+    };
+    let mut inputs = vec![args.input.as_path()];
+    inputs.extend(args.truth_kernel.as_deref());
+    let out_path = args.out.clone().unwrap_or_else(|| default_out("deconv"));
+    let settings = Settings {
+        kernel: args.kernel_size,
+        kernels: args.kernels,
+        method: args.method,
+        lambda: args.lambda,
+        bias: args.bias,
+        nonnegative: args.nonneg,
+        seed: args.seed,
+        max_iterations: args.max_iterations,
+        truth: truth.clone(),
+    };
+    settings.check_fits(dims)?;
+    let out = OutDir::prepare(&out_path, &inputs, &SOLUTION_FILES, args.out_args.force)?;
+    let path = args.input.display().to_string();
+    let described = input.describe();
+    let single_truth = truth.as_ref().filter(|t| t.len() == 1).map(|t| Truth {
+        kernel: &t[0],
+        activation: None,
+    });
+    let summary = match &input {
+        Input::Signal(y) => {
+            let s = solve_one(Data::Signal(y), &settings, verbosity)?;
+            out.write_arrays(&[&s])?;
+            let report = solve_report(
+                json!({ "path": path, "data": described, "shape": [y.len()] }),
+                &settings,
+                &s,
+                json!({}),
+            );
+            out.json("report.json", &report)?;
+            out.write_plots(y, &s, single_truth)?;
+            describe(&s)
+        }
+        Input::Image { data, rows, cols } => {
+            let (rows, cols) = (*rows, *cols);
+            let s = solve_one(Data::Image { data, rows, cols }, &settings, verbosity)?;
+            out.write_arrays(&[&s])?;
+            let report = solve_report(
+                json!({ "path": path, "data": described, "shape": [rows, cols] }),
+                &settings,
+                &s,
+                json!({}),
+            );
+            out.json("report.json", &report)?;
+            out.write_plots(data, &s, None)?;
+            describe(&s)
+        }
+        Input::Batch(signals) => {
+            if matches!(args.kernel_size, KernelSize::D2(..)) {
+                return Err(CliError::new(
+                    "a batch of 1-D signals needs a 1-D --kernel-size N",
+                ));
+            }
+            // The solves run in parallel: no per-iteration progress.
+            let results = solve_batch(signals, &settings);
+            let failed: Vec<String> = results
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| r.as_ref().err().map(|e| format!("column {}: {e}", i + 1)))
+                .collect();
+            if !failed.is_empty() {
+                return Err(CliError::new(format!(
+                    "{} of {} signals failed ({}); nothing written",
+                    failed.len(),
+                    signals.len(),
+                    failed.join("; ")
+                )));
+            }
+            let solutions: Vec<&Solution> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+            out.write_arrays(&solutions)?;
+            let per_signal: Vec<_> = solutions
+                .iter()
+                .map(|s| solve_report(json!({}), &settings, s, json!({}))["result"].clone())
+                .collect();
+            let first = solve_report(
+                json!({ "path": path, "data": described, "signals": signals.len(), "length": signals[0].len() }),
+                &settings,
+                solutions[0],
+                json!({ "batch": per_signal, "plots": "of the first column" }),
+            );
+            out.json("report.json", &first)?;
+            out.write_plots(&signals[0], solutions[0], single_truth)?;
+            format!(
+                "{} signals deconvolved in parallel; first: {}",
+                solutions.len(),
+                describe(solutions[0])
+            )
+        }
+    };
+    if verbosity != Verbosity::Quiet {
+        println!("{summary}; results in {}", out.dir().display());
+    }
+    Ok(())
+}
+
+fn solve_one(data: Data<'_>, settings: &Settings, verbosity: Verbosity) -> Result<Solution, CliError> {
+    let mut progress = Progress::new(settings.method.name(), settings.max_iterations, verbosity);
+    let solution = solve(data, settings, &mut progress);
+    progress.finish();
+    solution
+}
+
+fn describe(s: &Solution) -> String {
+    format!(
+        "{}: {} iterations, {} FFTs, {:.2} s, stopped: {}{}",
+        s.method.name(),
+        s.iterations,
+        s.ffts,
+        s.elapsed.as_secs_f64(),
+        s.stop,
+        s.kernel_error
+            .map(|e| format!(", kernel error {e:.2e}"))
+            .unwrap_or_default(),
+    )
+}
+
+/// Reads the true kernel(s): K stacked arrays of the kernel's shape.
+fn read_truth(path: &std::path::Path, size: KernelSize, kernels: usize) -> Result<Vec<Vec<f64>>, CliError> {
+    let array = io::read_input(path)?.to_array();
+    let per = match size {
+        KernelSize::D1(n) => n,
+        KernelSize::D2(r, c) => r * c,
+    };
+    if array.data.len() != per * kernels {
+        return Err(CliError::new(format!(
+            "{}: the true kernel has {} entries, expected {} ({} kernel(s) of size {size})",
+            path.display(),
+            array.data.len(),
+            per * kernels,
+            kernels
+        )));
+    }
+    Ok(array.data.chunks(per).map(<[f64]>::to_vec).collect())
+}

@@ -1,0 +1,70 @@
+//! The commands of the program, one module each.
+
+pub mod compare;
+pub mod deconv;
+pub mod demo;
+pub mod landscape;
+pub mod synth;
+
+use std::str::FromStr;
+
+/// `--lambda`, when given, must be a positive number (checked before any
+/// file is read or written).
+pub fn check_lambda(lambda: Option<f64>) -> Result<(), crate::error::CliError> {
+    match lambda {
+        Some(l) if !(l.is_finite() && l > 0.0) => Err(crate::error::CliError::new(format!(
+            "--lambda must be a positive number, got {l}"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// A size on the command line: `N` (1-D) or `N1xN2` (2-D, rows × columns).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KernelSize {
+    /// One dimension.
+    D1(usize),
+    /// Rows × columns.
+    D2(usize, usize),
+}
+
+impl std::fmt::Display for KernelSize {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KernelSize::D1(n) => write!(f, "{n}"),
+            KernelSize::D2(r, c) => write!(f, "{r}x{c}"),
+        }
+    }
+}
+
+impl FromStr for KernelSize {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let positive = |t: &str| match t.trim().parse::<usize>() {
+            Ok(v) if v > 0 => Ok(v),
+            _ => Err(format!(
+                "'{s}' is not a size: expected N or N1xN2 with positive integers"
+            )),
+        };
+        match s.split_once(['x', 'X', '×']) {
+            Some((a, b)) => Ok(KernelSize::D2(positive(a)?, positive(b)?)),
+            None => Ok(KernelSize::D1(positive(s)?)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::KernelSize;
+
+    #[test]
+    fn sizes_parse_and_bad_ones_are_refused() {
+        assert_eq!("100".parse(), Ok(KernelSize::D1(100)));
+        assert_eq!("16x8".parse(), Ok(KernelSize::D2(16, 8)));
+        assert_eq!("16×8".parse(), Ok(KernelSize::D2(16, 8)));
+        for bad in ["0", "-3", "x4", "4x", "4x0", "a", ""] {
+            assert!(bad.parse::<KernelSize>().is_err(), "{bad}");
+        }
+    }
+}

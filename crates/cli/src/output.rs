@@ -1,0 +1,280 @@
+//! The output directory of a command: checked once before any work (never an
+//! input, never a non-empty directory without `--force`), then filled file by
+//! file, each written to a temporary file and renamed into place.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::error::CliError;
+use crate::io::{self, Array};
+use crate::plot;
+use crate::solve::Solution;
+use sasd::metrics::kernel_alignment;
+use sasd::pipeline::{Dims, align_activation};
+
+/// The files a deconvolution writes (data.png/svg for images only).
+pub const SOLUTION_FILES: [&str; 14] = [
+    "kernel.npy",
+    "activation.npy",
+    "reconstruction.npy",
+    "report.json",
+    "fit.png",
+    "fit.svg",
+    "kernel.png",
+    "kernel.svg",
+    "activation.png",
+    "activation.svg",
+    "convergence.png",
+    "convergence.svg",
+    "data.png",
+    "data.svg",
+];
+
+/// Samples shown in the fit plot of a 1-D signal.
+const FIT_WINDOW: usize = 1000;
+
+/// A checked output directory.
+#[derive(Debug, Clone)]
+pub struct OutDir {
+    dir: PathBuf,
+}
+
+/// The truth of a synthetic problem, for plots.
+#[derive(Debug, Clone, Copy)]
+pub struct Truth<'a> {
+    /// The true kernel a₀.
+    pub kernel: &'a [f64],
+    /// The true activation x₀, when known.
+    pub activation: Option<&'a [f64]>,
+}
+
+/// Array shape of a stack of `count` arrays of shape `d` (no leading axis
+/// for a single one).
+pub fn stacked_shape(count: usize, d: Dims) -> Vec<usize> {
+    let mut shape = match d {
+        Dims::D1(n) => vec![n],
+        Dims::D2 { rows, cols } => vec![rows, cols],
+    };
+    if count > 1 {
+        shape.insert(0, count);
+    }
+    shape
+}
+
+impl OutDir {
+    /// Creates `dir` if missing; refuses a non-empty one unless `force`, and
+    /// refuses in any case when one of `outputs` would overwrite an input.
+    pub fn prepare(dir: &Path, inputs: &[&Path], outputs: &[&str], force: bool) -> Result<Self, CliError> {
+        io::prepare_out_dir(dir, inputs, outputs, force)?;
+        Ok(Self {
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// A subdirectory, prepared the same way (for commands with several runs).
+    pub fn sub(&self, name: &str, outputs: &[&str], force: bool) -> Result<Self, CliError> {
+        Self::prepare(&self.dir.join(name), &[], outputs, force)
+    }
+
+    /// The path of an output file.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// Writes an `.npy` array.
+    pub fn npy(&self, name: &str, data: Vec<f64>, shape: Vec<usize>) -> Result<(), CliError> {
+        io::write_npy(&self.path(name), &Array { data, shape })?;
+        Ok(())
+    }
+
+    /// Writes a JSON document.
+    pub fn json(&self, name: &str, value: &Value) -> Result<(), CliError> {
+        io::write_json(&self.path(name), value)?;
+        Ok(())
+    }
+
+    /// Writes kernel.npy, activation.npy and reconstruction.npy of one or
+    /// several solutions (a batch stacks them along a leading axis).
+    pub fn write_arrays(&self, solutions: &[&Solution]) -> Result<(), CliError> {
+        let Some(first) = solutions.first() else {
+            return Ok(());
+        };
+        let lead = |shape: Vec<usize>| {
+            let mut shape = shape;
+            if solutions.len() > 1 {
+                shape.insert(0, solutions.len());
+            }
+            shape
+        };
+        let gather =
+            |f: &dyn Fn(&Solution) -> Vec<f64>| solutions.iter().flat_map(|s| f(s)).collect::<Vec<_>>();
+        let k = first.kernels.len();
+        self.npy(
+            "kernel.npy",
+            gather(&|s| s.kernels.concat()),
+            lead(stacked_shape(k, first.kernel_dims)),
+        )?;
+        self.npy(
+            "activation.npy",
+            gather(&|s| s.activations.concat()),
+            lead(stacked_shape(k, first.signal_dims)),
+        )?;
+        self.npy(
+            "reconstruction.npy",
+            gather(&|s| s.reconstruction.clone()),
+            lead(stacked_shape(1, first.signal_dims)),
+        )?;
+        Ok(())
+    }
+
+    /// Writes the four pictures of one solution: fit, kernel(s),
+    /// activation(s) and convergence, each as PNG and SVG.
+    pub fn write_plots(&self, y: &[f64], s: &Solution, truth: Option<Truth<'_>>) -> Result<(), CliError> {
+        let stem = |name: &str| self.path(name);
+        match s.signal_dims {
+            Dims::D1(_) => self.plots_1d(y, s, truth)?,
+            Dims::D2 { rows, cols } => {
+                let gray = plot::HeatmapOptions {
+                    colormap: plot::Colormap::Gray,
+                    ..plot::HeatmapOptions::default()
+                };
+                plot::plot_heatmap(&stem("data"), "Data y", y, rows, cols, &gray)?;
+                plot::plot_heatmap(
+                    &stem("fit"),
+                    "Reconstruction a ⊛ x + b",
+                    &s.reconstruction,
+                    rows,
+                    cols,
+                    &gray,
+                )?;
+                let (kr, kc) = match s.kernel_dims {
+                    Dims::D2 { rows, cols } => (rows, cols),
+                    Dims::D1(n) => (1, n),
+                };
+                // Kernels side by side, one column of gap between them.
+                let k = s.kernels.len();
+                let width = k * (kc + 1) - 1;
+                let mut tiled = vec![f64::NAN; kr * width];
+                for (j, a) in s.kernels.iter().enumerate() {
+                    for r in 0..kr {
+                        tiled[r * width + j * (kc + 1)..][..kc].copy_from_slice(&a[r * kc..][..kc]);
+                    }
+                }
+                plot::plot_image(&stem("kernel"), "Recovered kernel(s)", &tiled, kr, width)?;
+                plot::plot_image(
+                    &stem("activation"),
+                    "Activation map (kernel 1)",
+                    &s.activations[0],
+                    rows,
+                    cols,
+                )?;
+            }
+        }
+        let objective: Vec<(f64, f64)> = s.history.iter().map(|h| (h.iteration as f64, h.cost)).collect();
+        let error: Vec<(f64, f64)> = s
+            .history
+            .iter()
+            .filter_map(|h| Some((h.iteration as f64, h.kernel_error?)))
+            .collect();
+        let mut curves = vec![("objective", objective.as_slice())];
+        if !error.is_empty() {
+            curves.push(("kernel error vs truth", error.as_slice()));
+        }
+        plot::plot_convergence(
+            &stem("convergence"),
+            &format!("Convergence of {}", s.method.name()),
+            "iteration",
+            "value (log scale)",
+            &curves,
+            true,
+        )?;
+        Ok(())
+    }
+
+    fn plots_1d(&self, y: &[f64], s: &Solution, truth: Option<Truth<'_>>) -> Result<(), CliError> {
+        let stem = |name: &str| self.path(name);
+        // A whole long trace is a solid band: show a window where the samples
+        // can be told apart.
+        let w = y.len().min(FIT_WINDOW);
+        let title = if w < y.len() {
+            format!(
+                "Data and reconstruction a ⊛ x + b (first {w} of {} samples)",
+                y.len()
+            )
+        } else {
+            "Data and reconstruction a ⊛ x + b".to_string()
+        };
+        plot::plot_signals(
+            &stem("fit"),
+            &title,
+            &[("data y", &y[..w]), ("reconstruction", &s.reconstruction[..w])],
+        )?;
+        match truth.filter(|_| s.kernels.len() == 1) {
+            Some(t) => {
+                let (kernel, activation) = align_to_truth(t.kernel, &s.kernels[0], &s.activations[0])?;
+                plot::plot_signals(
+                    &stem("kernel"),
+                    "Kernel (recovered, aligned to the truth's shift and sign)",
+                    &[("true kernel", t.kernel), ("recovered kernel", &kernel)],
+                )?;
+                match t.activation {
+                    Some(x0) => plot::plot_stems(
+                        &stem("activation"),
+                        "Activation (recovered, aligned to the truth)",
+                        &[("true activation", x0), ("recovered activation", &activation)],
+                    )?,
+                    None => plot::plot_stems(
+                        &stem("activation"),
+                        "Recovered activation",
+                        &[("activation", &activation)],
+                    )?,
+                }
+            }
+            None => {
+                let names: Vec<String> = (1..=s.kernels.len()).map(|k| format!("kernel {k}")).collect();
+                let series: Vec<(&str, &[f64])> = names
+                    .iter()
+                    .zip(&s.kernels)
+                    .map(|(n, k)| (n.as_str(), k.as_slice()))
+                    .collect();
+                plot::plot_signals(&stem("kernel"), "Recovered kernel(s)", &series)?;
+                let names: Vec<String> = (1..=s.kernels.len()).map(|k| format!("activation {k}")).collect();
+                let series: Vec<(&str, &[f64])> = names
+                    .iter()
+                    .zip(&s.activations)
+                    .map(|(n, x)| (n.as_str(), x.as_slice()))
+                    .collect();
+                plot::plot_stems(&stem("activation"), "Recovered activation(s)", &series)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The recovered kernel and activation moved onto the truth's shift and sign
+/// (seed 003 §5.1: â ≈ σ·s_d[a₀] pairs with x₀ ≈ σ·s_d[x̂]), so that plots
+/// overlay them. The kernel is cut to the truth's window.
+pub fn align_to_truth(
+    a0: &[f64],
+    kernel: &[f64],
+    activation: &[f64],
+) -> Result<(Vec<f64>, Vec<f64>), CliError> {
+    let al = kernel_alignment(a0, kernel)?;
+    let sign = al.sign.value();
+    let aligned_kernel = (0..a0.len() as isize)
+        .map(|i| {
+            let j = i + al.shift.0;
+            usize::try_from(j)
+                .ok()
+                .and_then(|j| kernel.get(j))
+                .map_or(0.0, |v| sign * v)
+        })
+        .collect();
+    Ok((aligned_kernel, align_activation(a0, kernel, activation)?))
+}

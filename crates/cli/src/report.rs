@@ -1,0 +1,56 @@
+//! `report.json`: what was run on what, and what came out.
+
+use serde_json::{Value, json};
+
+use crate::solve::{Settings, Solution};
+
+/// The report of one solve. `input` describes the data (path or generator,
+/// shape); `extra` holds command-specific fields merged at the top level.
+pub fn solve_report(input: Value, settings: &Settings, solution: &Solution, extra: Value) -> Value {
+    let history: Vec<Value> = solution
+        .history
+        .iter()
+        .map(|h| {
+            json!({
+                "iteration": h.iteration,
+                "objective": finite(h.cost),
+                "seconds": h.seconds,
+                "lambda": h.lambda,
+            })
+        })
+        .collect();
+    let mut report = json!({
+        "program": format!("sasd {}", env!("CARGO_PKG_VERSION")),
+        "input": input,
+        "parameters": {
+            "kernel_size": settings.kernel.to_string(),
+            "kernels": settings.kernels,
+            "method": settings.method.name(),
+            "lambda": settings.lambda,
+            "bias": settings.bias,
+            "nonnegative": settings.nonnegative,
+            "seed": settings.seed,
+            "max_iterations": settings.max_iterations,
+        },
+        "result": {
+            "stop_reason": solution.stop.to_string(),
+            "iterations": solution.iterations,
+            "seconds": solution.elapsed.as_secs_f64(),
+            "ffts": solution.ffts,
+            "lambda": solution.lambda,
+            "bias": solution.bias,
+            "final_objective": solution.history.last().map(|h| finite(h.cost)),
+            "kernel_error": solution.kernel_error,
+        },
+        "history": history,
+    });
+    if let (Some(obj), Value::Object(more)) = (report.as_object_mut(), extra) {
+        obj.extend(more);
+    }
+    report
+}
+
+/// JSON has no NaN or infinity: such values are written as null.
+fn finite(v: f64) -> Value {
+    if v.is_finite() { json!(v) } else { Value::Null }
+}

@@ -1,0 +1,413 @@
+//! The solvers behind `deconv`, `demo` and `compare`, under one name each, and
+//! the one result type the program writes and plots.
+
+use std::time::Duration;
+
+use clap::ValueEnum;
+use optim::{Observer, Record, StopReason};
+use sasd::pipeline::{Deconvolution, Deconvolved, Dims, FFTS, KERNEL_ERROR, Method as PipelineMethod};
+use sasd::synth::{Convolution, Shape, convolve};
+
+use rayon::prelude::*;
+use sasd::second_order::{SecondOrderDeconvolution, SecondOrderSolver};
+use sasd::two_stage::TwoStage;
+
+use crate::cmd::KernelSize;
+use crate::error::CliError;
+
+/// A solver, as named on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Method {
+    /// ADM (seed 003 Alg. 2) at a fixed λ.
+    Adm,
+    /// Inertial ADM (Alg. 5) at a fixed λ.
+    Iadm,
+    /// iPALM with the kernel on the unit ball (the §5.3 baseline).
+    Ipalm,
+    /// Homotopy continuation in λ around ADM (Alg. 6).
+    HomotopyAdm,
+    /// Homotopy continuation in λ around iADM (Alg. 1 of seed 003, the default).
+    HomotopyIadm,
+    /// Reweighted ℓ¹ around iADM (Alg. 7), for noisy data.
+    ReweightedIadm,
+    /// Riemannian trust region on the Huber-smoothed Bilinear Lasso (seed 000
+    /// eq. 22); 1-D, one kernel.
+    TrustRegion,
+    /// Curvilinear search with negative curvature on the same objective.
+    Curvilinear,
+    /// The two-stage algorithm of seed 000 (Algorithm 1): trust region on
+    /// S^{n0−1}, zero-pad lift, continuation in λ.
+    TwoStage,
+}
+
+impl Method {
+    /// Every solver, in the order `compare` runs them.
+    pub const ALL: [Method; 9] = [
+        Method::Adm,
+        Method::Iadm,
+        Method::Ipalm,
+        Method::HomotopyAdm,
+        Method::HomotopyIadm,
+        Method::ReweightedIadm,
+        Method::TrustRegion,
+        Method::Curvilinear,
+        Method::TwoStage,
+    ];
+
+    /// The name used on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Adm => "adm",
+            Method::Iadm => "iadm",
+            Method::Ipalm => "ipalm",
+            Method::HomotopyAdm => "homotopy-adm",
+            Method::HomotopyIadm => "homotopy-iadm",
+            Method::ReweightedIadm => "reweighted-iadm",
+            Method::TrustRegion => "trust-region",
+            Method::Curvilinear => "curvilinear",
+            Method::TwoStage => "two-stage",
+        }
+    }
+
+    /// The Bilinear Lasso method of the pipeline, or `None` for the
+    /// second-order methods on smoothed objectives.
+    fn pipeline(self) -> Option<PipelineMethod> {
+        Some(match self {
+            Method::Adm => PipelineMethod::Adm,
+            Method::Iadm => PipelineMethod::Iadm,
+            Method::Ipalm => PipelineMethod::Ipalm,
+            Method::HomotopyAdm => PipelineMethod::HomotopyAdm,
+            Method::HomotopyIadm => PipelineMethod::HomotopyIadm,
+            Method::ReweightedIadm => PipelineMethod::ReweightedIadm,
+            Method::TrustRegion | Method::Curvilinear | Method::TwoStage => return None,
+        })
+    }
+}
+
+/// The settings of one solve.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Kernel size n₀ or n₁×n₂.
+    pub kernel: KernelSize,
+    /// Number of kernels N.
+    pub kernels: usize,
+    /// The solver.
+    pub method: Method,
+    /// λ (fixed-λ methods) or λ* (homotopy); the paper's default when `None`.
+    pub lambda: Option<f64>,
+    /// Fit a constant bias.
+    pub bias: bool,
+    /// Constrain the activation to be non-negative.
+    pub nonnegative: bool,
+    /// Seed of the initialisation.
+    pub seed: u64,
+    /// Iteration budget.
+    pub max_iterations: usize,
+    /// The true kernels, when known: the history and the result then carry
+    /// kernel errors.
+    pub truth: Option<Vec<Vec<f64>>>,
+}
+
+impl Settings {
+    /// Checks that the kernel fits the data (seed 003 lifts a kernel of n₀ to
+    /// 3n₀ − 2 entries, per axis, and that must be shorter than the data),
+    /// so that a hopeless run fails before any output is prepared.
+    pub fn check_fits(&self, data: Dims) -> Result<(), CliError> {
+        let lifted = |n: usize| 3 * n - 2;
+        match (self.kernel, data) {
+            (KernelSize::D1(n0), Dims::D1(m)) if lifted(n0) >= m => Err(CliError::new(format!(
+                "--kernel-size {n0} is too large for a signal of {m} samples: the lifted kernel has 3·n0 − 2 = {} entries and must be shorter than the signal",
+                lifted(n0)
+            ))),
+            (KernelSize::D2(n1, n2), Dims::D2 { rows, cols }) if lifted(n1) > rows || lifted(n2) > cols => {
+                Err(CliError::new(format!(
+                    "--kernel-size {n1}x{n2} is too large for a {rows}x{cols} image: the lifted kernel is {}x{} (3·n − 2 per axis) and must fit in the image",
+                    lifted(n1),
+                    lifted(n2)
+                )))
+            }
+            (KernelSize::D2(..), Dims::D1(_)) => {
+                Err(CliError::new("a 1-D signal needs a 1-D --kernel-size N"))
+            }
+            (KernelSize::D1(_), Dims::D2 { .. }) => {
+                Err(CliError::new("an image needs a 2-D --kernel-size N1xN2"))
+            }
+            _ if self.method.pipeline().is_none() && (self.kernels > 1 || self.bias || self.nonnegative) => {
+                Err(CliError::new(format!(
+                    "--method {} handles one kernel without --bias or --nonneg",
+                    self.method.name()
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The pipeline run these settings describe (first-order methods).
+    fn pipeline(&self, method: PipelineMethod) -> Deconvolution {
+        let run = match self.kernel {
+            KernelSize::D1(n0) => Deconvolution::new(n0),
+            KernelSize::D2(n1, n2) => Deconvolution::new_2d(n1, n2),
+        };
+        let mut run = run
+            .kernels(self.kernels)
+            .method(method)
+            .bias(self.bias)
+            .nonnegative(self.nonnegative)
+            .seed(self.seed)
+            .max_iterations(self.max_iterations);
+        if let Some(l) = self.lambda {
+            run = run.lambda(l);
+        }
+        if let Some(t) = &self.truth {
+            run = run.truth_kernels(t.clone());
+        }
+        run
+    }
+}
+
+/// The data of one solve.
+#[derive(Debug, Clone, Copy)]
+pub enum Data<'a> {
+    /// A 1-D signal.
+    Signal(&'a [f64]),
+    /// An image, row-major.
+    Image {
+        /// Pixels, row-major.
+        data: &'a [f64],
+        /// Rows.
+        rows: usize,
+        /// Columns.
+        cols: usize,
+    },
+}
+
+/// One point of a solve's history.
+#[derive(Debug, Clone, Copy)]
+pub struct HistoryPoint {
+    /// Iteration (over all stages).
+    pub iteration: usize,
+    /// Objective value.
+    pub cost: f64,
+    /// Seconds since the start.
+    pub seconds: f64,
+    /// λ of the stage, for continuation methods.
+    pub lambda: Option<f64>,
+    /// Real FFTs so far.
+    pub ffts: Option<u64>,
+    /// Kernel error against the truth (on the iterations where it was taken).
+    pub kernel_error: Option<f64>,
+}
+
+impl From<&Record> for HistoryPoint {
+    fn from(r: &Record) -> Self {
+        Self {
+            iteration: r.iteration,
+            cost: r.cost,
+            seconds: r.elapsed.as_secs_f64(),
+            lambda: r.extra("lambda"),
+            ffts: r.extra(FFTS).map(|f| f as u64),
+            kernel_error: r.extra(KERNEL_ERROR),
+        }
+    }
+}
+
+/// What a solve returns, whichever solver ran.
+#[derive(Debug, Clone)]
+pub struct Solution {
+    /// The solver.
+    pub method: Method,
+    /// The kernels after shift correction, unit norm (row-major in 2-D).
+    pub kernels: Vec<Vec<f64>>,
+    /// Shape of each kernel.
+    pub kernel_dims: Dims,
+    /// The activations, aligned with their kernels.
+    pub activations: Vec<Vec<f64>>,
+    /// Shape of the data and of each activation.
+    pub signal_dims: Dims,
+    /// The fitted bias, if asked for.
+    pub bias: Option<f64>,
+    /// Σ_k kernel_k ⊛ activation_k + bias: the model's fit of the data.
+    pub reconstruction: Vec<f64>,
+    /// λ of the final solve.
+    pub lambda: f64,
+    /// Why the solver stopped.
+    pub stop: StopReason,
+    /// Iterations over all stages.
+    pub iterations: usize,
+    /// Real FFTs performed.
+    pub ffts: u64,
+    /// Wall time of the solve.
+    pub elapsed: Duration,
+    /// Objective, λ, FFTs and kernel error along the way.
+    pub history: Vec<HistoryPoint>,
+    /// The largest kernel error against the truth (seed 003 §5.1, after the
+    /// best matching of kernels), when a truth was given.
+    pub kernel_error: Option<f64>,
+}
+
+/// Deconvolves one signal or image.
+pub fn solve<O: Observer>(data: Data<'_>, s: &Settings, observer: &mut O) -> Result<Solution, CliError> {
+    let Some(method) = s.method.pipeline() else {
+        let Data::Signal(y) = data else {
+            return Err(CliError::new(format!(
+                "--method {} handles 1-D signals only",
+                s.method.name()
+            )));
+        };
+        s.check_fits(Dims::D1(y.len()))?;
+        return solve_second_order(y, s, observer);
+    };
+    let run = s.pipeline(method);
+    let out = match data {
+        Data::Signal(y) => {
+            s.check_fits(Dims::D1(y.len()))?;
+            run.run_observed(y, observer)?
+        }
+        Data::Image { data, rows, cols } => {
+            s.check_fits(Dims::D2 { rows, cols })?;
+            run.run_2d_observed(data, rows, cols, observer)?
+        }
+    };
+    solution(s.method, out)
+}
+
+/// The trust region, the curvilinear search and the two-stage algorithm
+/// (seed 000) on the Huber-smoothed Bilinear Lasso.
+fn solve_second_order<O: Observer>(y: &[f64], s: &Settings, observer: &mut O) -> Result<Solution, CliError> {
+    let KernelSize::D1(n0) = s.kernel else {
+        return Err(CliError::new("second-order methods take a 1-D --kernel-size N"));
+    };
+    let solver = match s.method {
+        Method::Curvilinear => SecondOrderSolver::Curvilinear,
+        _ => SecondOrderSolver::TrustRegion,
+    };
+    // One result shape for both builders.
+    let (kernel, activation, lambda, stop, iterations, ffts, elapsed, history) =
+        if s.method == Method::TwoStage {
+            let mut run = TwoStage::new(n0)
+                .solver(solver)
+                .seed(s.seed)
+                .max_iterations(s.max_iterations);
+            if let Some(l) = s.lambda {
+                run = run.lambda_min(l);
+            }
+            let o = run.run_observed(y, observer)?;
+            let lambda = o.schedule.last().copied().unwrap_or(o.lambda0);
+            (
+                o.kernel,
+                o.activation,
+                lambda,
+                o.stop,
+                o.iterations,
+                o.ffts,
+                o.elapsed,
+                o.history,
+            )
+        } else {
+            let mut run = SecondOrderDeconvolution::new(n0)
+                .solver(solver)
+                .seed(s.seed)
+                .max_iterations(s.max_iterations);
+            if let Some(l) = s.lambda {
+                run = run.lambda(l);
+            }
+            let o = run.run_observed(y, observer)?;
+            (
+                o.kernel,
+                o.activation,
+                o.lambda,
+                o.stop,
+                o.iterations,
+                o.ffts,
+                o.elapsed,
+                o.history,
+            )
+        };
+    let kernel_error = match &s.truth {
+        Some(t) => Some(sasd::metrics::kernel_error(&t[0], &kernel)?),
+        None => None,
+    };
+    let (kernels, activations) = (vec![kernel], vec![activation]);
+    let (kernel_dims, signal_dims) = (Dims::D1(n0), Dims::D1(y.len()));
+    Ok(Solution {
+        method: s.method,
+        reconstruction: reconstruct(&kernels, kernel_dims, &activations, signal_dims, None)?,
+        kernels,
+        kernel_dims,
+        activations,
+        signal_dims,
+        bias: None,
+        lambda,
+        stop,
+        iterations,
+        ffts,
+        elapsed,
+        history: history.iter().map(HistoryPoint::from).collect(),
+        kernel_error,
+    })
+}
+
+/// Deconvolves many signals in parallel; results in input order.
+pub fn solve_batch(signals: &[Vec<f64>], s: &Settings) -> Vec<Result<Solution, CliError>> {
+    match s.method.pipeline() {
+        Some(method) => sasd::pipeline::deconvolve_batch(&s.pipeline(method), signals)
+            .into_iter()
+            .map(|r| solution(s.method, r?))
+            .collect(),
+        None => signals
+            .par_iter()
+            .map(|y| solve_second_order(y, s, &mut |_: &optim::Record| optim::Control::Continue))
+            .collect(),
+    }
+}
+
+fn solution(method: Method, out: Deconvolved) -> Result<Solution, CliError> {
+    let reconstruction = reconstruct(
+        &out.kernels,
+        out.kernel_dims,
+        &out.activations,
+        out.signal_dims,
+        out.bias,
+    )?;
+    Ok(Solution {
+        method,
+        kernel_error: out.max_truth_error(),
+        history: out.history.iter().map(HistoryPoint::from).collect(),
+        kernels: out.kernels,
+        kernel_dims: out.kernel_dims,
+        activations: out.activations,
+        signal_dims: out.signal_dims,
+        bias: out.bias,
+        reconstruction,
+        lambda: out.lambda,
+        stop: out.stop,
+        iterations: out.iterations,
+        ffts: out.ffts,
+        elapsed: out.elapsed,
+    })
+}
+
+/// The synthesis generator's column-major shape of a row-major array: the
+/// transposed grid (convolution commutes with transposition).
+fn grid(d: Dims) -> Shape {
+    match d {
+        Dims::D1(n) => Shape::d1(n),
+        Dims::D2 { rows, cols } => Shape::d2(cols, rows),
+    }
+}
+
+/// Σ_k kernel_k ⊛ activation_k (cyclic, on the data's grid) + bias.
+fn reconstruct(
+    kernels: &[Vec<f64>],
+    kernel_dims: Dims,
+    activations: &[Vec<f64>],
+    signal_dims: Dims,
+    bias: Option<f64>,
+) -> Result<Vec<f64>, CliError> {
+    let mut y = vec![bias.unwrap_or(0.0); signal_dims.len()];
+    for (a, x) in kernels.iter().zip(activations) {
+        let (c, _) = convolve(a, grid(kernel_dims), x, grid(signal_dims), Convolution::Cyclic)?;
+        y.iter_mut().zip(c).for_each(|(v, c)| *v += c);
+    }
+    Ok(y)
+}

@@ -1,0 +1,427 @@
+//! The `sasd` program end to end: every command on small inputs (outputs
+//! exist, parse, and recover the truth within stated bounds) and every bad
+//! input of the CLI issue (non-zero exit, one line on stderr, no output).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use npyz::WriterBuilder;
+use serde_json::Value;
+
+fn sasd(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sasd"))
+        .args(args)
+        .output()
+        .expect("the sasd binary runs")
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = sasd(args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "sasd {args:?} failed: {stderr}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs a command that must fail: exit status 1, exactly one line on stderr
+/// that contains `needle`.
+fn fails(args: &[&str], needle: &str) -> String {
+    let out = sasd(args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "sasd {args:?}: {stderr}");
+    assert_eq!(
+        stderr.trim_end().lines().count(),
+        1,
+        "one line expected: {stderr}"
+    );
+    assert!(stderr.contains(needle), "expected '{needle}' in: {stderr}");
+    stderr
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("sasd-cli-test-{}-{name}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn read_npy(p: &Path) -> (Vec<f64>, Vec<u64>) {
+    let bytes = fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    let npy = npyz::NpyFile::new(&bytes[..]).unwrap();
+    let shape = npy.shape().to_vec();
+    (npy.into_vec::<f64>().unwrap(), shape)
+}
+
+fn json(p: &Path) -> Value {
+    serde_json::from_str(&fs::read_to_string(p).unwrap()).unwrap()
+}
+
+fn write_npy_f64(p: &Path, data: &[f64], shape: &[u64]) {
+    let mut buf = Vec::new();
+    let mut w = npyz::WriteOptions::new()
+        .default_dtype()
+        .shape(shape)
+        .writer(&mut buf)
+        .begin_nd()
+        .unwrap();
+    w.extend(data.iter().copied()).unwrap();
+    w.finish().unwrap();
+    fs::write(p, buf).unwrap();
+}
+
+#[test]
+fn help_is_available_for_every_command() {
+    for cmd in [
+        vec!["--help"],
+        vec!["demo", "--help"],
+        vec!["synth", "--help"],
+        vec!["deconv", "--help"],
+        vec!["compare", "--help"],
+        vec!["landscape", "--help"],
+    ] {
+        let out = ok(&cmd);
+        assert!(out.contains("Usage"), "{cmd:?}: {out}");
+    }
+}
+
+/// synth → deconv on a small 1-D instance: the files exist and parse, the
+/// report's kernel error is small, and the reconstruction fits the data.
+#[test]
+fn synth_then_deconv_recovers_a_random_kernel() {
+    let dir = tmp("deconv1d");
+    let data = dir.join("data");
+    ok(&[
+        "synth",
+        "--out",
+        s(&data),
+        "--size",
+        "3000",
+        "--kernel-size",
+        "20",
+        "--seed",
+        "3",
+        "--bias",
+        "1",
+    ]);
+    let (y, shape) = read_npy(&data.join("data.npy"));
+    assert_eq!(shape, vec![3000]);
+    let out = dir.join("result");
+    let stdout = ok(&[
+        "deconv",
+        s(&data.join("data.npy")),
+        "--kernel-size",
+        "20",
+        "--bias",
+        "--truth-kernel",
+        s(&data.join("kernel.npy")),
+        "--out",
+        s(&out),
+    ]);
+    assert!(stdout.contains("kernel error"), "{stdout}");
+    let (kernel, kshape) = read_npy(&out.join("kernel.npy"));
+    assert_eq!(kshape, vec![20]);
+    assert!((kernel.iter().map(|v| v * v).sum::<f64>() - 1.0).abs() < 1e-9);
+    let (x, xshape) = read_npy(&out.join("activation.npy"));
+    assert_eq!(xshape, vec![3000]);
+    assert!(x.iter().all(|v| v.is_finite()));
+    let (r, _) = read_npy(&out.join("reconstruction.npy"));
+    let misfit = y.iter().zip(&r).map(|(a, b)| (a - b).powi(2)).sum::<f64>().sqrt();
+    let norm = y.iter().map(|a| a * a).sum::<f64>().sqrt();
+    assert!(misfit < 1e-2 * norm, "relative misfit {}", misfit / norm);
+    let report = json(&out.join("report.json"));
+    let err = report["result"]["kernel_error"].as_f64().unwrap();
+    assert!(err < 1e-3, "kernel error {err}");
+    assert!(report["result"]["iterations"].as_u64().unwrap() > 0);
+    assert!(report["history"].as_array().unwrap().len() > 1);
+    for plot in ["fit", "kernel", "activation", "convergence"] {
+        for ext in ["png", "svg"] {
+            let p = out.join(format!("{plot}.{ext}"));
+            assert!(
+                fs::metadata(&p).map(|m| m.len() > 100).unwrap_or(false),
+                "{}",
+                p.display()
+            );
+        }
+    }
+    // The input directory is untouched and a second run into the same
+    // output is refused without --force, accepted with it.
+    fails(
+        &[
+            "deconv",
+            s(&data.join("data.npy")),
+            "--kernel-size",
+            "20",
+            "--out",
+            s(&out),
+        ],
+        "--force",
+    );
+    ok(&[
+        "deconv",
+        s(&data.join("data.npy")),
+        "--kernel-size",
+        "20",
+        "--out",
+        s(&out),
+        "--force",
+        "--quiet",
+    ]);
+}
+
+/// Bad inputs: one line on stderr, exit status 1, and no output directory.
+#[test]
+fn bad_inputs_fail_cleanly_without_outputs() {
+    let dir = tmp("bad");
+    let out = dir.join("out");
+    let run = |file: &Path, size: &str, needle: &str| {
+        fails(
+            &["deconv", s(file), "--kernel-size", size, "--out", s(&out)],
+            needle,
+        );
+        assert!(
+            !out.exists() || fs::read_dir(&out).unwrap().next().is_none(),
+            "partial outputs left"
+        );
+    };
+    run(&dir.join("missing.npy"), "10", "missing.npy");
+    let unknown = dir.join("signal.xyz");
+    fs::write(&unknown, "1 2 3").unwrap();
+    run(&unknown, "10", "xyz");
+    let corrupt = dir.join("corrupt.npy");
+    fs::write(&corrupt, b"\x93NUMPY\x01\x00garbage").unwrap();
+    run(&corrupt, "10", "corrupt.npy");
+    let cube = dir.join("cube.npy");
+    write_npy_f64(&cube, &[0.0; 27], &[3, 3, 3]);
+    run(&cube, "2", "3-D");
+    let nan = dir.join("nan.csv");
+    fs::write(&nan, "1.0\n2.0\nNaN\n4.0\n").unwrap();
+    run(&nan, "2", "nan.csv");
+    let short = dir.join("short.npy");
+    write_npy_f64(&short, &[1.0, 2.0, 0.5, 0.1, 0.0, 0.3], &[6]);
+    run(&short, "10", "kernel");
+    let empty = dir.join("empty.csv");
+    fs::write(&empty, "").unwrap();
+    run(&empty, "2", "empty.csv");
+    // --out equal to the input's directory, which holds files.
+    let here = dir.join("here");
+    fs::create_dir_all(&here).unwrap();
+    let sig = here.join("signal.npy");
+    write_npy_f64(
+        &sig,
+        &(0..500).map(|i| ((i * 7) % 13) as f64).collect::<Vec<_>>(),
+        &[500],
+    );
+    fails(
+        &["deconv", s(&sig), "--kernel-size", "5", "--out", s(&here)],
+        "not empty",
+    );
+    assert_eq!(fs::read_dir(&here).unwrap().count(), 1);
+    // Even with --force, an input is never overwritten.
+    let named = here.join("kernel.npy");
+    fs::copy(&sig, &named).unwrap();
+    fails(
+        &[
+            "deconv",
+            s(&named),
+            "--kernel-size",
+            "5",
+            "--out",
+            s(&here),
+            "--force",
+        ],
+        "input",
+    );
+    fails(
+        &[
+            "deconv",
+            s(&sig),
+            "--kernel-size",
+            "5",
+            "--lambda",
+            "-1",
+            "--out",
+            s(&out),
+        ],
+        "lambda",
+    );
+}
+
+/// 2-D: synth an image, deconvolve it, recover the 8×8 kernel.
+#[test]
+fn image_deconvolution_recovers_a_2d_kernel() {
+    let dir = tmp("deconv2d");
+    let data = dir.join("data");
+    ok(&[
+        "synth",
+        "--out",
+        s(&data),
+        "--size",
+        "96x80",
+        "--kernel-size",
+        "6x5",
+        "--theta",
+        "0.01",
+        "--seed",
+        "2",
+    ]);
+    let out = dir.join("result");
+    ok(&[
+        "deconv",
+        s(&data.join("data.npy")),
+        "--kernel-size",
+        "6x5",
+        "--truth-kernel",
+        s(&data.join("kernel.npy")),
+        "--out",
+        s(&out),
+        "--quiet",
+    ]);
+    let (_, kshape) = read_npy(&out.join("kernel.npy"));
+    assert_eq!(kshape, vec![6, 5]);
+    let (_, xshape) = read_npy(&out.join("activation.npy"));
+    assert_eq!(xshape, vec![96, 80]);
+    let err = json(&out.join("report.json"))["result"]["kernel_error"]
+        .as_f64()
+        .unwrap();
+    assert!(err < 1e-3, "2-D kernel error {err}");
+    assert!(out.join("data.png").is_file() && out.join("kernel.svg").is_file());
+}
+
+/// A CSV with two columns is a batch: both are deconvolved, arrays stacked.
+#[test]
+fn csv_columns_are_a_batch() {
+    let dir = tmp("batch");
+    let data = dir.join("data");
+    ok(&[
+        "synth",
+        "--out",
+        s(&data),
+        "--size",
+        "2000",
+        "--kernel-size",
+        "12",
+        "--seed",
+        "5",
+    ]);
+    let (y, _) = read_npy(&data.join("data.npy"));
+    let csv: String = std::iter::once("first;second\n".to_string())
+        .chain((0..y.len()).map(|i| format!("{};{}\n", y[i], y[(i + 11) % y.len()])))
+        .collect();
+    let file = dir.join("traces.csv");
+    fs::write(&file, csv).unwrap();
+    let out = dir.join("result");
+    ok(&[
+        "deconv",
+        s(&file),
+        "--kernel-size",
+        "12",
+        "--truth-kernel",
+        s(&data.join("kernel.npy")),
+        "--out",
+        s(&out),
+        "--quiet",
+    ]);
+    let (_, kshape) = read_npy(&out.join("kernel.npy"));
+    assert_eq!(kshape, vec![2, 12]);
+    let (_, xshape) = read_npy(&out.join("activation.npy"));
+    assert_eq!(xshape, vec![2, 2000]);
+    let report = json(&out.join("report.json"));
+    for r in report["batch"].as_array().unwrap() {
+        let err = r["kernel_error"].as_f64().unwrap();
+        assert!(err < 1e-3, "batch kernel error {err}");
+    }
+}
+
+/// The main job: both cases recovered, summary printed, files written.
+#[test]
+fn demo_runs_and_recovers_its_kernels() {
+    let dir = tmp("demo");
+    let out = dir.join("demo");
+    let stdout = ok(&["demo", "--out", s(&out)]);
+    assert!(stdout.contains("kernel error"), "{stdout}");
+    let random = json(&out.join("random-kernel/report.json"));
+    let err = random["result"]["kernel_error"].as_f64().unwrap();
+    assert!(err < 1e-5, "§5.2 kernel error {err}");
+    let calcium = json(&out.join("calcium/report.json"));
+    let err = calcium["result"]["kernel_error"].as_f64().unwrap();
+    assert!(err < 5e-2, "calcium kernel error {err}");
+    // Seed 003 §6.1.1's target: F1 >= 0.9 within ±2 samples.
+    let f1 = calcium["spikes"]["f1"].as_f64().unwrap();
+    assert!(f1 >= 0.9, "calcium spike F1 {f1}");
+    for case in ["random-kernel", "calcium"] {
+        for f in [
+            "kernel.npy",
+            "activation.npy",
+            "fit.png",
+            "kernel.svg",
+            "convergence.png",
+        ] {
+            assert!(out.join(case).join(f).is_file(), "{case}/{f}");
+        }
+    }
+    // A second run refuses to overwrite without --force.
+    fails(&["demo", "--out", s(&out)], "--force");
+}
+
+#[test]
+fn compare_writes_its_table_and_plots() {
+    let dir = tmp("compare");
+    let out = dir.join("cmp");
+    let stdout = ok(&[
+        "compare",
+        "--synthetic",
+        "random",
+        "--synthetic-bias",
+        "0",
+        "--methods",
+        "homotopy-adm,iadm,two-stage",
+        "--max-iterations",
+        "1500",
+        "--out",
+        s(&out),
+    ]);
+    assert!(
+        stdout.contains("homotopy-adm") && stdout.contains("two-stage"),
+        "{stdout}"
+    );
+    let table = json(&out.join("compare.json"));
+    let rows = table["methods"].as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    assert!(rows.iter().all(|r| r["ffts"].as_u64().unwrap() > 0));
+    // The homotopy and the two-stage algorithm recover the §5.2 kernel.
+    for r in [&rows[0], &rows[2]] {
+        let err = r["kernel_error"].as_f64().unwrap();
+        assert!(err < 1e-5, "{}: kernel error {err}", r["method"]);
+    }
+    for f in ["error_vs_ffts.png", "error_vs_time.svg", "objective_vs_time.png"] {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+}
+
+#[test]
+fn landscape_draws_both_marginals() {
+    let dir = tmp("landscape");
+    let out = dir.join("land");
+    ok(&[
+        "landscape",
+        "--kernel",
+        "incoherent",
+        "--n0",
+        "8",
+        "--m",
+        "400",
+        "--grid",
+        "9",
+        "--out",
+        s(&out),
+    ]);
+    for f in ["bl-incoherent.png", "abl-incoherent.svg", "landscape.json"] {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+    let land = json(&out.join("landscape.json"));
+    assert!(land["kernels"][0]["bl_min"].as_f64().unwrap().is_finite());
+}
