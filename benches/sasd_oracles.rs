@@ -10,12 +10,18 @@
 //!   both searches accept their first trial (6 FFTs, asserted below);
 //! * `ffts_plan`: exactly those 6 transforms (4 forward, 2 inverse, on the
 //!   same shapes: kernel-shaped ones zero-padded / restricted) through the
-//!   engine's plan, nothing else;
+//!   engine's plan, nothing else, always on the first iteration's inputs
+//!   (which therefore stay in cache);
+//! * `ffts_cycled`: the same 6 transforms on the inputs of the iterations in
+//!   turn, as `oracles` reads them (same inputs, same plan);
 //! * `ffts_raw` (1-D only): 4 forward + 2 inverse full-length realfft calls
 //!   on preallocated buffers, no copies (inputs refreshed every 64 rounds so
 //!   values stay finite) — the floor.
 //!
 //! The ratio oracles / ffts_* is the overhead of the objective over its FFTs.
+//! After the groups, `ratio` lines give oracles / ffts_plan measured
+//! in alternation (the median of 60 paired rounds, with the load average),
+//! which is less sensitive to a busy machine than two separate estimates.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -51,14 +57,18 @@ fn sparse(rng: &mut StdRng, len: usize) -> Vec<f64> {
         .collect()
 }
 
-/// Inputs of two consecutive iterations, chained as in a run (each
-/// iteration's fixed a is the previous accepted a⁺) so that every trial
-/// point is new and every cache hit is one a real run also gets.
+/// Iterations kept in turn: the objective's caches hold the fixed point and
+/// the one before it in each block, so with three iterations in a cycle
+/// every trial point is new and every cache hit is one a real run also gets.
+const CYCLE: usize = 3;
+
+/// Inputs of `CYCLE` consecutive iterations, chained as in a run (each
+/// iteration's fixed a is the previous accepted a⁺).
 struct Iterations {
-    a: [Vec<f64>; 2],
-    w: [Vec<f64>; 2],
-    x_plus: [Vec<f64>; 2],
-    z: [Vec<f64>; 2],
+    a: [Vec<f64>; CYCLE],
+    w: [Vec<f64>; CYCLE],
+    x_plus: [Vec<f64>; CYCLE],
+    z: [Vec<f64>; CYCLE],
     gx: Vec<f64>,
     ga: Vec<f64>,
 }
@@ -66,18 +76,18 @@ struct Iterations {
 impl Iterations {
     fn new(rng: &mut StdRng, a_len: usize, x_len: usize) -> Self {
         Self {
-            a: [unit(rng, a_len), unit(rng, a_len)],
-            w: [sparse(rng, x_len), sparse(rng, x_len)],
-            x_plus: [sparse(rng, x_len), sparse(rng, x_len)],
-            z: [unit(rng, a_len), unit(rng, a_len)],
+            a: std::array::from_fn(|_| unit(rng, a_len)),
+            w: std::array::from_fn(|_| sparse(rng, x_len)),
+            x_plus: std::array::from_fn(|_| sparse(rng, x_len)),
+            z: std::array::from_fn(|_| unit(rng, a_len)),
             gx: vec![0.0; x_len],
             ga: vec![0.0; a_len],
         }
     }
 
-    /// Iteration i: a = a[i], a⁺ = a[1 − i].
+    /// Iteration i: a = a[i], a⁺ = a[i + 1] (cyclically).
     fn run(&mut self, psi: &mut impl TwoBlockSmooth, i: usize) -> f64 {
-        let (a, a_plus) = (&self.a[i], &self.a[1 - i]);
+        let (a, a_plus) = (&self.a[i], &self.a[(i + 1) % CYCLE]);
         psi.fix_a(a);
         let mut v = psi.grad_x(&self.w[i], &mut self.gx);
         v += psi.value_x(&self.x_plus[i]);
@@ -88,47 +98,103 @@ impl Iterations {
     }
 }
 
+/// The 6 transforms of iteration i through `plan`: F(w), F⁻¹ (signal
+/// shape), F(x⁺), F(ιz), ι*F⁻¹ (kernel shape), F(ιa⁺).
+struct Floor<P: Plan> {
+    plan: P,
+    kernel: P::Shape,
+    spec: Vec<Complex64>,
+    full: Vec<f64>,
+    small: Vec<f64>,
+}
+
+impl<P: Plan> Floor<P> {
+    fn run(&mut self, its: &Iterations, i: usize) -> f64 {
+        let (signal, kernel, spec) = (self.plan.shape(), self.kernel, &mut self.spec);
+        self.plan.forward(&its.w[i], signal, spec);
+        self.plan.inverse(spec, signal, &mut self.full);
+        self.plan.forward(&its.x_plus[i], signal, spec);
+        self.plan.forward(&its.z[i], kernel, spec);
+        self.plan.inverse(spec, kernel, &mut self.small);
+        self.plan.forward(&its.a[(i + 1) % CYCLE], kernel, spec);
+        spec[1].re
+    }
+}
+
 fn bench_objective<P: Plan>(
     c: &mut Criterion,
     name: &str,
     mut psi: BilinearLasso<P>,
-    mut plan: P,
+    plan: P,
     kernel: P::Shape,
 ) {
     let mut rng = StdRng::seed_from_u64(1);
     let (a_len, x_len) = (psi.a_len(), psi.x_len());
     let mut its = Iterations::new(&mut rng, a_len, x_len);
     // Warm up the caches as a run would, then check the budget.
-    its.run(&mut psi, 1);
+    its.run(&mut psi, CYCLE - 1);
     psi.reset_ffts();
-    its.run(&mut psi, 0);
-    its.run(&mut psi, 1);
-    assert_eq!(psi.ffts(), 12, "{name}: the iteration must cost 6 FFTs");
+    for i in 0..CYCLE {
+        its.run(&mut psi, i);
+    }
+    assert_eq!(
+        psi.ffts(),
+        6 * CYCLE as u64,
+        "{name}: the iteration must cost 6 FFTs"
+    );
 
-    let signal = plan.shape();
     let s = plan.spectrum_len();
-    let mut spec = vec![Complex64::default(); s];
-    let (mut full, mut small) = (vec![0.0; x_len], vec![0.0; a_len]);
+    let mut floor = Floor {
+        plan,
+        kernel,
+        spec: vec![Complex64::default(); s],
+        full: vec![0.0; x_len],
+        small: vec![0.0; a_len],
+    };
     let mut group = c.benchmark_group(name);
     group.bench_function("oracles", |b| {
         let mut i = 0;
         b.iter(|| {
-            i = 1 - i;
+            i = (i + 1) % CYCLE;
             black_box(its.run(&mut psi, i))
         })
     });
-    group.bench_function("ffts_plan", |b| {
+    group.bench_function("ffts_plan", |b| b.iter(|| black_box(floor.run(&its, 0))));
+    group.bench_function("ffts_cycled", |b| {
+        let mut i = 0;
         b.iter(|| {
-            plan.forward(&its.w[0], signal, &mut spec);
-            plan.inverse(&mut spec, signal, &mut full);
-            plan.forward(&its.x_plus[0], signal, &mut spec);
-            plan.forward(&its.z[0], kernel, &mut spec);
-            plan.inverse(&mut spec, kernel, &mut small);
-            plan.forward(&its.a[0], kernel, &mut spec);
-            black_box(spec[1])
+            i = (i + 1) % CYCLE;
+            black_box(floor.run(&its, i))
         })
     });
     group.finish();
+    paired_ratio(name, &mut psi, &mut its, &mut floor);
+}
+
+/// oracles / ffts_plan from 60 rounds that alternate `CYCLE` iterations of
+/// each: the median of the per-round ratios, printed with the load average.
+fn paired_ratio<P: Plan>(name: &str, psi: &mut BilinearLasso<P>, its: &mut Iterations, floor: &mut Floor<P>) {
+    let mut ratios: Vec<f64> = (0..60)
+        .map(|_| {
+            let start = Instant::now();
+            for i in 0..CYCLE {
+                black_box(its.run(psi, i));
+            }
+            let oracles = start.elapsed();
+            let start = Instant::now();
+            for _ in 0..CYCLE {
+                black_box(floor.run(its, 0));
+            }
+            oracles.as_secs_f64() / start.elapsed().as_secs_f64()
+        })
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load = load.split_whitespace().take(3).collect::<Vec<_>>().join(" ");
+    println!(
+        "{name}/ratio oracles/ffts_plan: median {:.3} (quartiles {:.3}–{:.3}), load average {load}",
+        ratios[30], ratios[15], ratios[45]
+    );
 }
 
 /// 4 forward + 2 inverse realfft calls of length m, no copies.
@@ -187,5 +253,10 @@ fn bench(c: &mut Criterion) {
     bench_objective(c, "bl_2d_512x512", psi, Plan2d::new(image).unwrap(), kernel);
 }
 
-criterion_group!(benches, bench);
+criterion_group! {
+    name = benches;
+    // No plots: they need a system font, which a bare machine may lack.
+    config = Criterion::default().without_plots();
+    targets = bench
+}
 criterion_main!(benches);

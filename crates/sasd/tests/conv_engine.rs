@@ -3,7 +3,7 @@
 use proptest::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use sasd::conv::{Convolver, Plan, Plan1d, Plan2d};
+use sasd::conv::{Complex64, Convolver, Plan, Plan1d, Plan2d, SpectrumCache};
 
 mod common;
 use common::{direct, dot, norm, random};
@@ -168,4 +168,125 @@ fn bad_input_is_an_error_not_a_panic() {
     assert!(c.conv((&[1.0; 3], 4), (&[1.0; 8], 8), (&mut w, 8)).is_err());
     assert!(c.conv((&[f64::NAN; 3], 3), (&[1.0; 8], 8), (&mut w, 8)).is_err());
     assert_eq!(c.ffts(), 0);
+}
+
+/// The hooks of a plan compute the very transforms of `forward` and
+/// `inverse`, bit for bit, hand out the spectrum in consecutive bin-ordered
+/// chunks, and count their FFTs.
+fn check_hooks<P: Plan>(mut plan: P, small: P::Shape, seed: u64) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let full = plan.shape();
+    let s = plan.spectrum_len();
+    let bits = |v: &[Complex64]| {
+        v.iter()
+            .map(|z| (z.re.to_bits(), z.im.to_bits()))
+            .collect::<Vec<_>>()
+    };
+    let real_bits = |v: &[f64]| v.iter().map(|t| t.to_bits()).collect::<Vec<_>>();
+    for shape in [full, small] {
+        let v = random(&mut rng, P::count(shape));
+        let mut want = vec![Complex64::default(); s];
+        plan.forward(&v, shape, &mut want);
+
+        plan.reset_ffts();
+        let mut got = vec![Complex64::default(); s];
+        let mut seen = Vec::new();
+        plan.forward_visit(&v, shape, &mut got, &mut |start, chunk| {
+            assert_eq!(start, seen.len(), "chunks in bin order, no gap");
+            seen.extend_from_slice(chunk);
+        });
+        assert_eq!(plan.ffts(), 1);
+        assert_eq!(bits(&got), bits(&want));
+        assert_eq!(bits(&seen), bits(&want), "the chunks are the final spectrum");
+
+        let mut keep = vec![0.0; v.len()];
+        let mut got = vec![Complex64::default(); s];
+        plan.forward_keep(&v, shape, &mut keep, &mut got, &mut |_, _| {});
+        assert_eq!(plan.ffts(), 2);
+        assert_eq!((bits(&got), real_bits(&keep)), (bits(&want), real_bits(&v)));
+
+        // Inverse of a spectrum written chunk by chunk.
+        for out_shape in [full, small] {
+            let mut spec = want.clone();
+            let mut expect = vec![0.0; P::count(out_shape)];
+            plan.inverse(&mut spec, out_shape, &mut expect);
+            let mut spec = vec![Complex64::new(f64::NAN, f64::NAN); s];
+            let mut out = vec![0.0; P::count(out_shape)];
+            let mut next = 0;
+            plan.reset_ffts();
+            plan.inverse_fill(&mut spec, out_shape, &mut out, &mut |start, chunk| {
+                assert_eq!(start, next);
+                next += chunk.len();
+                chunk.copy_from_slice(&want[start..start + chunk.len()]);
+            });
+            assert_eq!(next, s);
+            assert_eq!(plan.ffts(), 1);
+            assert_eq!(real_bits(&out), real_bits(&expect));
+
+            // Forward, map, inverse in one sweep: with a map that doubles each
+            // chunk, the forward-then-inverse of 2·F(v).
+            let mut doubled: Vec<Complex64> = want.iter().map(|z| z * 2.0).collect();
+            plan.inverse(&mut doubled, out_shape, &mut expect);
+            let mut spec = vec![Complex64::default(); s];
+            plan.reset_ffts();
+            plan.forward_map_inverse(
+                (&v, shape),
+                &mut spec,
+                (&mut out, out_shape),
+                &mut |start, chunk| {
+                    assert_eq!(bits(chunk), bits(&want[start..start + chunk.len()]));
+                    chunk.iter_mut().for_each(|z| *z *= 2.0);
+                },
+            );
+            assert_eq!(plan.ffts(), 2);
+            assert_eq!(real_bits(&out), real_bits(&expect));
+        }
+    }
+}
+
+#[test]
+fn plan_hooks_are_the_plain_transforms() {
+    for (k, &(m, n)) in [(100usize, 7usize), (101, 13), (2, 1), (97, 96)]
+        .iter()
+        .enumerate()
+    {
+        check_hooks(Plan1d::new(m).unwrap(), n, k as u64);
+    }
+    for (k, &(m, n)) in [
+        ((16usize, 16usize), (3usize, 4usize)),
+        ((31, 17), (5, 3)),
+        ((30, 27), (30, 9)),
+        ((9, 40), (2, 17)),
+        ((1, 12), (1, 3)),
+    ]
+    .iter()
+    .enumerate()
+    {
+        check_hooks(Plan2d::new(m).unwrap(), n, 10 + k as u64);
+    }
+}
+
+#[test]
+fn spectrum_cache_recognises_its_vector_by_value() {
+    let mut plan = Plan1d::new(40).unwrap();
+    let mut cache = SpectrumCache::new(&plan, 40, 1);
+    assert!(cache.holds(&[0.0; 40]), "starts at zero");
+    assert!(cache.holds(&[-0.0; 40]), "f64 equality: -0 = 0");
+    assert!(!cache.holds(&[0.0; 39]));
+    let mut rng = StdRng::seed_from_u64(4);
+    let mut v = random(&mut rng, 40);
+    cache.update(&mut plan, &v);
+    assert_eq!(plan.ffts(), 1);
+    assert!(cache.holds(&v));
+    cache.update(&mut plan, &v);
+    assert_eq!(plan.ffts(), 1, "no FFT for the vector held");
+    for i in [0, 15, 16, 39] {
+        let keep = v[i];
+        v[i] += 1e-300;
+        assert_eq!(cache.holds(&v), v[i] == keep, "entry {i}");
+        v[i] = keep;
+    }
+    v[39] = f64::NAN;
+    cache.update(&mut plan, &v);
+    assert!(!cache.holds(&v), "a NaN never matches");
 }

@@ -110,6 +110,14 @@ fn oracles_and_convolutions_do_not_allocate() {
         "2-D CDL with bias"
     );
 
+    // One 2-D kernel: the fused row sweeps of value and gradient oracles.
+    let mut sasd2 = BilinearLasso2d::new_2d(&y2, image, kernel).unwrap().with_bias();
+    assert_eq!(
+        iterate(&mut sasd2, &trials(6, 20, 810, 1, 5)),
+        0,
+        "2-D SaSD with bias"
+    );
+
     // The bare engine too.
     let mut conv = Convolver::new(Plan2d::new(image).unwrap());
     let (a, x) = (random(&mut r, 20), random(&mut r, 810));

@@ -43,10 +43,10 @@ impl<P: Plan> SpectrumCache<P> {
         }
     }
 
-    /// Whether the cache holds exactly `v` (bitwise equal entries; a NaN never
-    /// matches, so it is always recomputed).
+    /// Whether the cache holds exactly `v` (entries equal as f64: −0 = 0, and
+    /// a NaN never matches, so it is always recomputed).
     pub fn holds(&self, v: &[f64]) -> bool {
-        self.vector == v
+        same(&self.vector, v)
     }
 
     /// Makes the cache hold `v`: K forward FFTs unless it already does.
@@ -54,15 +54,38 @@ impl<P: Plan> SpectrumCache<P> {
         if self.holds(v) {
             return;
         }
-        self.vector.copy_from_slice(v);
         self.id = next_id();
         let len = P::count(self.shape);
-        for (block, spec) in v
+        let kept = self.vector.chunks_exact_mut(len);
+        for ((block, keep), spec) in v
             .chunks_exact(len)
+            .zip(kept)
             .zip(self.spectra.chunks_exact_mut(self.spectrum_len))
         {
-            plan.forward(block, self.shape, spec);
+            plan.forward_keep(block, self.shape, keep, spec, &mut |_, _| {});
         }
+    }
+
+    /// [`update`](Self::update) of a single-block cache that also hands the
+    /// spectrum to `visit` in bin-ordered chunks: as the transform finishes
+    /// them ([`Plan::forward_visit`]) when it runs, in one chunk when the
+    /// cache holds `v` already.
+    ///
+    /// # Panics
+    /// With more than one block (a programming error).
+    pub(crate) fn update_visit(
+        &mut self,
+        plan: &mut P,
+        v: &[f64],
+        visit: &mut dyn FnMut(usize, &[Complex64]),
+    ) {
+        assert_eq!(self.blocks, 1, "update_visit: one block only");
+        if self.holds(v) {
+            visit(0, &self.spectra);
+            return;
+        }
+        self.id = next_id();
+        plan.forward_keep(v, self.shape, &mut self.vector, &mut self.spectra, visit);
     }
 
     /// Makes `self` (the fixed operand) hold `v`, taking the spectra from
@@ -120,4 +143,20 @@ impl<P: Plan> SpectrumCache<P> {
     pub fn shape(&self) -> P::Shape {
         self.shape
     }
+}
+
+/// `a == b` entry by entry (f64 equality: a NaN never matches), in chunks
+/// whose comparisons vectorise; exits at the first differing chunk.
+fn same(a: &[f64], b: &[f64]) -> bool {
+    const CHUNK: usize = 16;
+    if a.len() != b.len() {
+        return false;
+    }
+    let (mut ac, mut bc) = (a.chunks_exact(CHUNK), b.chunks_exact(CHUNK));
+    for (p, q) in (&mut ac).zip(&mut bc) {
+        if !p.iter().zip(q).fold(true, |equal, (s, t)| equal & (s == t)) {
+            return false;
+        }
+    }
+    ac.remainder() == bc.remainder()
 }

@@ -10,7 +10,10 @@
 //!
 //! * [`Plan`] is one geometry's pair of real FFTs (1-D: [`Plan1d`], 2-D:
 //!   [`Plan2d`]) with ι and ι* folded into the transforms, owned scratch and a
-//!   counter of the real FFTs run ([`Plan::ffts`]).
+//!   counter of the real FFTs run ([`Plan::ffts`]). Its hooks
+//!   ([`Plan::forward_visit`], [`Plan::inverse_fill`],
+//!   [`Plan::forward_map_inverse`]) let a pass over a spectrum run chunk by
+//!   chunk inside the transforms, where a 2-D plan has each row in cache.
 //! * [`Convolver`] computes ι*(ιu ⊛ ιv) and its adjoint (the correlation)
 //!   for any shapes that fit the plan: cyclic convolution when the plan has
 //!   the signal's size, linear convolution when it is padded to
@@ -84,6 +87,73 @@ pub trait Plan {
     /// to `shape` (callers fold 1/N into the spectrum they build anyway). The
     /// spectrum is used as scratch. One real FFT.
     fn inverse(&mut self, spec: &mut [Complex64], shape: Self::Shape, out: &mut [f64]);
+
+    /// [`forward`](Self::forward), handing the spectrum to `visit` in
+    /// consecutive chunks, in bin order, each as soon as it is final:
+    /// `visit(start, &out[start..start + len])`. A 2-D plan visits each row
+    /// right after its row transform, while it is still in cache, so that a
+    /// pass over the spectrum (a residual energy, say) costs no extra trip
+    /// through memory; the default visits the whole spectrum once. One real FFT.
+    fn forward_visit(
+        &mut self,
+        v: &[f64],
+        shape: Self::Shape,
+        out: &mut [Complex64],
+        visit: &mut dyn FnMut(usize, &[Complex64]),
+    ) {
+        self.forward(v, shape, out);
+        visit(0, out);
+    }
+
+    /// [`forward_visit`](Self::forward_visit) that also copies v into `keep`
+    /// (of v's length) on the way, so that a cache keeping the vector it
+    /// transforms reads it once. The default copies first. One real FFT.
+    fn forward_keep(
+        &mut self,
+        v: &[f64],
+        shape: Self::Shape,
+        keep: &mut [f64],
+        out: &mut [Complex64],
+        visit: &mut dyn FnMut(usize, &[Complex64]),
+    ) {
+        keep.copy_from_slice(v);
+        self.forward_visit(v, shape, out, visit);
+    }
+
+    /// [`inverse`](Self::inverse) of a spectrum that `fill` writes chunk by
+    /// chunk, in bin order, each just before the transform needs it:
+    /// `fill(start, &mut spec[start..start + len])` (a 2-D plan fills a row
+    /// and runs its row transform at once). `fill` sees the chunk's previous
+    /// contents and must write every bin. The default fills the whole
+    /// spectrum once. One real FFT.
+    fn inverse_fill(
+        &mut self,
+        spec: &mut [Complex64],
+        shape: Self::Shape,
+        out: &mut [f64],
+        fill: &mut dyn FnMut(usize, &mut [Complex64]),
+    ) {
+        fill(0, spec);
+        self.inverse(spec, shape, out);
+    }
+
+    /// `out` (of shape `so`) = ι* F⁻¹ map(F ι v) for v of shape `sv`: the
+    /// forward transform into `spec`, then `map(start, chunk)` rewriting each
+    /// chunk of it in place, in bin order, as soon as it is final, then the
+    /// inverse transform (with `spec` as scratch). A 2-D plan maps each row
+    /// between its forward and inverse row FFTs, while it is in cache. The
+    /// default is [`forward`](Self::forward) then
+    /// [`inverse_fill`](Self::inverse_fill). Two real FFTs.
+    fn forward_map_inverse(
+        &mut self,
+        (v, sv): (&[f64], Self::Shape),
+        spec: &mut [Complex64],
+        (out, so): (&mut [f64], Self::Shape),
+        map: &mut dyn FnMut(usize, &mut [Complex64]),
+    ) {
+        self.forward(v, sv, spec);
+        self.inverse_fill(spec, so, out, map);
+    }
 
     /// Real FFTs (forward and inverse) run since construction or the last
     /// [`reset_ffts`](Self::reset_ffts); a 2-D transform counts as one.

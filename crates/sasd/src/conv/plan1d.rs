@@ -49,6 +49,16 @@ impl Plan1d {
             ffts: 0,
         })
     }
+
+    /// `out` = F(ι v) for `buf` holding v in its first n entries: zero-pads
+    /// and runs the real FFT (which uses `buf` as scratch).
+    fn transform(&mut self, n: usize, out: &mut [Complex64]) {
+        self.buf[n..].fill(0.0);
+        self.forward
+            .process_with_scratch(&mut self.buf, out, &mut self.scratch)
+            .expect("forward: spectrum length mismatch");
+        self.ffts += 1;
+    }
 }
 
 impl Plan for Plan1d {
@@ -82,11 +92,26 @@ impl Plan for Plan1d {
     fn forward(&mut self, v: &[f64], n: usize, out: &mut [Complex64]) {
         assert!(n <= self.m && v.len() == n, "forward: shape mismatch");
         self.buf[..n].copy_from_slice(v);
-        self.buf[n..].fill(0.0);
-        self.forward
-            .process_with_scratch(&mut self.buf, out, &mut self.scratch)
-            .expect("forward: spectrum length mismatch");
-        self.ffts += 1;
+        self.transform(n, out);
+    }
+
+    fn forward_keep(
+        &mut self,
+        v: &[f64],
+        n: usize,
+        keep: &mut [f64],
+        out: &mut [Complex64],
+        visit: &mut dyn FnMut(usize, &[Complex64]),
+    ) {
+        assert!(
+            n <= self.m && v.len() == n && keep.len() == n,
+            "forward: shape mismatch"
+        );
+        for ((b, k), t) in self.buf[..n].iter_mut().zip(keep).zip(v) {
+            (*b, *k) = (*t, *t);
+        }
+        self.transform(n, out);
+        visit(0, out);
     }
 
     fn inverse(&mut self, spec: &mut [Complex64], n: usize, out: &mut [f64]) {

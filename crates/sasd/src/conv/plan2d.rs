@@ -15,6 +15,10 @@ use crate::error::{Result, SasdError};
 /// bins (bin (k₁, k₂) at `k₁·c + k₂`), so the second pass runs on contiguous
 /// rows and the Parseval weights depend on k₁ only.
 ///
+/// The transposition between the two passes goes through [`BLOCK`] column
+/// spectra at a time: writing one bin per row and column touched a new cache
+/// line (and, for power-of-two c, the same cache set) per bin.
+///
 /// A zero-padded operand of shape n₁×n₂ costs n₂ (not c) column transforms:
 /// the others are zero.
 #[derive(Clone)]
@@ -25,11 +29,17 @@ pub struct Plan2d {
     col_inverse: Arc<dyn ComplexToReal<f64>>,
     row_forward: Arc<dyn Fft<f64>>,
     row_inverse: Arc<dyn Fft<f64>>,
+    /// One real column (realfft uses its input as scratch).
     col: Vec<f64>,
-    col_spec: Vec<Complex64>,
+    /// Spectra of [`BLOCK`] columns, column after column.
+    tile: Vec<Complex64>,
     scratch: Vec<Complex64>,
     ffts: u64,
 }
+
+/// Columns transposed together: their spectra (16 B × (r/2 + 1) each) stay
+/// in L1 for r up to a few hundred, and each row receives 128 contiguous bytes.
+const BLOCK: usize = 8;
 
 impl std::fmt::Debug for Plan2d {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -70,10 +80,123 @@ impl Plan2d {
             row_forward,
             row_inverse,
             col: vec![0.0; rows],
-            col_spec: vec![Complex64::default(); rows / 2 + 1],
+            tile: vec![Complex64::default(); BLOCK * (rows / 2 + 1)],
             scratch: vec![Complex64::default(); scratch_len],
             ffts: 0,
         })
+    }
+}
+
+impl Plan2d {
+    /// First half of a forward transform: the real FFTs of v's n₂ columns
+    /// (zero-padded to r), transposed into the rows of `out` [`BLOCK`] columns
+    /// at a time; copies v into `keep` on the way when given. Columns n₂.. of
+    /// `out` are left for [`Self::forward_row`] to clear.
+    fn columns_forward(
+        &mut self,
+        v: &[f64],
+        (n1, n2): (usize, usize),
+        mut keep: Option<&mut [f64]>,
+        out: &mut [Complex64],
+    ) {
+        assert!(
+            self.fits((n1, n2)) && v.len() == n1 * n2 && out.len() == self.spectrum_len(),
+            "forward: shape mismatch"
+        );
+        let (c, bins) = (self.cols, self.rows / 2 + 1);
+        for j0 in (0..n2).step_by(BLOCK) {
+            let width = BLOCK.min(n2 - j0);
+            for (jl, spec) in self.tile.chunks_exact_mut(bins).take(width).enumerate() {
+                let j = j0 + jl;
+                let column = &v[j * n1..(j + 1) * n1];
+                match keep.as_deref_mut() {
+                    Some(keep) => {
+                        let kept = &mut keep[j * n1..(j + 1) * n1];
+                        for ((b, k), t) in self.col.iter_mut().zip(kept).zip(column) {
+                            (*b, *k) = (*t, *t);
+                        }
+                    }
+                    None => self.col[..n1].copy_from_slice(column),
+                }
+                self.col[n1..].fill(0.0);
+                self.col_forward
+                    .process_with_scratch(&mut self.col, spec, &mut self.scratch)
+                    .expect("forward: column length mismatch");
+            }
+            for (k1, row) in out.chunks_exact_mut(c).enumerate() {
+                for (jl, z) in row[j0..j0 + width].iter_mut().enumerate() {
+                    *z = self.tile[jl * bins + k1];
+                }
+            }
+        }
+    }
+
+    /// Second half of a forward transform, on one row: clears the columns
+    /// n₂.. (zero-padding, whose transforms vanish) and runs the row FFT.
+    fn forward_row(&mut self, row: &mut [Complex64], n2: usize) {
+        row[n2..].fill(Complex64::default());
+        self.row_forward.process_with_scratch(row, &mut self.scratch);
+    }
+
+    /// Second half of an inverse transform, after every row's inverse FFT:
+    /// the inverse real FFTs of the n₂ columns of `spec` (gathered
+    /// [`BLOCK`] at a time), restricted to n₁ rows, into `out`.
+    fn columns_inverse(&mut self, spec: &mut [Complex64], (n1, n2): (usize, usize), out: &mut [f64]) {
+        let (c, bins) = (self.cols, self.rows / 2 + 1);
+        let even = self.rows.is_multiple_of(2);
+        for j0 in (0..n2).step_by(BLOCK) {
+            let width = BLOCK.min(n2 - j0);
+            for (k1, row) in spec.chunks_exact(c).enumerate() {
+                for (jl, z) in row[j0..j0 + width].iter().enumerate() {
+                    self.tile[jl * bins + k1] = *z;
+                }
+            }
+            for (jl, col_spec) in self.tile.chunks_exact_mut(bins).take(width).enumerate() {
+                // After the row pass, the DC and Nyquist rows of a real image's
+                // spectrum are real up to rounding; realfft wants them exactly real.
+                col_spec[0].im = 0.0;
+                if even {
+                    col_spec[bins - 1].im = 0.0;
+                }
+                let j = j0 + jl;
+                let target: &mut [f64] = if n1 == self.rows {
+                    &mut out[j * n1..(j + 1) * n1]
+                } else {
+                    &mut self.col
+                };
+                self.col_inverse
+                    .process_with_scratch(col_spec, target, &mut self.scratch)
+                    .expect("inverse: column length mismatch");
+                if n1 < self.rows {
+                    out[j * n1..(j + 1) * n1].copy_from_slice(&self.col[..n1]);
+                }
+            }
+        }
+    }
+
+    fn check_inverse(&self, spec: &[Complex64], (n1, n2): (usize, usize), out: &[f64]) {
+        assert!(
+            self.fits((n1, n2)) && out.len() == n1 * n2 && spec.len() == self.spectrum_len(),
+            "inverse: shape mismatch"
+        );
+    }
+
+    /// [`Plan::forward_keep`] with the copy optional.
+    fn forward_rows(
+        &mut self,
+        v: &[f64],
+        shape: (usize, usize),
+        keep: Option<&mut [f64]>,
+        out: &mut [Complex64],
+        visit: &mut dyn FnMut(usize, &[Complex64]),
+    ) {
+        self.columns_forward(v, shape, keep, out);
+        let c = self.cols;
+        for (k1, row) in out.chunks_exact_mut(c).enumerate() {
+            self.forward_row(row, shape.1);
+            visit(k1 * c, row);
+        }
+        self.ffts += 1;
     }
 }
 
@@ -107,54 +230,75 @@ impl Plan for Plan2d {
         [0..c, nyquist]
     }
 
-    fn forward(&mut self, v: &[f64], (n1, n2): (usize, usize), out: &mut [Complex64]) {
-        assert!(
-            self.fits((n1, n2)) && v.len() == n1 * n2,
-            "forward: shape mismatch"
-        );
+    fn forward(&mut self, v: &[f64], shape: (usize, usize), out: &mut [Complex64]) {
+        self.forward_rows(v, shape, None, out, &mut |_, _| {});
+    }
+
+    fn inverse(&mut self, spec: &mut [Complex64], shape: (usize, usize), out: &mut [f64]) {
+        self.inverse_fill(spec, shape, out, &mut |_, _| {});
+    }
+
+    /// Visits each row right after its row FFT.
+    fn forward_visit(
+        &mut self,
+        v: &[f64],
+        shape: (usize, usize),
+        out: &mut [Complex64],
+        visit: &mut dyn FnMut(usize, &[Complex64]),
+    ) {
+        self.forward_rows(v, shape, None, out, visit);
+    }
+
+    /// Copies v column by column as the column FFTs read it.
+    fn forward_keep(
+        &mut self,
+        v: &[f64],
+        shape: (usize, usize),
+        keep: &mut [f64],
+        out: &mut [Complex64],
+        visit: &mut dyn FnMut(usize, &[Complex64]),
+    ) {
+        assert_eq!(keep.len(), v.len(), "forward: shape mismatch");
+        self.forward_rows(v, shape, Some(keep), out, visit);
+    }
+
+    /// Fills each row right before its inverse row FFT.
+    fn inverse_fill(
+        &mut self,
+        spec: &mut [Complex64],
+        shape: (usize, usize),
+        out: &mut [f64],
+        fill: &mut dyn FnMut(usize, &mut [Complex64]),
+    ) {
+        self.check_inverse(spec, shape, out);
         let c = self.cols;
-        for j in 0..n2 {
-            self.col[..n1].copy_from_slice(&v[j * n1..(j + 1) * n1]);
-            self.col[n1..].fill(0.0);
-            self.col_forward
-                .process_with_scratch(&mut self.col, &mut self.col_spec, &mut self.scratch)
-                .expect("forward: column length mismatch");
-            for (k1, z) in self.col_spec.iter().enumerate() {
-                out[k1 * c + j] = *z;
-            }
+        for (k1, row) in spec.chunks_exact_mut(c).enumerate() {
+            fill(k1 * c, row);
+            self.row_inverse.process_with_scratch(row, &mut self.scratch);
         }
-        // Columns beyond n₂ are zero-padding: their transforms vanish.
-        for row in out.chunks_exact_mut(c) {
-            row[n2..].fill(Complex64::default());
-        }
-        self.row_forward.process_with_scratch(out, &mut self.scratch);
+        self.columns_inverse(spec, shape, out);
         self.ffts += 1;
     }
 
-    fn inverse(&mut self, spec: &mut [Complex64], (n1, n2): (usize, usize), out: &mut [f64]) {
-        assert!(
-            self.fits((n1, n2)) && out.len() == n1 * n2,
-            "inverse: shape mismatch"
-        );
+    /// Each row goes through its forward FFT, `map` and its inverse FFT in
+    /// one visit: the spectrum never makes the trip through memory between.
+    fn forward_map_inverse(
+        &mut self,
+        (v, sv): (&[f64], (usize, usize)),
+        spec: &mut [Complex64],
+        (out, so): (&mut [f64], (usize, usize)),
+        map: &mut dyn FnMut(usize, &mut [Complex64]),
+    ) {
+        self.check_inverse(spec, so, out);
+        self.columns_forward(v, sv, None, spec);
         let c = self.cols;
-        self.row_inverse.process_with_scratch(spec, &mut self.scratch);
-        let last = self.col_spec.len() - 1;
-        for j in 0..n2 {
-            for (k1, z) in self.col_spec.iter_mut().enumerate() {
-                *z = spec[k1 * c + j];
-            }
-            // After the row pass, the DC and Nyquist rows of a real image's
-            // spectrum are real up to rounding; realfft wants them exactly real.
-            self.col_spec[0].im = 0.0;
-            if self.rows.is_multiple_of(2) {
-                self.col_spec[last].im = 0.0;
-            }
-            self.col_inverse
-                .process_with_scratch(&mut self.col_spec, &mut self.col, &mut self.scratch)
-                .expect("inverse: column length mismatch");
-            out[j * n1..(j + 1) * n1].copy_from_slice(&self.col[..n1]);
+        for (k1, row) in spec.chunks_exact_mut(c).enumerate() {
+            self.forward_row(row, sv.1);
+            map(k1 * c, row);
+            self.row_inverse.process_with_scratch(row, &mut self.scratch);
         }
-        self.ffts += 1;
+        self.columns_inverse(spec, so, out);
+        self.ffts += 2;
     }
 
     fn ffts(&self) -> u64 {

@@ -2,9 +2,9 @@
 
 use optim::{Composite, TwoBlockSmooth, WeightedL1};
 
-use super::residual::SpectralResidual;
+use super::residual::{Block, BlockSpectra, SpectralResidual};
 use super::shapes;
-use crate::conv::{Plan, Plan1d, Plan2d, SpectrumCache};
+use crate::conv::{Plan, Plan1d, Plan2d};
 use crate::error::{Result, check_finite, check_lambda};
 
 /// The smooth part of the Bilinear Lasso
@@ -35,40 +35,43 @@ use crate::error::{Result, check_finite, check_lambda};
 ///
 /// # FFT budget
 /// Values come from R̂ by Parseval (no inverse transform); the spectrum of
-/// the fixed block is cached by `fix_a`/`fix_x`, and that of the last
-/// evaluated point of each block is kept, so holding fixed the point just
-/// evaluated (ADM's accepted trial) costs no transform. Per ADM / iADM
-/// iteration (seed 003, Alg. 2 / 5, as run by `optim::InertialAdm`), with
-/// each backtracking accepting its first trial and N = 1:
+/// the fixed block is cached by `fix_a`/`fix_x`, and that of the last point
+/// given to a value oracle in each block is kept, so holding fixed the point
+/// just evaluated (ADM's accepted trial) costs no transform. A gradient at a
+/// point no cache holds (iADM's extrapolated w and z) runs F, the pass and
+/// F⁻¹ as one sweep and keeps nothing: no solver evaluates that point again.
+/// Per ADM / iADM iteration (seed 003, Alg. 2 / 5, as run by
+/// `optim::InertialAdm`), with each backtracking accepting its first trial
+/// and N = 1:
 ///
 /// | oracle                         | real FFTs |
 /// |--------------------------------|-----------|
 /// | `fix_a(a)` (a = last a-trial)  | 0         |
-/// | `grad_x(w)`: F(w), R̂, F⁻¹(conj(Â)R̂) | 2   |
-/// | `value_x(x⁺)`: F(x⁺), Parseval | 1         |
+/// | `grad_x(w)`: F(w), R̂ and conj(Â)R̂ in one pass, F⁻¹ | 2 |
+/// | `value_x(x⁺)`: F(x⁺), Parseval in the same sweep | 1 |
 /// | `fix_x(x⁺)` (reuses F(x⁺))     | 0         |
-/// | `grad_a(z)`: F(ιz), R̂, ι*F⁻¹(conj(X̂)R̂) | 2 |
-/// | `value_a(a⁺)`: F(ιa⁺), Parseval | 1        |
+/// | `grad_a(z)`: F(ιz), R̂ and conj(X̂)R̂ in one pass, ι*F⁻¹ | 2 |
+/// | `value_a(a⁺)`: F(ιa⁺), Parseval in the same sweep | 1 |
 /// | `refresh` (bias, from DC bins) | 0         |
 /// | **total**                      | **6**     |
 ///
 /// plus one per extra backtracking trial; with N kernels every count is
 /// multiplied by N. An oracle at the point currently held fixed reuses its
-/// spectrum too: plain ADM (β = 0, w = x and z = a) costs 4 per iteration. After a momentum restart `fix_a` and the bias refresh
-/// recompute what the restart discarded (at most N + N more). Read the count
-/// with [`ffts`](Self::ffts).
+/// spectrum too: plain ADM (β = 0, w = x and z = a) costs 4 per iteration.
+/// After a momentum restart `fix_a` and the bias refresh recompute what the
+/// restart discarded (at most N + N more). Read the count with
+/// [`ffts`](Self::ffts).
+///
+/// The passes over the spectra sum the residual energy with one accumulator
+/// in bin order whatever the geometry or the instruction set, so values and
+/// gradients do not depend on which path (cached or fused, AVX or not)
+/// computed them.
 ///
 /// Before the first `fix_a` / `fix_x`, the fixed blocks are zero.
 /// No method allocates after construction.
 #[derive(Debug, Clone)]
 pub struct BilinearLasso<P: Plan = Plan1d> {
-    core: SpectralResidual<P>,
-    kernel: P::Shape,
-    signal: P::Shape,
-    a_fixed: SpectrumCache<P>,
-    a_last: SpectrumCache<P>,
-    x_fixed: SpectrumCache<P>,
-    x_last: SpectrumCache<P>,
+    blocks: BlockSpectra<P>,
     bias: Option<f64>,
 }
 
@@ -107,24 +110,16 @@ impl BilinearLasso<Plan2d> {
 
 impl<P: Plan> BilinearLasso<P> {
     fn build(plan: P, y: &[f64], kernel: P::Shape, kernels: usize) -> Self {
-        let signal = plan.shape();
-        let cache = |shape| SpectrumCache::new(&plan, shape, kernels);
-        let (a_fixed, a_last, x_fixed, x_last) = (cache(kernel), cache(kernel), cache(signal), cache(signal));
         Self {
-            core: SpectralResidual::new(plan, y),
-            kernel,
-            signal,
-            a_fixed,
-            a_last,
-            x_fixed,
-            x_last,
+            blocks: BlockSpectra::new(plan, y, kernel, kernels),
             bias: None,
         }
     }
 
     /// Enables the bias b of seed 003 App. B.3, starting at the mean of y.
     pub fn with_bias(mut self) -> Self {
-        self.bias = Some(self.core.sum_y() / self.core.samples() as f64);
+        let core = &self.blocks.core;
+        self.bias = Some(core.sum_y() / core.samples() as f64);
         self
     }
 
@@ -142,27 +137,27 @@ impl<P: Plan> BilinearLasso<P> {
 
     /// Number of kernels N.
     pub fn kernels(&self) -> usize {
-        self.a_fixed.blocks()
+        self.blocks.kernels()
     }
 
     /// Shape of one kernel.
     pub fn kernel_shape(&self) -> P::Shape {
-        self.kernel
+        self.blocks.kernel
     }
 
     /// Shape of the signal (and of each activation map).
     pub fn signal_shape(&self) -> P::Shape {
-        self.signal
+        self.blocks.signal
     }
 
     /// Real FFTs run since construction (excluding F(y)) or the last reset.
     pub fn ffts(&self) -> u64 {
-        self.core.plan.ffts()
+        self.blocks.ffts()
     }
 
     /// Resets the FFT counter.
     pub fn reset_ffts(&mut self) {
-        self.core.plan.reset_ffts();
+        self.blocks.reset_ffts();
     }
 
     /// The composite problem ψ(a, x) + λ·‖w ⊙ x‖₁ (seed 003, eq. 3.1) with
@@ -186,51 +181,41 @@ impl<P: Plan> BilinearLasso<P> {
 
 impl<P: Plan> TwoBlockSmooth for BilinearLasso<P> {
     fn a_len(&self) -> usize {
-        P::count(self.kernel) * self.kernels()
+        self.blocks.a_len()
     }
 
     fn x_len(&self) -> usize {
-        P::count(self.signal) * self.kernels()
+        self.blocks.x_len()
     }
 
     /// Caches Â (N FFTs, or none when a is the last a-trial evaluated).
     fn fix_a(&mut self, a: &[f64]) {
-        self.a_fixed.fix_from(&mut self.a_last, &mut self.core.plan, a);
+        self.blocks.fix(Block::A, a);
     }
 
     /// ψ by Parseval: N FFTs.
     fn value_x(&mut self, x: &[f64]) -> f64 {
-        let b = self.b();
-        let x_hat = SpectrumCache::lookup(&self.x_fixed, &mut self.x_last, &mut self.core.plan, x);
-        self.core.value(&self.a_fixed, x_hat, b)
+        self.blocks.value(Block::X, x, self.b())
     }
 
     /// ψ and ∇_{x_k}ψ = ǎ_k ⊛ r (App. C.1.1, C.1.2): 2N FFTs.
     fn grad_x(&mut self, x: &[f64], grad: &mut [f64]) -> f64 {
-        let b = self.b();
-        let x_hat = SpectrumCache::lookup(&self.x_fixed, &mut self.x_last, &mut self.core.plan, x);
-        self.core
-            .gradient(&self.a_fixed, x_hat, b, true, self.signal, grad)
+        self.blocks.gradient(Block::X, x, self.b(), grad)
     }
 
     /// Caches X̂ (N FFTs, or none when x is the last x-trial evaluated).
     fn fix_x(&mut self, x: &[f64]) {
-        self.x_fixed.fix_from(&mut self.x_last, &mut self.core.plan, x);
+        self.blocks.fix(Block::X, x);
     }
 
     /// ψ by Parseval: N FFTs.
     fn value_a(&mut self, a: &[f64]) -> f64 {
-        let b = self.b();
-        let a_hat = SpectrumCache::lookup(&self.a_fixed, &mut self.a_last, &mut self.core.plan, a);
-        self.core.value(a_hat, &self.x_fixed, b)
+        self.blocks.value(Block::A, a, self.b())
     }
 
     /// ψ and ∇_{a_k}ψ = ι*_{n→m}(x̌_k ⊛ r) (App. C.1.1, C.1.2, C.2): 2N FFTs.
     fn grad_a(&mut self, a: &[f64], grad: &mut [f64]) -> f64 {
-        let b = self.b();
-        let a_hat = SpectrumCache::lookup(&self.a_fixed, &mut self.a_last, &mut self.core.plan, a);
-        self.core
-            .gradient(a_hat, &self.x_fixed, b, false, self.kernel, grad)
+        self.blocks.gradient(Block::A, a, self.b(), grad)
     }
 
     /// The bias step of App. B.3: b = (Σy − Σ_k (Σa_k)(Σx_k))/m from the DC
@@ -239,16 +224,15 @@ impl<P: Plan> TwoBlockSmooth for BilinearLasso<P> {
     /// points just evaluated (the accepted iterate); `None` without bias.
     fn refresh(&mut self, a: &[f64], x: &[f64]) -> Option<f64> {
         let b_old = self.bias?;
-        let plan = &mut self.core.plan;
-        let a_hat = SpectrumCache::lookup(&self.a_fixed, &mut self.a_last, plan, a);
-        let x_hat = SpectrumCache::lookup(&self.x_fixed, &mut self.x_last, plan, x);
-        let b = (self.core.sum_y() - SpectralResidual::sum_model(a_hat, x_hat)) / self.core.samples() as f64;
-        self.bias = Some(b);
+        let (core, a_hat, x_hat) = self.blocks.point(a, x);
+        let b = (core.sum_y() - SpectralResidual::sum_model(a_hat, x_hat)) / core.samples() as f64;
         // Usually the residual at (a, x) was the last one formed (the
         // accepted a-trial): then ψ at the new b needs no pass at all.
-        Some(match self.core.rebias(a_hat, x_hat, b_old, b) {
+        let psi = match core.rebias(a_hat, x_hat, b_old, b) {
             Some(psi) => psi,
-            None => self.core.value(a_hat, x_hat, b),
-        })
+            None => core.value(a_hat, x_hat, b),
+        };
+        self.bias = Some(b);
+        Some(psi)
     }
 }

@@ -3,9 +3,9 @@
 use manifold::LqSphere;
 use optim::{Composite, TwoBlockSmooth, WeightedL1};
 
-use super::residual::SpectralResidual;
+use super::residual::{Block, BlockSpectra};
 use super::shapes;
-use crate::conv::{Plan, Plan1d, SpectrumCache};
+use crate::conv::{Plan, Plan1d};
 use crate::error::{Result, check_at_least, check_lambda, check_len};
 
 /// The smooth part of seed 000's eq. (31),
@@ -28,20 +28,16 @@ use crate::error::{Result, check_at_least, check_lambda, check_len};
 ///
 /// FFTs (one kernel): the residual needs one inverse transform beyond the
 /// Bilinear Lasso's, so value 2, gradient 4 (F of the evaluated block, F⁻¹
-/// for r, F(g), F⁻¹ back); with the same caching of the fixed block and the
-/// last evaluated point, an ADM / iADM iteration whose searches accept their
-/// first trials costs 2·2 + 2·4 = 12.
+/// for r, F(g), F⁻¹ back), one less at a point a cache holds; the spectra of
+/// both blocks are cached as the Bilinear Lasso's are (the fixed point and
+/// the last one evaluated), so an ADM / iADM iteration whose searches accept
+/// their first trials costs 2·2 + 2·4 = 12.
 #[derive(Debug, Clone)]
 pub struct LpLq<P: Plan = Plan1d> {
-    core: SpectralResidual<P>,
-    kernel: P::Shape,
-    signal: P::Shape,
+    blocks: BlockSpectra<P>,
     p: f64,
     q: f64,
-    a_fixed: SpectrumCache<P>,
-    a_last: SpectrumCache<P>,
-    x_fixed: SpectrumCache<P>,
-    x_last: SpectrumCache<P>,
+    /// r, then g = ℓ′(r).
     r: Vec<f64>,
 }
 
@@ -51,35 +47,25 @@ impl LpLq<Plan1d> {
         shapes::check_1d(y, n)?;
         check_at_least("p", p, 1.0)?;
         check_at_least("q", q, 1.0)?;
-        let plan = Plan1d::new(y.len())?;
-        let m = y.len();
-        let cache = |shape| SpectrumCache::new(&plan, shape, 1);
-        let (a_fixed, a_last, x_fixed, x_last) = (cache(n), cache(n), cache(m), cache(m));
         Ok(Self {
-            core: SpectralResidual::new(plan, y),
-            kernel: n,
-            signal: m,
+            blocks: BlockSpectra::new(Plan1d::new(y.len())?, y, n, 1),
             p,
             q,
-            a_fixed,
-            a_last,
-            x_fixed,
-            x_last,
-            r: vec![0.0; m],
+            r: vec![0.0; y.len()],
         })
     }
 
     /// The unit ℓ^q sphere of the kernel. Errors from `manifold` when q = 1
     /// (the ℓ¹ sphere is not smooth; the manifold needs q > 1).
     pub fn manifold(&self) -> std::result::Result<LqSphere, manifold::ManifoldError> {
-        LqSphere::new(self.kernel, self.q)
+        LqSphere::new(self.blocks.kernel, self.q)
     }
 }
 
 impl<P: Plan> LpLq<P> {
     /// Real FFTs run so far (excluding F(y)).
     pub fn ffts(&self) -> u64 {
-        self.core.plan.ffts()
+        self.blocks.ffts()
     }
 
     /// ψ_p + λ‖w ⊙ x‖₁ (seed 000, eq. 31).
@@ -93,17 +79,12 @@ impl<P: Plan> LpLq<P> {
         })
     }
 
-    /// r = a ⊛ x − y into `self.r` from the cached spectra (1 inverse FFT);
-    /// returns (1/p)‖r‖_p^p and, with `grad`, leaves g = |r|^{p−1}sign(r) in
-    /// `self.r`.
-    fn loss(&mut self, a_is_fixed: bool, grad: bool) -> f64 {
-        let (a, x) = if a_is_fixed {
-            (&self.a_fixed, &self.x_last)
-        } else {
-            (&self.a_last, &self.x_fixed)
-        };
-        self.core.residual(a, x, 0.0);
-        self.core.residual_signal(&mut self.r);
+    /// r = a ⊛ x − y into `self.r` at `v` in `block` (the other block fixed):
+    /// the block's FFT unless cached, then 1 inverse FFT; returns
+    /// (1/p)‖r‖_p^p and, with `grad`, leaves g = |r|^{p−1}sign(r) in `self.r`.
+    fn loss(&mut self, block: Block, v: &[f64], grad: bool) -> f64 {
+        self.blocks.residual(block, v);
+        self.blocks.core.residual_signal(&mut self.r);
         let p = self.p;
         let mut value = 0.0;
         for r in &mut self.r {
@@ -121,48 +102,47 @@ impl<P: Plan> LpLq<P> {
         }
         value
     }
+
+    /// (1/p)‖r‖_p^p and its gradient in `block`: ǒ ⊛ g carried back from
+    /// F(g), o the other block (2 FFTs beyond the loss).
+    fn loss_grad(&mut self, block: Block, v: &[f64], grad: &mut [f64]) -> f64 {
+        let value = self.loss(block, v, true);
+        self.blocks.core.load_signal(&self.r);
+        self.blocks.correlate_back(block, grad);
+        value
+    }
 }
 
 impl<P: Plan> TwoBlockSmooth for LpLq<P> {
     fn a_len(&self) -> usize {
-        P::count(self.kernel)
+        self.blocks.a_len()
     }
 
     fn x_len(&self) -> usize {
-        P::count(self.signal)
+        self.blocks.x_len()
     }
 
     fn fix_a(&mut self, a: &[f64]) {
-        self.a_fixed.fix_from(&mut self.a_last, &mut self.core.plan, a);
+        self.blocks.fix(Block::A, a);
     }
 
     fn value_x(&mut self, x: &[f64]) -> f64 {
-        self.x_last.update(&mut self.core.plan, x);
-        self.loss(true, false)
+        self.loss(Block::X, x, false)
     }
 
     fn grad_x(&mut self, x: &[f64], grad: &mut [f64]) -> f64 {
-        self.x_last.update(&mut self.core.plan, x);
-        let v = self.loss(true, true);
-        self.core.load_signal(&self.r);
-        self.core.correlate_back(&self.a_fixed, self.signal, grad);
-        v
+        self.loss_grad(Block::X, x, grad)
     }
 
     fn fix_x(&mut self, x: &[f64]) {
-        self.x_fixed.fix_from(&mut self.x_last, &mut self.core.plan, x);
+        self.blocks.fix(Block::X, x);
     }
 
     fn value_a(&mut self, a: &[f64]) -> f64 {
-        self.a_last.update(&mut self.core.plan, a);
-        self.loss(false, false)
+        self.loss(Block::A, a, false)
     }
 
     fn grad_a(&mut self, a: &[f64], grad: &mut [f64]) -> f64 {
-        self.a_last.update(&mut self.core.plan, a);
-        let v = self.loss(false, true);
-        self.core.load_signal(&self.r);
-        self.core.correlate_back(&self.x_fixed, self.kernel, grad);
-        v
+        self.loss_grad(Block::A, a, grad)
     }
 }
