@@ -7,7 +7,7 @@ use std::time::Duration;
 use manifold::{InverseRetraction, Manifold, Retraction, Vector};
 
 use crate::error::OptimError;
-use crate::linesearch::Armijo;
+use crate::linesearch::{Armijo, Rounding, line_noise};
 use crate::problem::{Regularizer, TwoBlockSmooth};
 use crate::record::{Counts, Observer, Record};
 use crate::stop::{StopCriterion, StopReason};
@@ -52,6 +52,10 @@ pub struct CompositeResult {
     pub elapsed: Duration,
     /// Momentum restarts (iADM's safeguard).
     pub restarts: usize,
+    /// The rounding noise of ψ's values the solver measured or was given
+    /// (see [`InertialAdm::value_noise`](crate::InertialAdm::value_noise));
+    /// `None` when it measured nothing.
+    pub value_noise: Option<f64>,
 }
 
 /// A solver of two-block composite problems; homotopy and reweighting wrap
@@ -71,6 +75,31 @@ pub trait CompositeSolver<M: Manifold> {
         S: TwoBlockSmooth,
         G: Regularizer,
         O: Observer;
+
+    /// As [`solve_composite`](Self::solve_composite), starting from the
+    /// noise figure `noise` that an earlier solve of the same problem
+    /// measured ([`CompositeResult::value_noise`]) instead of measuring it
+    /// again: a continuation's later stages. Solvers that measure nothing
+    /// ignore it (the default).
+    #[allow(clippy::too_many_arguments)]
+    fn solve_composite_with_noise<S, G, O>(
+        &self,
+        m: &M,
+        problem: &mut Composite<S, G>,
+        a0: &[f64],
+        x0: &[f64],
+        stop: &StopCriterion,
+        observer: &mut O,
+        noise: Option<f64>,
+    ) -> Result<CompositeResult, OptimError>
+    where
+        S: TwoBlockSmooth,
+        G: Regularizer,
+        O: Observer,
+    {
+        let _ = noise;
+        self.solve_composite(m, problem, a0, x0, stop, observer)
+    }
 }
 
 /// Backtracking of the proximal-gradient step on x (seed 003, Alg. 3):
@@ -166,26 +195,61 @@ impl<S: TwoBlockSmooth> BlockOracle for ABlock<'_, S> {
     }
 }
 
-/// Work buffers of the proximal-gradient step, allocated once per solve.
+/// Work buffers of the proximal-gradient step, allocated once per solve,
+/// and its rounding slack.
 pub(crate) struct ProxGradStep {
     w: Vec<f64>,
     grad: Vec<f64>,
     z: Vec<f64>,
+    rounding: Rounding,
 }
 
 impl ProxGradStep {
-    pub fn new(m: usize) -> Self {
+    /// Buffers for a block of length m; `noise`: the rounding noise of ψ's
+    /// values, `None` to measure it at the first step (see [`rounding_slack`]).
+    pub fn new(m: usize, noise: Option<f64>) -> Self {
         Self {
             w: vec![0.0; m],
             grad: vec![0.0; m],
             z: vec![0.0; m],
+            rounding: Rounding::new(noise),
         }
+    }
+
+    /// The rounding of this block's tests.
+    pub fn rounding(&mut self) -> &mut Rounding {
+        &mut self.rounding
+    }
+
+    /// Measures the rounding noise of ψ along −∇ψ(w) from w ([`line_noise`]):
+    /// four value calls at steps of 10⁻⁶·max(‖w‖, t0·‖∇ψ(w)‖), so short that
+    /// ψ is quadratic along them to rounding, yet long enough to change
+    /// every term ψ is summed from (a rounding-level move would repeat the
+    /// same roundings and hide the noise).
+    fn calibrate<B: BlockOracle>(&mut self, block: &mut B, psi_w: f64, t0: f64, counts: &mut Counts) {
+        let g = manifold::vecops::norm(&self.grad);
+        if !(g > 0.0 && g.is_finite()) {
+            return;
+        }
+        let length = 1e-6 * manifold::vecops::norm(&self.w).max(t0 * g);
+        let h = length / g;
+        let values = std::array::from_fn(|i| {
+            let k = (i + 1) as f64 * h;
+            self.z
+                .iter_mut()
+                .zip(self.w.iter().zip(&self.grad))
+                .for_each(|(z, (w, gi))| *z = w - k * gi);
+            counts.cost += 1;
+            block.value(&self.z)
+        });
+        self.rounding.raise(line_noise(psi_w, -h * g * g, values));
     }
 
     /// One proximal-gradient step on a block from w = v + β(v − v_prev)
     /// (Alg. 5's x update; β = 0 gives Alg. 2's; iPALM's updates of both
     /// blocks with a projection as `penalty`). Writes v⁺ into `out`; `None`
-    /// when the backtracking failed.
+    /// when the backtracking failed or ψ(w) or its gradient is not finite
+    /// (an overflowing extrapolation).
     #[allow(clippy::too_many_arguments)]
     pub fn run<B: BlockOracle, G: Regularizer>(
         &mut self,
@@ -206,6 +270,13 @@ impl ProxGradStep {
             .for_each(|(w, (xi, pi))| *w = xi + beta * (xi - pi));
         let psi_w = block.grad(&self.w, &mut self.grad);
         counts.grad += 1;
+        if !psi_w.is_finite() || self.grad.iter().any(|g| !g.is_finite()) {
+            return None;
+        }
+        if self.rounding.wants_measure() {
+            self.calibrate(block, psi_w, t0, counts);
+        }
+        let slack = self.rounding.slack(psi_w);
         let mut t = t0;
         let mut trials = 0;
         loop {
@@ -224,44 +295,53 @@ impl ProxGradStep {
                 lin += d * g;
                 sq += d * d;
             }
-            // A few ulps of slack: near convergence both sides agree to
+            // Slack for rounding: near convergence both sides agree to
             // rounding and the exact test would shrink t to nothing. A step
             // accepted only thanks to the slack does not grow t: growing it on
             // unverifiable tests left iADM oscillating at 1e-8.
             let bound = psi_w + lin + sq / (2.0 * t);
-            if psi <= bound + rounding_slack(psi_w) {
+            if psi <= bound + slack {
                 return Some(BlockStep {
                     step: t,
                     psi,
                     trials,
-                    may_grow: trials == 1 && psi <= bound,
+                    may_grow: trials == 1 && self.rounding.clear_pass(psi - bound),
                     residual: sq.sqrt() / t,
                 });
             }
             t *= rule.contraction;
-            if t < rule.min_step || !psi_w.is_finite() {
+            if t < rule.min_step {
                 return None;
             }
         }
     }
 }
 
-/// Work buffers of the a-step.
+/// Work buffers of the a-step, and its rounding slack.
 pub(crate) struct AStep {
     z: Vec<f64>,
     grad: Vec<f64>,
     dir: Vec<f64>,
     scratch: Vec<f64>,
+    rounding: Rounding,
 }
 
 impl AStep {
-    pub fn new(n: usize) -> Self {
+    /// Buffers for a block of length n; `noise`: the rounding noise of ψ's
+    /// values, `None` to measure it at the first step (see [`rounding_slack`]).
+    pub fn new(n: usize, noise: Option<f64>) -> Self {
         Self {
             z: vec![0.0; n],
             grad: vec![0.0; n],
             dir: vec![0.0; n],
             scratch: vec![0.0; n],
+            rounding: Rounding::new(noise),
         }
+    }
+
+    /// The rounding of this block's tests.
+    pub fn rounding(&mut self) -> &mut Rounding {
+        &mut self.rounding
     }
 
     /// One Riemannian gradient step with Armijo backtracking (Alg. 4) from
@@ -272,7 +352,8 @@ impl AStep {
     /// displacement expressed in T_a M (for the exponential map on the sphere
     /// it is exactly the parallel transport of Log_{a_prev}(a) to a), so that
     /// every retraction receives a tangent vector. β = 0 or a = a_prev gives
-    /// z = a exactly.
+    /// z = a exactly. `None` when the search failed or ψ(z) or its gradient
+    /// is not finite.
     #[allow(clippy::too_many_arguments)]
     pub fn run<M, R, S>(
         &mut self,
@@ -300,10 +381,19 @@ impl AStep {
             Retraction::retract(retraction, m, a, &self.dir, &mut self.z)?;
             counts.retract += 1;
         }
+        if self.z.iter().any(|v| !v.is_finite()) {
+            return Ok(None);
+        }
         let psi_z = smooth.grad_a(&self.z, &mut self.grad);
         counts.grad += 1;
+        if !psi_z.is_finite() || self.grad.iter().any(|g| !g.is_finite()) {
+            return Ok(None);
+        }
         m.egrad_to_rgrad(&self.z, &mut self.grad)?;
         let g2 = m.inner(&self.z, &self.grad, &self.grad);
+        if !g2.is_finite() {
+            return Ok(None);
+        }
         if g2 == 0.0 {
             // A zero gradient is an exact zero step; τ keeps its value (a
             // search would accept its first trial and the memory rule would
@@ -318,7 +408,23 @@ impl AStep {
             }));
         }
         self.dir.iter_mut().zip(&self.grad).for_each(|(d, g)| *d = -g);
-        let accepted = armijo.search(
+        if self.rounding.wants_measure() {
+            // As ProxGradStep::calibrate, along the tangent −grad ψ(z) in the
+            // ambient space (ψ is defined there).
+            let g = g2.sqrt();
+            let h = 1e-6 * manifold::vecops::norm(&self.z).max(tau0 * g) / g;
+            let values = std::array::from_fn(|i| {
+                let k = (i + 1) as f64 * h;
+                self.scratch
+                    .iter_mut()
+                    .zip(self.z.iter().zip(&self.dir))
+                    .for_each(|(p, (z, d))| *p = z + k * d);
+                counts.cost += 1;
+                smooth.value_a(&self.scratch)
+            });
+            self.rounding.raise(line_noise(psi_z, -h * g2, values));
+        }
+        let accepted = armijo.search_rounded(
             m,
             retraction,
             &self.z,
@@ -326,6 +432,7 @@ impl AStep {
             psi_z,
             -g2,
             tau0,
+            &self.rounding,
             &mut |b| smooth.value_a(b),
             &mut self.scratch,
             out,
@@ -341,7 +448,22 @@ impl AStep {
     }
 }
 
-/// Slack for comparing two values of a cost that agree to rounding.
-pub(crate) fn rounding_slack(f: f64) -> f64 {
-    8.0 * f64::EPSILON * f.abs()
+/// Slack for comparing two values of a cost that agree to rounding:
+/// max(8ε·|f|, 2·noise), `noise` the measured absolute rounding noise of the
+/// values (see [`InertialAdm::value_noise`](crate::InertialAdm::value_noise)).
+///
+/// 8ε·|f| is enough for a cost computed to its own relative precision. A
+/// least-squares coupling ψ = ½‖y − A(a)x‖² evaluated through sums over the
+/// data carries an absolute error set by ‖y‖², which stays put while ψ
+/// shrinks towards the noise floor (seed 003 §6.1.1: ψ ≈ 12 against
+/// ½‖y‖² ≈ 7·10³, values noisy at 10⁻¹¹–10⁻¹⁰): a slack relative to ψ alone
+/// then lets rounding fail the sufficient-decrease tests, ratchet the step
+/// sizes down by orders of magnitude and end the run with a failed search.
+pub(crate) fn rounding_slack(f: f64, noise: f64) -> f64 {
+    (8.0 * f64::EPSILON * f.abs()).max(NOISE_FACTOR * noise)
 }
+
+/// The slack in units of the measured noise: a difference of two noisy
+/// values spreads about √2 times one value's, and the measured figure (the
+/// largest residual of a four-point fit) about 1.5 times a value's spread.
+pub(crate) const NOISE_FACTOR: f64 = 2.0;

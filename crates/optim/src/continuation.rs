@@ -61,6 +61,9 @@ struct Stages {
     a: Vec<f64>,
     x: Vec<f64>,
     last: Option<CompositeResult>,
+    /// The rounding noise of ψ's values measured by an earlier stage: the
+    /// later ones start from it instead of measuring again.
+    noise: Option<f64>,
 }
 
 impl Stages {
@@ -74,6 +77,7 @@ impl Stages {
             a: a0.to_vec(),
             x: x0.to_vec(),
             last: None,
+            noise: None,
         }
     }
 
@@ -101,7 +105,9 @@ impl Stages {
             tags,
             offset: self.iterations,
         };
-        let mut res = inner.solve_composite(m, problem, &self.a, &self.x, stop, &mut tagged)?;
+        let mut res =
+            inner.solve_composite_with_noise(m, problem, &self.a, &self.x, stop, &mut tagged, self.noise)?;
+        self.noise = res.value_noise.or(self.noise);
         self.absorb(&mut res, tags);
         self.a.copy_from_slice(res.a.as_slice());
         self.x.copy_from_slice(res.x.as_slice());

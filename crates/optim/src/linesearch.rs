@@ -71,6 +71,7 @@ impl Armijo {
     /// Backtracks from t0 along R_x(t·d); `slope` = ⟨grad f(x), d⟩ (< 0 for a
     /// descent direction; 0 accepts the first trial: a zero step). On
     /// success `out` holds the new point; `None` when t fell below `min_step`.
+    /// The test allows a rounding slack of 8ε·|f(x)|.
     #[allow(clippy::too_many_arguments)]
     pub fn search<M: Manifold, R: Retraction<M>>(
         &self,
@@ -86,6 +87,30 @@ impl Armijo {
         out: &mut [f64],
         counts: &mut Counts,
     ) -> Result<Option<Accepted>, OptimError> {
+        let rounding = Rounding::new(Some(0.0));
+        self.search_rounded(
+            m, retraction, x, d, f0, slope, t0, &rounding, cost, scratch, out, counts,
+        )
+    }
+
+    /// [`search`](Self::search) with the rounding slack of `rounding`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn search_rounded<M: Manifold, R: Retraction<M>>(
+        &self,
+        m: &M,
+        retraction: &R,
+        x: &[f64],
+        d: &[f64],
+        f0: f64,
+        slope: f64,
+        t0: f64,
+        rounding: &Rounding,
+        cost: &mut impl FnMut(&[f64]) -> f64,
+        scratch: &mut [f64],
+        out: &mut [f64],
+        counts: &mut Counts,
+    ) -> Result<Option<Accepted>, OptimError> {
+        let slack = rounding.slack(f0);
         let mut t = t0;
         let mut trials = 0;
         loop {
@@ -98,8 +123,8 @@ impl Armijo {
             let bound = f0 + self.sufficient_decrease * t * slope;
             // A few ulps of slack keep rounding near a minimiser from shrinking
             // t to nothing; a step accepted only thanks to it does not grow t.
-            if f <= bound + crate::composite::rounding_slack(f0) {
-                let may_grow = trials == 1 && f <= bound;
+            if f <= bound + slack {
+                let may_grow = trials == 1 && rounding.clear_pass(f - bound);
                 return Ok(Some(Accepted {
                     step: t,
                     cost: f,
@@ -118,6 +143,97 @@ impl Armijo {
     pub fn next_initial(&self, accepted: &Accepted) -> f64 {
         memory_rule(accepted.step, accepted.may_grow, self.growth)
     }
+}
+
+/// The rounding slack of the sufficient-decrease tests of one search
+/// (seed 003, Alg. 3 and 4): values that agree to rounding must pass, or
+/// rounding alone shrinks the step to nothing near a minimiser and ends the
+/// run with a failed search.
+///
+/// The slack is [`rounding_slack`](crate::composite::rounding_slack)`(f, noise)`
+/// = max(8ε·|f|, 2·noise), with `noise` the measured rounding noise of the
+/// cost's values ([`line_noise`]) or a caller's figure; 8ε·|f| alone for a
+/// cost computed to its own relative precision.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct Rounding {
+    /// The absolute rounding noise of the values; `None` until measured.
+    noise: Option<f64>,
+    /// Measure again at the next step (the figure only grows).
+    remeasure: bool,
+}
+
+impl Rounding {
+    /// A caller's noise figure, or `None` to measure it.
+    pub fn new(noise: Option<f64>) -> Self {
+        Self {
+            noise,
+            remeasure: false,
+        }
+    }
+
+    /// The slack of a test from the value `f0`.
+    pub fn slack(&self, f0: f64) -> f64 {
+        crate::composite::rounding_slack(f0, self.noise())
+    }
+
+    /// Whether a trial whose value exceeds its bound by `excess` (≤ 0 when
+    /// the test holds exactly) may let the next search start from a longer
+    /// step: only if it passed by more than the noise can explain. Growing
+    /// on passes that noise alone produces half the time doubled the steps
+    /// until their genuine excess reached the slack, and the iterates then
+    /// hovered at the noise level instead of converging.
+    pub fn clear_pass(&self, excess: f64) -> bool {
+        excess <= -crate::composite::NOISE_FACTOR * self.noise()
+    }
+
+    /// The noise figure (0 until measured).
+    pub fn noise(&self) -> f64 {
+        self.noise.unwrap_or(0.0)
+    }
+
+    /// The noise figure, `None` until measured.
+    pub fn figure(&self) -> Option<f64> {
+        self.noise
+    }
+
+    /// Whether the next step should measure the noise.
+    pub fn wants_measure(&self) -> bool {
+        self.noise.is_none() || self.remeasure
+    }
+
+    /// Records a measurement (or another block's): the figure only grows.
+    pub fn raise(&mut self, noise: f64) {
+        self.noise = Some(self.noise().max(noise));
+        self.remeasure = false;
+    }
+
+    /// Asks for a new measurement at the next step (after a failed search:
+    /// one draw of a noise may have come out small).
+    pub fn measure_again(&mut self) {
+        self.remeasure = true;
+    }
+}
+
+/// The rounding noise of a cost along a line, from its values at four
+/// points: with f₀ = f(p) and `slope` = ⟨∇f(p), u⟩, the values f(p + k·u),
+/// k = 1…4, minus f₀ + k·slope, are k²·c plus rounding (c, the curvature,
+/// fitted by least squares; exact for a cost quadratic along the line, as a
+/// Bilinear Lasso is in each block, and O(‖u‖³) otherwise). Returns the
+/// largest residual of the fit.
+///
+/// f₀ and the slope come from the gradient oracle and the four values from
+/// the value oracle, so a disagreement of the two paths (summation order,
+/// a fused FFT pass) counts as noise too: it is what the tests compare.
+pub(crate) fn line_noise(f0: f64, slope: f64, values: [f64; 4]) -> f64 {
+    let r: [f64; 4] = std::array::from_fn(|i| {
+        let k = (i + 1) as f64;
+        values[i] - f0 - k * slope
+    });
+    let curvature = (0..4).map(|i| ((i + 1) * (i + 1)) as f64 * r[i]).sum::<f64>() / 354.0;
+    let noise = (0..4)
+        .map(|i| (r[i] - ((i + 1) * (i + 1)) as f64 * curvature).abs())
+        .fold(0.0, f64::max);
+    if noise.is_finite() { noise } else { 0.0 }
 }
 
 /// Manopt's adaptive memory rule: the next search starts from step·growth
@@ -155,4 +271,33 @@ pub(crate) fn smooth_start<M: Manifold, P: crate::problem::Problem>(
     }
     m.egrad_to_rgrad(x0, grad)?;
     Ok(fx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::line_noise;
+
+    /// f(p + k·u) = f₀ + k·slope + k²·c exactly: no noise, whatever c.
+    #[test]
+    fn a_quadratic_along_the_line_has_no_noise() {
+        let (f0, slope, c) = (12.5, -0.75, 3.0);
+        let values = std::array::from_fn(|i| {
+            let k = (i + 1) as f64;
+            f0 + k * slope + k * k * c
+        });
+        assert!(line_noise(f0, slope, values) <= 1e-13);
+    }
+
+    /// Errors of ±η on the values come back at the scale of η.
+    #[test]
+    fn value_errors_are_measured_at_their_scale() {
+        let (f0, slope, c, eta) = (12.5, -0.75, 3.0, 1e-9);
+        let errors = [eta, -eta, 0.5 * eta, -0.8 * eta];
+        let values = std::array::from_fn(|i| {
+            let k = (i + 1) as f64;
+            f0 + k * slope + k * k * c + errors[i]
+        });
+        let noise = line_noise(f0, slope, values);
+        assert!(noise >= 0.3 * eta && noise <= 2.0 * eta, "{noise:e}");
+    }
 }

@@ -174,3 +174,104 @@ fn a_capped_final_round_is_reported() {
         .unwrap();
     assert_eq!(res.stop, StopReason::MaxIterations);
 }
+
+/// A coupling whose value oracles carry an absolute rounding noise of ±η (a
+/// deterministic function of the point, as rounding is) and whose gradients
+/// are exact: an FFT objective near its noise floor (seed 003 §6.1.1).
+struct Noisy {
+    inner: Bilinear,
+    eta: f64,
+}
+
+impl Noisy {
+    fn noise(&self, v: &[f64]) -> f64 {
+        let h = v.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, t| {
+            (h ^ t.to_bits()).wrapping_mul(0x0100_0000_01b3)
+        });
+        self.eta * ((h >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0)
+    }
+}
+
+impl optim::TwoBlockSmooth for Noisy {
+    fn a_len(&self) -> usize {
+        self.inner.a_len()
+    }
+    fn x_len(&self) -> usize {
+        self.inner.x_len()
+    }
+    fn fix_a(&mut self, a: &[f64]) {
+        self.inner.fix_a(a)
+    }
+    fn value_x(&mut self, x: &[f64]) -> f64 {
+        self.inner.value_x(x) + self.noise(x)
+    }
+    fn grad_x(&mut self, x: &[f64], grad: &mut [f64]) -> f64 {
+        self.inner.grad_x(x, grad)
+    }
+    fn fix_x(&mut self, x: &[f64]) {
+        self.inner.fix_x(x)
+    }
+    fn value_a(&mut self, a: &[f64]) -> f64 {
+        self.inner.value_a(a) + self.noise(a)
+    }
+    fn grad_a(&mut self, a: &[f64], grad: &mut [f64]) -> f64 {
+        self.inner.grad_a(a, grad)
+    }
+}
+
+/// Reweighting on values noisy at η = 1e-9 with exact gradients: every
+/// round runs, as the measured noise keeps rounding from failing the
+/// searches. With the noise figure forced to 0 (a slack relative to ψ
+/// alone) some rounds end with a failed search, and with them the schedule.
+#[test]
+fn reweighting_runs_every_round_on_noisy_values() {
+    use manifold::Manifold;
+    let m = Sphere::new(4).unwrap();
+    let mut cut_short = 0;
+    for seed in 0..5 {
+        for measured in [true, false] {
+            let a0 = m
+                .random_point(&mut StdRng::seed_from_u64(seed))
+                .as_slice()
+                .to_vec();
+            let mut problem = Composite {
+                smooth: Noisy {
+                    inner: Bilinear::random(4, 25, 15, seed),
+                    eta: 1e-9,
+                },
+                penalty: WeightedL1::uniform(15, false),
+                lambda: 0.1,
+            };
+            let inner = InertialAdm::for_manifold(&m);
+            let rw = Reweighting {
+                inner: if measured {
+                    inner
+                } else {
+                    inner.with_value_noise(0.0)
+                },
+                rounds: 4,
+                rank: 3,
+                eps_floor: 1e-3,
+                precision: 1e-6,
+                budget: Budget {
+                    stage_iterations: 3000,
+                    ..Budget::default()
+                },
+            };
+            let res = rw
+                .solve(&m, &mut problem, &a0, &[0.0; 15], &mut NoObserver)
+                .unwrap();
+            let last_round = res.history.last().unwrap().extra("round").unwrap();
+            if measured {
+                assert_ne!(res.stop, StopReason::LineSearchFailed, "seed {seed}");
+                assert_eq!(last_round, 3.0, "seed {seed}");
+            } else if res.stop == StopReason::LineSearchFailed && last_round < 3.0 {
+                cut_short += 1;
+            }
+        }
+    }
+    assert!(
+        cut_short >= 1,
+        "the slack relative to ψ alone should fail on some seed"
+    );
+}

@@ -1,0 +1,222 @@
+//! Calcium imaging (seed 003 §6.1.1, Figs. 16–18): reweighted iADM
+//! (Alg. 7 around Alg. 5, weights B.7 with the ε rule after B.9) recovers
+//! the AR(2) transient and the spike train of a noisy synthetic trace.
+//!
+//! Instance (release mode, fixed seeds): AR(2) kernel, τ₁ = 0.2 s,
+//! τ₂ = 0.03 s, 100 Hz, n₀ = 100; m = 10⁴; x₀ ~ B(θ), θ = n₀^(−4/5) ≈ 0.025
+//! (spikes of height 1); bias b = 1; noise σ = 5·10⁻².
+//!
+//! Settings: bias and x ≥ 0 on, four rounds, 4000 iterations for the rounds
+//! (1000 each: more buys nothing, the first round only creeps). λ = 0.1, the
+//! λ of §6.1.1, for the pipeline's methods (seeds 1–5); 2σ̂, with σ̂ the
+//! robust noise level of y from its first differences (median |Δy| /
+//! (0.6745·√2); 2σ̂ ≈ 0.104 here), for the homotopy start (seeds 1–10). The
+//! pipeline's default λ* = 0.1/√n ≈ 0.006 sits far below the noise and fits
+//! it (kernel error 0.15–0.44, F1 0.1–0.3 on seeds 1–5).
+//!
+//! Spike F1: the recovered activation is moved onto the truth's frame by the
+//! shift and sign of `kernel_alignment(a₀, â)` (`aligned_spike_scores`);
+//! detections are its entries above 0.2 × its largest entry, matched to the
+//! true spikes within ±2 samples. (The largest entry is often a merged pair
+//! of spikes, ≈ 2, so the threshold is ≈ 0.4 of a single spike.)
+
+use std::time::{Duration, Instant};
+
+use manifold::Sphere;
+use optim::{Budget, Composite, Homotopy, InertialAdm, NoObserver, Reweighting};
+use sasd::metrics::{SpikeScores, kernel_error};
+use sasd::objective::{BilinearLasso, lasso_penalty};
+use sasd::pipeline::{
+    Deconvolution, Method, aligned_spike_scores, initial_kernel, initial_lambda, max_energy_window,
+};
+use sasd::synth::{ActivationLaw, Instance, InstanceSpec, KernelSpec, Shape};
+
+const N0: usize = 100;
+
+fn calcium_trace(seed: u64) -> Instance {
+    let kernel = KernelSpec::Ar2 {
+        n0: N0,
+        tau1: 0.2,
+        tau2: 0.03,
+        rate_hz: 100.0,
+    };
+    InstanceSpec::new(kernel, Shape::d1(10_000))
+        .activation(ActivationLaw::Bernoulli, (N0 as f64).powf(-0.8))
+        .bias(1.0)
+        .noise(5e-2)
+        .generate_seeded(seed)
+        .expect("valid instance")
+}
+
+/// σ̂ = median |y_{i+1} − y_i| / (0.6745·√2): the noise level of a trace
+/// whose clean part is smooth at the sampling rate (the MAD of white noise's
+/// differences).
+fn noise_level(y: &[f64]) -> f64 {
+    let mut d: Vec<f64> = y.windows(2).map(|w| (w[1] - w[0]).abs()).collect();
+    let mid = d.len() / 2;
+    let (_, median, _) = d.select_nth_unstable_by(mid, f64::total_cmp);
+    *median / (0.6745 * std::f64::consts::SQRT_2)
+}
+
+struct Outcome {
+    kernel_error: f64,
+    f1: f64,
+    iterations: usize,
+    elapsed: Duration,
+}
+
+/// Kernel error and spike F1 (the rule of the module docs) of a recovered
+/// kernel (any length: the pipeline's n₀ window or a lifted kernel) and the
+/// activation in its frame.
+fn score(inst: &Instance, kernel: &[f64], activation: &[f64]) -> (f64, SpikeScores) {
+    let top = activation.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+    let scores = aligned_spike_scores(inst.kernel(), inst.activation(), kernel, activation, 0.2 * top, 2)
+        .expect("scores");
+    (kernel_error(inst.kernel(), kernel).expect("metric"), scores)
+}
+
+/// The pipeline's `method` at λ = 0.1.
+fn deconvolve(method: Method, seed: u64) -> Outcome {
+    let inst = calcium_trace(seed);
+    let out = Deconvolution::new(N0)
+        .method(method)
+        .lambda(0.1)
+        .bias(true)
+        .nonnegative(true)
+        .rounds(4)
+        .max_iterations(4000)
+        .seed(seed)
+        .run(&inst.observation)
+        .expect("run");
+    let (kernel_error, scores) = score(&inst, out.kernel(), out.activation());
+    eprintln!(
+        "{method:?} seed {seed}: kernel error {kernel_error:.2e}, F1 {:.3} (P {:.2}, R {:.2}), {} iterations, {:.2} s, bias {:.3}, {:?}",
+        scores.f1,
+        scores.precision,
+        scores.recall,
+        out.iterations,
+        out.elapsed.as_secs_f64(),
+        out.bias.unwrap_or(f64::NAN),
+        out.stop
+    );
+    Outcome {
+        kernel_error,
+        f1: scores.f1,
+        iterations: out.iterations,
+        elapsed: out.elapsed,
+    }
+}
+
+/// The pipeline's reweighted iADM against its plain iADM, same λ and budget.
+///
+/// Measured (seeds 1–5, 2 cores, load ≈ 1.5): kernel error 2.2e-3–2.9e-2,
+/// F1 0.929–0.959, 1397–1905 iterations, 0.5–0.8 s each; plain iADM: F1
+/// 0.70–0.84 (its activations stay dense: precision 0.54–0.77), 4000
+/// iterations (its cap), 1.5–1.7 s.
+///
+/// Not every seed: a single start falls, for about one random window in
+/// four, into a basin where the kernel loses its slow tail and the bias
+/// takes it up (b ≈ 1.4, kernel error ≈ 0.25, F1 ≈ 0.8; seeds 9 and 10,
+/// and seed 5 at λ = 0.106). The run below starts the reweighting from a
+/// homotopy instead and recovers every seed.
+#[test]
+fn reweighted_iadm_recovers_the_calcium_kernel_and_spikes() {
+    for seed in 1..=5 {
+        let rw = deconvolve(Method::ReweightedIadm, seed);
+        let plain = deconvolve(Method::Iadm, seed);
+        assert!(
+            rw.kernel_error <= 5e-2,
+            "seed {seed}: kernel error {:e}",
+            rw.kernel_error
+        );
+        assert!(rw.f1 >= 0.9, "seed {seed}: F1 {}", rw.f1);
+        assert!(
+            rw.f1 >= plain.f1 + 0.05,
+            "seed {seed}: reweighting F1 {} vs plain iADM {}",
+            rw.f1,
+            plain.f1
+        );
+        assert!(rw.iterations < plain.iterations && rw.elapsed < 4 * plain.elapsed);
+    }
+}
+
+/// Homotopy (Alg. 6, from λ₀ = ‖ǎ⁽⁰⁾ ⋆ y‖∞ down to λ) and then the four
+/// reweighting rounds, at the blind λ = 2σ̂; through `optim` directly, as the
+/// pipeline's `ReweightedIadm` has no homotopy. Returns the lifted kernel,
+/// the activation in its frame, and the iterations of both phases.
+fn homotopy_then_reweighting(y: &[f64], seed: u64) -> (Vec<f64>, Vec<f64>, usize) {
+    let (n, m) = (3 * N0 - 2, y.len());
+    let lambda = 2.0 * noise_level(y);
+    let psi = BilinearLasso::new(y, n).expect("objective").with_bias();
+    let offset = psi.bias().expect("bias");
+    let a0 = initial_kernel(y, N0, offset, seed).expect("window");
+    let mut problem = Composite {
+        smooth: psi,
+        penalty: lasso_penalty(m, None, true).expect("penalty"),
+        lambda,
+    };
+    let sphere = Sphere::new(n).expect("sphere");
+    let mut homotopy = Homotopy::new(
+        InertialAdm::for_manifold(&sphere),
+        initial_lambda(y, &a0, offset),
+        lambda,
+    );
+    homotopy.budget = Budget {
+        stage_iterations: 1000,
+        total_iterations: 8000,
+        time: None,
+    };
+    let warm = homotopy
+        .solve(&sphere, &mut problem, &a0, &vec![0.0; m], &mut NoObserver)
+        .expect("homotopy");
+    let rounds = Reweighting {
+        inner: InertialAdm::for_manifold(&sphere),
+        rounds: 4,
+        rank: Reweighting::<()>::seed_rank(N0, m),
+        eps_floor: 1e-3,
+        precision: 1e-3 * lambda,
+        budget: Budget {
+            stage_iterations: 1000,
+            total_iterations: 4000,
+            time: None,
+        },
+    };
+    let res = rounds
+        .solve(
+            &sphere,
+            &mut problem,
+            warm.a.as_slice(),
+            warm.x.as_slice(),
+            &mut NoObserver,
+        )
+        .expect("reweighting");
+    (
+        res.a.as_slice().to_vec(),
+        res.x.as_slice().to_vec(),
+        warm.iterations + res.iterations,
+    )
+}
+
+/// Measured (seeds 1–10, load ≈ 1.5): kernel error 2.2e-3–1.1e-2 (of the n₀
+/// window of maximal energy), F1 0.915–0.964, 3883–5260 iterations, 1.4–2.1 s
+/// each.
+#[test]
+fn homotopy_then_reweighting_recovers_every_seed() {
+    for seed in 1..=10 {
+        let inst = calcium_trace(seed);
+        let start = Instant::now();
+        let (lifted, activation, iterations) = homotopy_then_reweighting(&inst.observation, seed);
+        let (_, window, _) = max_energy_window(&lifted, N0);
+        let kernel_error = kernel_error(inst.kernel(), &window).expect("metric");
+        let (_, scores) = score(&inst, &lifted, &activation);
+        eprintln!(
+            "homotopy + reweighting seed {seed}: kernel error {kernel_error:.2e}, F1 {:.3} (P {:.2}, R {:.2}), {iterations} iterations, {:.2} s",
+            scores.f1,
+            scores.precision,
+            scores.recall,
+            start.elapsed().as_secs_f64()
+        );
+        assert!(kernel_error <= 5e-2, "seed {seed}: kernel error {kernel_error:e}");
+        assert!(scores.f1 >= 0.9, "seed {seed}: F1 {}", scores.f1);
+    }
+}
