@@ -10,7 +10,7 @@ use crate::composite::{
 use crate::error::{OptimError, check_len, check_option};
 use crate::linesearch::{Armijo, memory_rule};
 use crate::problem::{Regularizer, TwoBlockSmooth};
-use crate::prox::{L2Ball, UnitSphere};
+use crate::prox::{L2Ball, NonNegativeSphere, UnitSphere};
 use crate::record::{Counts, Observer};
 use crate::run::{Run, record};
 use crate::stop::{StopCriterion, StopReason};
@@ -28,6 +28,13 @@ pub enum AUpdate {
     Projected {
         /// The constraint set C.
         set: KernelSet,
+        /// Backtracking of τ.
+        rule: ProxBacktracking,
+    },
+    /// iPALM as [`Projected`](Self::Projected) with C = S^{n−1} ∩ ℝⁿ₊, the
+    /// non-negative kernels of unit norm of seed 000 eq. 28 (blind
+    /// deblurring), projected by [`NonNegativeSphere`].
+    ProjectedNonNegative {
         /// Backtracking of τ.
         rule: ProxBacktracking,
     },
@@ -214,7 +221,7 @@ impl<M: Manifold, R: InverseRetraction<M>> CompositeSolver<M> for InertialAdm<R>
         self.a_step.validate(self.initial_tau)?;
         match self.a_update {
             AUpdate::Riemannian => m.check_point(a0, 1e-8)?,
-            AUpdate::Projected { rule, .. } => {
+            AUpdate::Projected { rule, .. } | AUpdate::ProjectedNonNegative { rule } => {
                 rule.validate()?;
                 manifold::check_finite(a0)?;
             }
@@ -299,6 +306,18 @@ impl<M: Manifold, R: InverseRetraction<M>> CompositeSolver<M> for InertialAdm<R>
                                 ),
                             }
                         }
+                        AUpdate::ProjectedNonNegative { rule } => a_proj.run(
+                            &mut ABlock(&mut problem.smooth),
+                            &NonNegativeSphere,
+                            1.0,
+                            &a,
+                            &a_prev,
+                            self.beta,
+                            tau,
+                            &rule,
+                            &mut a_new,
+                            &mut counts,
+                        ),
                     }
                 }
             };

@@ -155,3 +155,33 @@ impl Regularizer for UnitSphere {
         out.iter_mut().zip(z).for_each(|(o, zi)| *o = s * zi);
     }
 }
+
+/// The indicator of S^{n−1} ∩ ℝⁿ₊ = {‖x‖ = 1, x ≥ 0} (nonconvex; the kernel
+/// set of seed 000 eq. 28); its "prox" is the metric projection:
+/// max(z, 0)/‖max(z, 0)‖ when some zᵢ > 0 (⟨u, z⟩ ≤ ⟨u, z₊⟩ ≤ ‖z₊‖ for every
+/// feasible u), else the basis vector e_i at i = argmax zᵢ (then
+/// ⟨u, z⟩ ≤ maxᵢ zᵢ·Σuᵢ ≤ maxᵢ zᵢ, with equality at e_i): defined for every
+/// finite z, so no fallback is needed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NonNegativeSphere;
+
+impl Regularizer for NonNegativeSphere {
+    fn value(&self, x: &[f64]) -> f64 {
+        if !outside_orthant(x) && (manifold::vecops::norm(x) - 1.0).abs() <= 1e-10 {
+            0.0
+        } else {
+            f64::INFINITY
+        }
+    }
+
+    fn prox(&self, z: &[f64], _rho: f64, out: &mut [f64]) {
+        out.iter_mut().zip(z).for_each(|(o, zi)| *o = zi.max(0.0));
+        let n = manifold::vecops::norm(out);
+        if n > 0.0 && n.is_finite() {
+            out.iter_mut().for_each(|o| *o /= n);
+        } else if let Some(i) = (0..z.len()).max_by(|&i, &j| z[i].total_cmp(&z[j])) {
+            out.iter_mut().for_each(|o| *o = 0.0);
+            out[i] = 1.0;
+        }
+    }
+}
