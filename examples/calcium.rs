@@ -10,16 +10,17 @@
 //! * `reweighted`: the pipeline's reweighted iADM (Alg. 7: four rounds,
 //!   weights B.7, ε rule after B.9) at λ;
 //! * `homotopy`: the pipeline's homotopy-iADM (Alg. 6) down to λ;
-//! * `homotopy+rw`: the homotopy down to λ, then the four reweighting rounds
-//!   (through `optim` directly: the pipeline's `ReweightedIadm` starts from
-//!   the window). A single start of `reweighted` lands, for about one window
-//!   in four, in a basin where the kernel loses its slow tail to the bias
-//!   (b ≈ 1.4, kernel error ≈ 0.2, F1 ≈ 0.8); starting from the homotopy
-//!   avoided it on every seed tried.
+//! * `homotopy+rw`: the pipeline's homotopy down to λ, then the four
+//!   reweighting rounds (`HomotopyReweightedIadm`). A single start of
+//!   `reweighted` lands, for about one window in four, in a basin where the
+//!   kernel loses its slow tail to the bias (b ≈ 1.4, kernel error ≈ 0.2,
+//!   F1 ≈ 0.8); starting from the homotopy avoided it on every seed tried.
 //!
-//! λ: `--lambda L`, by default 2σ̂ with σ̂ = median |Δy| / (0.6745·√2), the
-//! noise level of a trace smooth at the sampling rate (≈ 0.10 here, the
-//! paper's λ = 0.1; the pipeline's default 0.1/√n ≈ 0.006 fits the noise).
+//! λ: `--lambda L`, by default 2σ̂ with σ̂ = median |Δy| / (0.6745·√2)
+//! (`sasd::pipeline::noise_level`), the noise level of a trace smooth at the
+//! sampling rate (≈ 0.10 here, the paper's λ = 0.1, and the pipeline's
+//! default for its reweighted methods; its homotopy default 0.1/√n ≈ 0.006
+//! fits the noise).
 //!
 //! Printed per run: the kernel error (seed 003 §5.1) of the n₀ window, the
 //! spike F1 within ±2 samples after undoing the kernel's shift and sign
@@ -40,15 +41,8 @@
 
 mod common;
 
-use std::time::Instant;
-
-use manifold::Sphere;
-use optim::{Budget, Composite, Homotopy, InertialAdm, NoObserver, Reweighting};
 use sasd::metrics::kernel_error;
-use sasd::objective::{BilinearLasso, lasso_penalty};
-use sasd::pipeline::{
-    Deconvolution, Method, aligned_spike_scores, initial_kernel, initial_lambda, max_energy_window,
-};
+use sasd::pipeline::{Deconvolution, Method, aligned_spike_scores, noise_level};
 use sasd::synth::{ActivationLaw, Instance, InstanceSpec, KernelSpec, Shape};
 use serde_json::{Value, json};
 
@@ -56,14 +50,6 @@ const USAGE: &str = "usage: calcium [--seed N | --seed A..=B] [--json PATH] [--l
 [--iterations N] [--nonneg-study true|false]";
 
 const N0: usize = 100;
-
-/// σ̂ = median |y_{i+1} − y_i| / (0.6745·√2).
-fn noise_level(y: &[f64]) -> f64 {
-    let mut d: Vec<f64> = y.windows(2).map(|w| (w[1] - w[0]).abs()).collect();
-    let mid = d.len() / 2;
-    let (_, median, _) = d.select_nth_unstable_by(mid, f64::total_cmp);
-    *median / (0.6745 * std::f64::consts::SQRT_2)
-}
 
 /// One run's figures.
 struct Run {
@@ -75,11 +61,11 @@ struct Run {
     seconds: f64,
 }
 
-/// Scores a kernel (any length) and the activation in its frame; the kernel
-/// error is that of `window` (the n₀ kernel).
-fn score(inst: &Instance, kernel: &[f64], window: &[f64], activation: &[f64]) -> (f64, f64, f64, f64) {
+/// Kernel error, spike F1, precision and recall of a kernel and the
+/// activation in its frame.
+fn score(inst: &Instance, kernel: &[f64], activation: &[f64]) -> (f64, f64, f64, f64) {
     let top = activation.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
-    let err = kernel_error(inst.kernel(), window).unwrap_or(f64::NAN);
+    let err = kernel_error(inst.kernel(), kernel).unwrap_or(f64::NAN);
     match aligned_spike_scores(inst.kernel(), inst.activation(), kernel, activation, 0.2 * top, 2) {
         Ok(s) => (err, s.f1, s.precision, s.recall),
         Err(_) => (err, f64::NAN, f64::NAN, f64::NAN),
@@ -98,7 +84,7 @@ fn pipeline(inst: &Instance, method: Method, lambda: f64, iterations: usize, see
         .seed(seed)
         .run(&inst.observation)
         .expect("deconvolution runs");
-    let (kernel_error, f1, precision, recall) = score(inst, out.kernel(), out.kernel(), out.activation());
+    let (kernel_error, f1, precision, recall) = score(inst, out.kernel(), out.activation());
     Run {
         kernel_error,
         f1,
@@ -106,68 +92,6 @@ fn pipeline(inst: &Instance, method: Method, lambda: f64, iterations: usize, see
         recall,
         iterations: out.iterations,
         seconds: out.elapsed.as_secs_f64(),
-    }
-}
-
-/// Homotopy (Alg. 6, λ₀ = ‖ǎ⁽⁰⁾ ⋆ y‖∞ down to λ, η = 0.9, δ = 0.1), then
-/// four reweighting rounds (Alg. 7) from its point.
-fn homotopy_then_reweighting(inst: &Instance, lambda: f64, iterations: usize, seed: u64) -> Run {
-    let start = Instant::now();
-    let y = &inst.observation;
-    let (n, m) = (3 * N0 - 2, y.len());
-    let psi = BilinearLasso::new(y, n).expect("objective").with_bias();
-    let offset = psi.bias().expect("bias is on");
-    let a0 = initial_kernel(y, N0, offset, seed).expect("a window of y");
-    let mut problem = Composite {
-        smooth: psi,
-        penalty: lasso_penalty(m, None, true).expect("penalty"),
-        lambda,
-    };
-    let sphere = Sphere::new(n).expect("n > 0");
-    let mut homotopy = Homotopy::new(
-        InertialAdm::for_manifold(&sphere),
-        initial_lambda(y, &a0, offset),
-        lambda,
-    );
-    homotopy.budget = Budget {
-        stage_iterations: 1000,
-        total_iterations: 2 * iterations,
-        time: None,
-    };
-    let warm = homotopy
-        .solve(&sphere, &mut problem, &a0, &vec![0.0; m], &mut NoObserver)
-        .expect("homotopy runs");
-    let rounds = Reweighting {
-        inner: InertialAdm::for_manifold(&sphere),
-        rounds: 4,
-        rank: Reweighting::<()>::seed_rank(N0, m),
-        eps_floor: 1e-3,
-        precision: 1e-3 * lambda,
-        budget: Budget {
-            stage_iterations: iterations / 4,
-            total_iterations: iterations,
-            time: None,
-        },
-    };
-    let res = rounds
-        .solve(
-            &sphere,
-            &mut problem,
-            warm.a.as_slice(),
-            warm.x.as_slice(),
-            &mut NoObserver,
-        )
-        .expect("reweighting runs");
-    let (lifted, x) = (res.a.as_slice(), res.x.as_slice());
-    let (_, window, _) = max_energy_window(lifted, N0);
-    let (kernel_error, f1, precision, recall) = score(inst, lifted, &window, x);
-    Run {
-        kernel_error,
-        f1,
-        precision,
-        recall,
-        iterations: warm.iterations + res.iterations,
-        seconds: start.elapsed().as_secs_f64(),
     }
 }
 
@@ -269,14 +193,20 @@ fn main() {
             let lambda = if fixed_lambda > 0.0 {
                 fixed_lambda
             } else {
-                2.0 * noise_level(&inst.observation)
+                2.0 * noise_level(&inst.observation, m)
             };
             for (k, method) in methods.iter().enumerate() {
                 let run = match k {
                     0 => pipeline(&inst, Method::Iadm, lambda, iterations, seed),
                     1 => pipeline(&inst, Method::ReweightedIadm, lambda, iterations, seed),
                     2 => pipeline(&inst, Method::HomotopyIadm, lambda, 2 * iterations, seed),
-                    _ => homotopy_then_reweighting(&inst, lambda, iterations, seed),
+                    _ => pipeline(
+                        &inst,
+                        Method::HomotopyReweightedIadm,
+                        lambda,
+                        2 * iterations,
+                        seed,
+                    ),
                 };
                 println!(
                     "{name:<6} {method:<12} {seed:>4} {lambda:>7.4} {:>10.2e} {:>6.3} {:>5.2} {:>5.2} {:>10} {:>8.2}",

@@ -14,63 +14,23 @@
 
 mod common;
 
-use std::time::Duration;
-
 use sasd::metrics::kernel_error;
 use sasd::pipeline::{Deconvolution, Method};
-use sasd::second_order::{SecondOrderDeconvolution, SecondOrderSolver};
 use sasd::synth::{ActivationLaw, InstanceSpec, KernelSpec, Shape};
-use sasd::two_stage::TwoStage;
 use serde_json::json;
 
 const USAGE: &str = "usage: first_vs_second_order [--seed N | --seed A..=B] [--json PATH] [--n0 N] [--m M]";
-
-/// One method's outcome: kernel, iterations, FFTs, time.
-type Outcome = (Vec<f64>, usize, u64, Duration);
-/// A method: a name and a run on (y, seed).
-type Runner<'a> = (&'static str, &'a dyn Fn(&[f64], u64) -> Outcome);
 
 fn main() {
     let args = common::parse(USAGE, &[1, 2, 3]);
     let n0: usize = args.get("n0", 50);
     let m: usize = args.get("m", 5000);
-    let methods: [Runner; 5] = [
-        ("homotopy-adm", &|y, seed| {
-            let o = Deconvolution::new(n0)
-                .method(Method::HomotopyAdm)
-                .seed(seed)
-                .run(y)
-                .expect("runs");
-            (o.kernel().to_vec(), o.iterations, o.ffts, o.elapsed)
-        }),
-        ("homotopy-iadm", &|y, seed| {
-            let o = Deconvolution::new(n0)
-                .method(Method::HomotopyIadm)
-                .seed(seed)
-                .run(y)
-                .expect("runs");
-            (o.kernel().to_vec(), o.iterations, o.ffts, o.elapsed)
-        }),
-        ("trust-region", &|y, seed| {
-            let o = SecondOrderDeconvolution::new(n0)
-                .solver(SecondOrderSolver::TrustRegion)
-                .seed(seed)
-                .run(y)
-                .expect("runs");
-            (o.kernel, o.iterations, o.ffts, o.elapsed)
-        }),
-        ("curvilinear", &|y, seed| {
-            let o = SecondOrderDeconvolution::new(n0)
-                .solver(SecondOrderSolver::Curvilinear)
-                .seed(seed)
-                .run(y)
-                .expect("runs");
-            (o.kernel, o.iterations, o.ffts, o.elapsed)
-        }),
-        ("two-stage", &|y, seed| {
-            let o = TwoStage::new(n0).seed(seed).run(y).expect("runs");
-            (o.kernel, o.iterations, o.ffts, o.elapsed)
-        }),
+    let methods = [
+        ("homotopy-adm", Method::HomotopyAdm),
+        ("homotopy-iadm", Method::HomotopyIadm),
+        ("trust-region", Method::TrustRegion),
+        ("curvilinear", Method::Curvilinear),
+        ("two-stage", Method::TwoStage),
     ];
     println!(
         "{:<14} {:>4} {:>12} {:>10} {:>8} {:>9}",
@@ -82,10 +42,15 @@ fn main() {
             .activation(ActivationLaw::BernoulliRademacher, (n0 as f64).powf(-0.75))
             .generate_seeded(seed)
             .expect("valid instance");
-        for (name, run) in &methods {
-            let (kernel, iterations, ffts, elapsed) = run(&inst.observation, seed);
-            let err = kernel_error(inst.kernel(), &kernel).expect("finite kernels");
-            let ms = elapsed.as_secs_f64() * 1e3;
+        for &(name, method) in &methods {
+            let o = Deconvolution::new(n0)
+                .method(method)
+                .seed(seed)
+                .run(&inst.observation)
+                .expect("runs");
+            let (iterations, ffts) = (o.iterations, o.ffts);
+            let err = kernel_error(inst.kernel(), o.kernel()).expect("finite kernels");
+            let ms = o.elapsed.as_secs_f64() * 1e3;
             println!("{name:<14} {seed:>4} {err:>12.2e} {iterations:>10} {ffts:>8} {ms:>9.1}");
             rows.push(json!({ "method": name, "seed": seed, "kernel_error": err, "iterations": iterations, "ffts": ffts, "ms": ms }));
         }

@@ -8,10 +8,6 @@ use optim::{Observer, Record, StopReason};
 use sasd::pipeline::{Deconvolution, Deconvolved, Dims, FFTS, KERNEL_ERROR, Method as PipelineMethod};
 use sasd::synth::{Convolution, Shape, convolve};
 
-use rayon::prelude::*;
-use sasd::second_order::{SecondOrderDeconvolution, SecondOrderSolver};
-use sasd::two_stage::TwoStage;
-
 use crate::cmd::KernelSize;
 use crate::error::CliError;
 
@@ -30,6 +26,9 @@ pub enum Method {
     HomotopyIadm,
     /// Reweighted ℓ¹ around iADM (Alg. 7), for noisy data.
     ReweightedIadm,
+    /// Homotopy around iADM down to λ, then the reweighting rounds (Alg. 6
+    /// then Alg. 7), for noisy data.
+    HomotopyReweightedIadm,
     /// Riemannian trust region on the Huber-smoothed Bilinear Lasso (seed 000
     /// eq. 22); 1-D, one kernel.
     TrustRegion,
@@ -42,13 +41,14 @@ pub enum Method {
 
 impl Method {
     /// Every solver, in the order `compare` runs them.
-    pub const ALL: [Method; 9] = [
+    pub const ALL: [Method; 10] = [
         Method::Adm,
         Method::Iadm,
         Method::Ipalm,
         Method::HomotopyAdm,
         Method::HomotopyIadm,
         Method::ReweightedIadm,
+        Method::HomotopyReweightedIadm,
         Method::TrustRegion,
         Method::Curvilinear,
         Method::TwoStage,
@@ -63,24 +63,27 @@ impl Method {
             Method::HomotopyAdm => "homotopy-adm",
             Method::HomotopyIadm => "homotopy-iadm",
             Method::ReweightedIadm => "reweighted-iadm",
+            Method::HomotopyReweightedIadm => "homotopy-reweighted-iadm",
             Method::TrustRegion => "trust-region",
             Method::Curvilinear => "curvilinear",
             Method::TwoStage => "two-stage",
         }
     }
 
-    /// The Bilinear Lasso method of the pipeline, or `None` for the
-    /// second-order methods on smoothed objectives.
-    fn pipeline(self) -> Option<PipelineMethod> {
-        Some(match self {
+    /// The pipeline's method.
+    fn pipeline(self) -> PipelineMethod {
+        match self {
             Method::Adm => PipelineMethod::Adm,
             Method::Iadm => PipelineMethod::Iadm,
             Method::Ipalm => PipelineMethod::Ipalm,
             Method::HomotopyAdm => PipelineMethod::HomotopyAdm,
             Method::HomotopyIadm => PipelineMethod::HomotopyIadm,
             Method::ReweightedIadm => PipelineMethod::ReweightedIadm,
-            Method::TrustRegion | Method::Curvilinear | Method::TwoStage => return None,
-        })
+            Method::HomotopyReweightedIadm => PipelineMethod::HomotopyReweightedIadm,
+            Method::TrustRegion => PipelineMethod::TrustRegion,
+            Method::Curvilinear => PipelineMethod::Curvilinear,
+            Method::TwoStage => PipelineMethod::TwoStage,
+        }
     }
 }
 
@@ -132,7 +135,9 @@ impl Settings {
             (KernelSize::D1(_), Dims::D2 { .. }) => {
                 Err(CliError::new("an image needs a 2-D --kernel-size N1xN2"))
             }
-            _ if self.method.pipeline().is_none() && (self.kernels > 1 || self.bias || self.nonnegative) => {
+            _ if self.method.pipeline().is_second_order()
+                && (self.kernels > 1 || self.bias || self.nonnegative) =>
+            {
                 Err(CliError::new(format!(
                     "--method {} handles one kernel without --bias or --nonneg",
                     self.method.name()
@@ -142,15 +147,15 @@ impl Settings {
         }
     }
 
-    /// The pipeline run these settings describe (first-order methods).
-    fn pipeline(&self, method: PipelineMethod) -> Deconvolution {
+    /// The pipeline run these settings describe.
+    fn pipeline(&self) -> Deconvolution {
         let run = match self.kernel {
             KernelSize::D1(n0) => Deconvolution::new(n0),
             KernelSize::D2(n1, n2) => Deconvolution::new_2d(n1, n2),
         };
         let mut run = run
             .kernels(self.kernels)
-            .method(method)
+            .method(self.method.pipeline())
             .bias(self.bias)
             .nonnegative(self.nonnegative)
             .seed(self.seed)
@@ -247,17 +252,7 @@ pub struct Solution {
 
 /// Deconvolves one signal or image.
 pub fn solve<O: Observer>(data: Data<'_>, s: &Settings, observer: &mut O) -> Result<Solution, CliError> {
-    let Some(method) = s.method.pipeline() else {
-        let Data::Signal(y) = data else {
-            return Err(CliError::new(format!(
-                "--method {} handles 1-D signals only",
-                s.method.name()
-            )));
-        };
-        s.check_fits(Dims::D1(y.len()))?;
-        return solve_second_order(y, s, observer);
-    };
-    let run = s.pipeline(method);
+    let run = s.pipeline();
     let out = match data {
         Data::Signal(y) => {
             s.check_fits(Dims::D1(y.len()))?;
@@ -271,94 +266,12 @@ pub fn solve<O: Observer>(data: Data<'_>, s: &Settings, observer: &mut O) -> Res
     solution(s.method, out)
 }
 
-/// The trust region, the curvilinear search and the two-stage algorithm
-/// (seed 000) on the Huber-smoothed Bilinear Lasso.
-fn solve_second_order<O: Observer>(y: &[f64], s: &Settings, observer: &mut O) -> Result<Solution, CliError> {
-    let KernelSize::D1(n0) = s.kernel else {
-        return Err(CliError::new("second-order methods take a 1-D --kernel-size N"));
-    };
-    let solver = match s.method {
-        Method::Curvilinear => SecondOrderSolver::Curvilinear,
-        _ => SecondOrderSolver::TrustRegion,
-    };
-    // One result shape for both builders.
-    let (kernel, activation, lambda, stop, iterations, ffts, elapsed, history) =
-        if s.method == Method::TwoStage {
-            let mut run = TwoStage::new(n0)
-                .solver(solver)
-                .seed(s.seed)
-                .max_iterations(s.max_iterations);
-            if let Some(l) = s.lambda {
-                run = run.lambda_min(l);
-            }
-            let o = run.run_observed(y, observer)?;
-            let lambda = o.schedule.last().copied().unwrap_or(o.lambda0);
-            (
-                o.kernel,
-                o.activation,
-                lambda,
-                o.stop,
-                o.iterations,
-                o.ffts,
-                o.elapsed,
-                o.history,
-            )
-        } else {
-            let mut run = SecondOrderDeconvolution::new(n0)
-                .solver(solver)
-                .seed(s.seed)
-                .max_iterations(s.max_iterations);
-            if let Some(l) = s.lambda {
-                run = run.lambda(l);
-            }
-            let o = run.run_observed(y, observer)?;
-            (
-                o.kernel,
-                o.activation,
-                o.lambda,
-                o.stop,
-                o.iterations,
-                o.ffts,
-                o.elapsed,
-                o.history,
-            )
-        };
-    let kernel_error = match &s.truth {
-        Some(t) => Some(sasd::metrics::kernel_error(&t[0], &kernel)?),
-        None => None,
-    };
-    let (kernels, activations) = (vec![kernel], vec![activation]);
-    let (kernel_dims, signal_dims) = (Dims::D1(n0), Dims::D1(y.len()));
-    Ok(Solution {
-        method: s.method,
-        reconstruction: reconstruct(&kernels, kernel_dims, &activations, signal_dims, None)?,
-        kernels,
-        kernel_dims,
-        activations,
-        signal_dims,
-        bias: None,
-        lambda,
-        stop,
-        iterations,
-        ffts,
-        elapsed,
-        history: history.iter().map(HistoryPoint::from).collect(),
-        kernel_error,
-    })
-}
-
 /// Deconvolves many signals in parallel; results in input order.
 pub fn solve_batch(signals: &[Vec<f64>], s: &Settings) -> Vec<Result<Solution, CliError>> {
-    match s.method.pipeline() {
-        Some(method) => sasd::pipeline::deconvolve_batch(&s.pipeline(method), signals)
-            .into_iter()
-            .map(|r| solution(s.method, r?))
-            .collect(),
-        None => signals
-            .par_iter()
-            .map(|y| solve_second_order(y, s, &mut |_: &optim::Record| optim::Control::Continue))
-            .collect(),
-    }
+    sasd::pipeline::deconvolve_batch(&s.pipeline(), signals)
+        .into_iter()
+        .map(|r| solution(s.method, r?))
+        .collect()
 }
 
 fn solution(method: Method, out: Deconvolved) -> Result<Solution, CliError> {

@@ -78,6 +78,15 @@ pub enum SasdError {
     /// zero everywhere: there is nothing to deconvolve.
     #[error("the observation carries no signal (it is constant)")]
     NoSignal,
+    /// The chosen method does not offer an option the run asks for (the
+    /// second-order methods fit one 1-D kernel, without bias or x ≥ 0).
+    #[error("{method} does not support {feature}")]
+    Unsupported {
+        /// The method.
+        method: &'static str,
+        /// What it was asked to do.
+        feature: &'static str,
+    },
     /// A solver refused its input or options.
     #[error(transparent)]
     Optim(#[from] optim::OptimError),

@@ -28,22 +28,22 @@
 //! use sasd::two_stage::TwoStage;
 //! # let y = vec![0.0; 2000];
 //! let out = TwoStage::new(20).run(&y)?;
-//! println!("λ schedule {:?}, stop {:?}", out.schedule, out.stop);
+//! println!("λ schedule {:?}, stop {:?}", out.schedule, out.result.stop);
 //! # Ok::<(), sasd::SasdError>(())
 //! ```
 
 use std::time::{Duration, Instant};
 
 use manifold::{Manifold, Sphere};
-use optim::{NoObserver, Observer, OptimError, Record, StopCriterion, StopReason};
+use optim::{NoObserver, Observer, OptimError, StopCriterion, StopReason};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use crate::error::{Result, SasdError, check_at_least, check_lambda};
 use crate::objective::{Abl, AblEnergy};
 use crate::second_order::{
-    DEFAULT_MU_RATIO, Recorder, SecondOrderSolver, SolveSpec, Solved, huber_solve, lifted_length,
-    shift_correct, stop_criterion,
+    DEFAULT_MU_RATIO, Recorder, SecondOrderDeconvolved, SecondOrderSolver, SolveSpec, Solved, huber_solve,
+    lifted_length, shift_correct, stop_criterion,
 };
 
 /// Default λ₀ of stage I and of the first stage-II solve.
@@ -69,17 +69,18 @@ pub struct TwoStage {
     eps_hessian: f64,
 }
 
-/// What a two-stage run returns.
+/// What a two-stage run returns: the final solve's outcome (at λ_min, with
+/// the counts, time and history of all solves) and what stage I found.
 #[derive(Debug, Clone)]
 pub struct TwoStageDeconvolved {
-    /// The kernel after shift correction: length n₀, unit norm.
-    pub kernel: Vec<f64>,
-    /// The activation shifted (and scaled) to match `kernel`, length m.
-    pub activation: Vec<f64>,
-    /// Stage II's kernel on S^{n−1}, n = 3n₀ − 2, before shift correction.
-    pub lifted_kernel: Vec<f64>,
-    /// Start of the kept length-n₀ window in the lifted kernel.
-    pub shift: usize,
+    /// The outcome as a second-order run reports it: the shift-corrected
+    /// kernel and activation, stage II's lifted kernel, λ = λ_min and μ of
+    /// the last solve, why it stopped ([`StopReason::SecondOrderStationary`]
+    /// when its certificate holds), outer iterations, Hessian products,
+    /// evaluations and FFTs over all solves, the final cost, gradient norm
+    /// and λ_min(Hess f), the wall time of the whole run, and the records of
+    /// all solves with extras `stage` (0 or 1) and `lambda`.
+    pub result: SecondOrderDeconvolved,
     /// Stage I's kernel ā on S^{n₀−1} (a signed shift truncation of a₀ when
     /// stage I succeeds).
     pub stage_one_kernel: Vec<f64>,
@@ -87,35 +88,8 @@ pub struct TwoStageDeconvolved {
     pub lambda0: f64,
     /// The λ of each stage-II solve, in order (the last is λ_min).
     pub schedule: Vec<f64>,
-    /// μ of the last solve.
-    pub mu: f64,
-    /// Why the last solve stopped ([`StopReason::SecondOrderStationary`]
-    /// when its second-order certificate holds).
-    pub stop: StopReason,
-    /// Outer iterations over all solves.
-    pub iterations: usize,
     /// Outer iterations of stage I.
     pub stage_one_iterations: usize,
-    /// Hessian-vector products over all solves.
-    pub hess_calls: usize,
-    /// Cost-and-gradient evaluations over all solves.
-    pub grad_calls: usize,
-    /// Cost evaluations alone over all solves.
-    pub cost_calls: usize,
-    /// Real FFTs of length m over all solves (F(y) excluded).
-    pub ffts: u64,
-    /// f at the final point (at λ_min).
-    pub cost: f64,
-    /// ‖grad f‖ at the final point (balanced coordinates, see
-    /// [`crate::second_order::SecondOrderDeconvolution::balance`]).
-    pub grad_norm: f64,
-    /// λ_min(Hess f) at the final point, when computed there.
-    pub lambda_min: Option<f64>,
-    /// Wall time of the whole run.
-    pub elapsed: Duration,
-    /// Per-iteration records over all solves, with extras `stage` (0 or 1)
-    /// and `lambda`.
-    pub history: Vec<Record>,
 }
 
 impl TwoStage {
@@ -341,27 +315,31 @@ impl TwoStage {
         }
         let (a, x) = point.split_at(n);
         let corrected = shift_correct(a, x, n0);
+        let lambda = schedule.last().copied().unwrap_or(lambda0);
         Ok(TwoStageDeconvolved {
-            kernel: corrected.kernel,
-            activation: corrected.activation,
-            lifted_kernel: a.to_vec(),
-            shift: corrected.shift,
+            result: SecondOrderDeconvolved {
+                kernel: corrected.kernel,
+                activation: corrected.activation,
+                lifted_kernel: a.to_vec(),
+                shift: corrected.shift,
+                lambda,
+                mu,
+                stop: last.stop,
+                iterations: total.iterations,
+                hess_calls: total.hess_calls,
+                grad_calls: total.grad_calls,
+                cost_calls: total.cost_calls,
+                ffts,
+                cost: last.cost,
+                grad_norm: last.grad_norm,
+                lambda_min: last.lambda_min,
+                elapsed: start.elapsed(),
+                history,
+            },
             stage_one_kernel,
             lambda0,
             schedule,
-            mu,
-            stop: last.stop,
-            iterations: total.iterations,
             stage_one_iterations,
-            hess_calls: total.hess_calls,
-            grad_calls: total.grad_calls,
-            cost_calls: total.cost_calls,
-            ffts,
-            cost: last.cost,
-            grad_norm: last.grad_norm,
-            lambda_min: last.lambda_min,
-            elapsed: start.elapsed(),
-            history,
         })
     }
 }

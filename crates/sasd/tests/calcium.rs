@@ -20,15 +20,10 @@
 //! true spikes within ±2 samples. (The largest entry is often a merged pair
 //! of spikes, ≈ 2, so the threshold is ≈ 0.4 of a single spike.)
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use manifold::Sphere;
-use optim::{Budget, Composite, Homotopy, InertialAdm, NoObserver, Reweighting};
 use sasd::metrics::{SpikeScores, kernel_error};
-use sasd::objective::{BilinearLasso, lasso_penalty};
-use sasd::pipeline::{
-    Deconvolution, Method, aligned_spike_scores, initial_kernel, initial_lambda, max_energy_window,
-};
+use sasd::pipeline::{Deconvolution, Method, aligned_spike_scores, noise_level};
 use sasd::synth::{ActivationLaw, Instance, InstanceSpec, KernelSpec, Shape};
 
 const N0: usize = 100;
@@ -46,16 +41,6 @@ fn calcium_trace(seed: u64) -> Instance {
         .noise(5e-2)
         .generate_seeded(seed)
         .expect("valid instance")
-}
-
-/// σ̂ = median |y_{i+1} − y_i| / (0.6745·√2): the noise level of a trace
-/// whose clean part is smooth at the sampling rate (the MAD of white noise's
-/// differences).
-fn noise_level(y: &[f64]) -> f64 {
-    let mut d: Vec<f64> = y.windows(2).map(|w| (w[1] - w[0]).abs()).collect();
-    let mid = d.len() / 2;
-    let (_, median, _) = d.select_nth_unstable_by(mid, f64::total_cmp);
-    *median / (0.6745 * std::f64::consts::SQRT_2)
 }
 
 struct Outcome {
@@ -140,81 +125,37 @@ fn reweighted_iadm_recovers_the_calcium_kernel_and_spikes() {
     }
 }
 
-/// Homotopy (Alg. 6, from λ₀ = ‖ǎ⁽⁰⁾ ⋆ y‖∞ down to λ) and then the four
-/// reweighting rounds, at the blind λ = 2σ̂; through `optim` directly, as the
-/// pipeline's `ReweightedIadm` has no homotopy. Returns the lifted kernel,
-/// the activation in its frame, and the iterations of both phases.
-fn homotopy_then_reweighting(y: &[f64], seed: u64) -> (Vec<f64>, Vec<f64>, usize) {
-    let (n, m) = (3 * N0 - 2, y.len());
-    let lambda = 2.0 * noise_level(y);
-    let psi = BilinearLasso::new(y, n).expect("objective").with_bias();
-    let offset = psi.bias().expect("bias");
-    let a0 = initial_kernel(y, N0, offset, seed).expect("window");
-    let mut problem = Composite {
-        smooth: psi,
-        penalty: lasso_penalty(m, None, true).expect("penalty"),
-        lambda,
-    };
-    let sphere = Sphere::new(n).expect("sphere");
-    let mut homotopy = Homotopy::new(
-        InertialAdm::for_manifold(&sphere),
-        initial_lambda(y, &a0, offset),
-        lambda,
-    );
-    homotopy.budget = Budget {
-        stage_iterations: 1000,
-        total_iterations: 8000,
-        time: None,
-    };
-    let warm = homotopy
-        .solve(&sphere, &mut problem, &a0, &vec![0.0; m], &mut NoObserver)
-        .expect("homotopy");
-    let rounds = Reweighting {
-        inner: InertialAdm::for_manifold(&sphere),
-        rounds: 4,
-        rank: Reweighting::<()>::seed_rank(N0, m),
-        eps_floor: 1e-3,
-        precision: 1e-3 * lambda,
-        budget: Budget {
-            stage_iterations: 1000,
-            total_iterations: 4000,
-            time: None,
-        },
-    };
-    let res = rounds
-        .solve(
-            &sphere,
-            &mut problem,
-            warm.a.as_slice(),
-            warm.x.as_slice(),
-            &mut NoObserver,
-        )
-        .expect("reweighting");
-    (
-        res.a.as_slice().to_vec(),
-        res.x.as_slice().to_vec(),
-        warm.iterations + res.iterations,
-    )
-}
-
-/// Measured (seeds 1–10, load ≈ 1.5): kernel error 2.2e-3–1.1e-2 (of the n₀
-/// window of maximal energy), F1 0.915–0.964, 3883–5260 iterations, 1.4–2.1 s
-/// each.
+/// The pipeline's homotopy then reweighting at its default λ for the
+/// reweighted methods, max(0.1/√n, 2σ̂) (2σ̂ ≈ 0.104 here), with 8000
+/// iterations: half for the homotopy, a quarter of the rest per round.
+///
+/// Measured (seeds 1–10, load ≈ 5): kernel error 2.2e-3–1.1e-2, F1
+/// 0.915–0.957, 4312–5296 iterations, 3.0–3.8 s each.
 #[test]
 fn homotopy_then_reweighting_recovers_every_seed() {
     for seed in 1..=10 {
         let inst = calcium_trace(seed);
-        let start = Instant::now();
-        let (lifted, activation, iterations) = homotopy_then_reweighting(&inst.observation, seed);
-        let (_, window, _) = max_energy_window(&lifted, N0);
-        let kernel_error = kernel_error(inst.kernel(), &window).expect("metric");
-        let (_, scores) = score(&inst, &lifted, &activation);
+        let y = &inst.observation;
+        let out = Deconvolution::new(N0)
+            .method(Method::HomotopyReweightedIadm)
+            .bias(true)
+            .nonnegative(true)
+            .max_iterations(8000)
+            .seed(seed)
+            .run(y)
+            .expect("run");
+        let sigma = noise_level(y, y.len());
+        assert_eq!(out.lambda, 2.0 * sigma, "the default λ is 2σ̂ here");
+        assert!((sigma - 5e-2).abs() < 5e-3, "σ̂ = {sigma}");
+        let (kernel_error, scores) = score(&inst, out.kernel(), out.activation());
         eprintln!(
-            "homotopy + reweighting seed {seed}: kernel error {kernel_error:.2e}, F1 {:.3} (P {:.2}, R {:.2}), {iterations} iterations, {:.2} s",
+            "homotopy + reweighting seed {seed}: λ {:.4}, kernel error {kernel_error:.2e}, F1 {:.3} (P {:.2}, R {:.2}), {} iterations, {:.2} s",
+            out.lambda,
             scores.f1,
             scores.precision,
             scores.recall,
-            start.elapsed().as_secs_f64()
+            out.iterations,
+            out.elapsed.as_secs_f64()
         );
         assert!(kernel_error <= 5e-2, "seed {seed}: kernel error {kernel_error:e}");
         assert!(scores.f1 >= 0.9, "seed {seed}: F1 {}", scores.f1);

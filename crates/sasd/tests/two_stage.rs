@@ -34,30 +34,31 @@ fn recover(solver: SecondOrderSolver, seed: u64, law: ActivationLaw) -> (f64, f6
         .seed(seed)
         .run(&inst.observation)
         .expect("run");
-    let err = kernel_error(inst.kernel(), &out.kernel).expect("metric");
+    let err = kernel_error(inst.kernel(), &out.result.kernel).expect("metric");
     let stage_one = kernel_error(inst.kernel(), &out.stage_one_kernel).expect("metric");
     eprintln!(
         "{solver:?} {law:?} seed {seed}: kernel error {err:.2e} (stage I {stage_one:.2e} in {} iterations), \
          {} iterations, {} Hessian products, {} FFTs, {:.0} ms, stop {:?}, λ_min(Hess) {:?}",
         out.stage_one_iterations,
-        out.iterations,
-        out.hess_calls,
-        out.ffts,
-        out.elapsed.as_secs_f64() * 1e3,
-        out.stop,
-        out.lambda_min
+        out.result.iterations,
+        out.result.hess_calls,
+        out.result.ffts,
+        out.result.elapsed.as_secs_f64() * 1e3,
+        out.result.stop,
+        out.result.lambda_min
     );
-    assert_eq!(out.kernel.len(), N0);
+    assert_eq!(out.result.kernel.len(), N0);
     assert_eq!(out.stage_one_kernel.len(), N0);
-    assert_eq!(out.lifted_kernel.len(), 3 * N0 - 2);
-    assert_eq!(out.activation.len(), M);
-    assert_eq!(out.stop, StopReason::SecondOrderStationary, "seed {seed}");
-    assert!(out.lambda_min.is_some_and(|l| l > 0.0));
+    assert_eq!(out.result.lifted_kernel.len(), 3 * N0 - 2);
+    assert_eq!(out.result.activation.len(), M);
+    assert_eq!(out.result.stop, StopReason::SecondOrderStationary, "seed {seed}");
+    assert!(out.result.lambda_min.is_some_and(|l| l > 0.0));
     // Records of both stages, stage II at every λ of the schedule.
-    assert!(out.history.iter().any(|r| r.extra("stage") == Some(0.0)));
+    assert!(out.result.history.iter().any(|r| r.extra("stage") == Some(0.0)));
     for lambda in &out.schedule {
         assert!(
-            out.history
+            out.result
+                .history
                 .iter()
                 .any(|r| r.extra("stage") == Some(1.0) && r.extra("lambda") == Some(*lambda)),
             "no stage-II record at λ = {lambda}"
@@ -171,10 +172,16 @@ fn time_budget_is_a_stop_reason() {
         .time_budget(std::time::Duration::ZERO)
         .run(&inst.observation)
         .expect("run");
-    assert_eq!(out.stop, StopReason::TimeBudget);
-    assert_eq!(out.iterations, 1);
+    assert_eq!(out.result.stop, StopReason::TimeBudget);
+    assert_eq!(out.result.iterations, 1);
     assert_eq!(out.stage_one_iterations, 1);
-    assert!(out.kernel.iter().chain(&out.activation).all(|t| t.is_finite()));
+    assert!(
+        out.result
+            .kernel
+            .iter()
+            .chain(&out.result.activation)
+            .all(|t| t.is_finite())
+    );
 }
 
 /// Two-stage vs homotopy-iADM on the same instances (printed; run with

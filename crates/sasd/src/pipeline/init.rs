@@ -76,15 +76,6 @@ pub fn initial_lambda(y: &[f64], a0: &[f64], offset: f64) -> f64 {
     max_abs(&correlate(y, (y.len(), 1), a0, (a0.len(), 1), offset))
 }
 
-/// λ₀ of N kernels (blocks of `a0`, each on `lgrid`): the largest of their
-/// [`initial_lambda`]s (seed 003 §4.2.2 applied to eq. 4.6, where
-/// ∇_X ψ(A, 0) stacks the N correlations).
-pub(crate) fn initial_lambda_blocks(y: &[f64], grid: Grid, a0: &[f64], lgrid: Grid, offset: f64) -> f64 {
-    a0.chunks_exact(lgrid.0 * lgrid.1)
-        .map(|a| max_abs(&correlate(y, grid, a, lgrid, offset)))
-        .fold(0.0, f64::max)
-}
-
 fn max_abs(v: &[f64]) -> f64 {
     v.iter().map(|t| t.abs()).fold(0.0, f64::max)
 }

@@ -55,6 +55,26 @@ pub struct Deconvolved {
     /// When a truth was given: the kernel error (seed 003 §5.1) of each true
     /// kernel against its shift-corrected estimate, after the best matching.
     pub truth_errors: Option<Vec<f64>>,
+    /// The second-order methods' state at the final point (`None` for the
+    /// first-order methods).
+    pub certificate: Option<Certificate>,
+}
+
+/// Where a second-order run ended (trust region, curvilinear search,
+/// two-stage; [`optim::StopReason::SecondOrderStationary`] when both
+/// tolerances were met).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Certificate {
+    /// ‖grad f‖ of the smoothed objective (in the solver's balanced
+    /// coordinates, see
+    /// [`SecondOrderDeconvolution::balance`](crate::second_order::SecondOrderDeconvolution::balance)).
+    pub grad_norm: f64,
+    /// λ_min(Hess f), when the solver computed it at the final point.
+    pub lambda_min: Option<f64>,
+    /// Hessian-vector products over all solves.
+    pub hess_calls: usize,
+    /// The Huber width μ of the last solve.
+    pub mu: f64,
 }
 
 impl Deconvolved {
