@@ -4,6 +4,7 @@
 //! synthetic data ([`synth`]) and recovery metrics ([`metrics`]).
 
 pub mod conv;
+pub mod deblur;
 pub mod error;
 pub mod landscape;
 pub mod metrics;
