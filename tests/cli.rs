@@ -169,7 +169,19 @@ fn synth_then_deconv_recovers_a_random_kernel() {
         s(&out),
         "--force",
         "--quiet",
+        "--bias",
+        "--eta",
+        "0.3",
+        "--truth-kernel",
+        s(&data.join("kernel.npy")),
     ]);
+    // A faster continuation (η = 0.3): recorded, as accurate, fewer iterations.
+    let fast = json(&out.join("report.json"));
+    assert_eq!(fast["parameters"]["eta"].as_f64(), Some(0.3), "{fast}");
+    let fast_err = fast["result"]["kernel_error"].as_f64().unwrap();
+    assert!(fast_err < 1e-3, "kernel error {fast_err} at η = 0.3");
+    let iterations = |r: &serde_json::Value| r["result"]["iterations"].as_u64().unwrap();
+    assert!(iterations(&fast) < iterations(&report));
 }
 
 /// Bad inputs: one line on stderr, exit status 1, and no output directory.
@@ -247,6 +259,19 @@ fn bad_inputs_fail_cleanly_without_outputs() {
             s(&out),
         ],
         "lambda",
+    );
+    fails(
+        &[
+            "deconv",
+            s(&sig),
+            "--kernel-size",
+            "5",
+            "--eta",
+            "1.5",
+            "--out",
+            s(&out),
+        ],
+        "--eta must lie strictly between 0 and 1",
     );
 }
 

@@ -96,8 +96,10 @@ pub struct Settings {
     pub kernels: usize,
     /// The solver.
     pub method: Method,
-    /// λ (fixed-λ methods) or λ* (homotopy); the paper's default when `None`.
+    /// λ (fixed-λ methods) or λ* (homotopy); the method's default when `None`.
     pub lambda: Option<f64>,
+    /// Decay of λ per homotopy stage; seed 003's 0.9 when `None`.
+    pub eta: Option<f64>,
     /// Fit a constant bias.
     pub bias: bool,
     /// Constrain the activation to be non-negative.
@@ -162,6 +164,9 @@ impl Settings {
             .max_iterations(self.max_iterations);
         if let Some(l) = self.lambda {
             run = run.lambda(l);
+        }
+        if let Some(e) = self.eta {
+            run = run.eta(e);
         }
         if let Some(t) = &self.truth {
             run = run.truth_kernels(t.clone());

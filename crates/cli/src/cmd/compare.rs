@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use serde_json::json;
 
-use crate::cmd::{KernelSize, check_lambda};
+use crate::cmd::{KernelSize, check_eta, check_lambda};
 use crate::error::CliError;
 use crate::io::{self, Input};
 use crate::output::OutDir;
@@ -50,9 +50,13 @@ pub struct CompareArgs {
     /// second-order methods, which fit no bias, join the comparison).
     #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     synthetic_bias: f64,
-    /// λ for the fixed-λ methods and λ* for the homotopies (default 0.1/√n).
+    /// λ for the fixed-λ methods and λ* for the homotopies (default: each
+    /// method's, see `sasd deconv --help`).
     #[arg(long, allow_negative_numbers = true)]
     lambda: Option<f64>,
+    /// Decay of λ per homotopy stage, in (0, 1) (default 0.9).
+    #[arg(long)]
+    eta: Option<f64>,
     /// Iteration budget of each solver.
     #[arg(long, default_value_t = 5000)]
     max_iterations: usize,
@@ -82,6 +86,7 @@ const FILES: [&str; 7] = [
 /// Runs `sasd compare`.
 pub fn run(args: CompareArgs, verbosity: Verbosity) -> Result<(), CliError> {
     check_lambda(args.lambda)?;
+    check_eta(args.eta)?;
     let (y, n0, truth, bias, source) = match (&args.input, args.synthetic) {
         (Some(path), _) => {
             let Some(KernelSize::D1(n0)) = args.kernel_size else {
@@ -157,6 +162,7 @@ pub fn run(args: CompareArgs, verbosity: Verbosity) -> Result<(), CliError> {
             kernels: 1,
             method,
             lambda: args.lambda,
+            eta: args.eta,
             bias,
             nonnegative: false,
             seed: args.seed,
@@ -190,7 +196,7 @@ pub fn run(args: CompareArgs, verbosity: Verbosity) -> Result<(), CliError> {
         .collect();
     out.json(
         "compare.json",
-        &json!({ "input": source, "kernel_size": n0, "bias": bias, "lambda": args.lambda, "max_iterations": args.max_iterations, "methods": table }),
+        &json!({ "input": source, "kernel_size": n0, "bias": bias, "lambda": args.lambda, "eta": args.eta, "max_iterations": args.max_iterations, "methods": table }),
     )?;
     if verbosity != Verbosity::Quiet {
         println!("table and plots in {}", out.dir().display());

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde_json::json;
 
-use crate::cmd::{KernelSize, check_lambda};
+use crate::cmd::{KernelSize, check_eta, check_lambda};
 use crate::error::CliError;
 use crate::io::{self, Input};
 use crate::output::{OutDir, SOLUTION_FILES, Truth};
@@ -32,9 +32,16 @@ pub struct DeconvArgs {
     #[arg(long, value_enum, default_value_t = Method::HomotopyIadm)]
     method: Method,
     /// λ of a fixed-λ method, or the final λ* of a homotopy (default 0.1/√n,
-    /// n the number of entries of the lifted kernel, 3·n0 − 2 in 1-D).
+    /// n the number of entries of the lifted kernel, 3·n0 − 2 in 1-D; for the
+    /// reweighted methods max(0.1/√n, 2σ̂), σ̂ the noise level of the data
+    /// from its first differences; 0.1 for trust-region and curvilinear).
     #[arg(long, allow_negative_numbers = true)]
     lambda: Option<f64>,
+    /// Decay of λ per homotopy stage, in (0, 1) (default 0.9, seed 003
+    /// §4.2.2; 0.3 reaches the same accuracy several times faster on the
+    /// §5.2 instances, see examples/time_to_accuracy.rs).
+    #[arg(long)]
+    eta: Option<f64>,
     /// Fit a constant bias b: y ≈ a ⊛ x + b.
     #[arg(long)]
     bias: bool,
@@ -60,6 +67,7 @@ pub struct DeconvArgs {
 /// Runs `sasd deconv`.
 pub fn run(args: DeconvArgs, verbosity: Verbosity) -> Result<(), CliError> {
     check_lambda(args.lambda)?;
+    check_eta(args.eta)?;
     if args.kernels == 0 {
         return Err(CliError::new("--kernels must be at least 1"));
     }
@@ -85,6 +93,7 @@ pub fn run(args: DeconvArgs, verbosity: Verbosity) -> Result<(), CliError> {
         kernels: args.kernels,
         method: args.method,
         lambda: args.lambda,
+        eta: args.eta,
         bias: args.bias,
         nonnegative: args.nonneg,
         seed: args.seed,

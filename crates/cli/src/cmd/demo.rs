@@ -72,6 +72,7 @@ fn cases(seed: u64) -> Result<Vec<Case>, CliError> {
         kernels: 1,
         method,
         lambda,
+        eta: None,
         bias: true,
         nonnegative,
         seed,

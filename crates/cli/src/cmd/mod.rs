@@ -19,6 +19,16 @@ pub fn check_lambda(lambda: Option<f64>) -> Result<(), crate::error::CliError> {
     }
 }
 
+/// `--eta`, when given, must lie in (0, 1).
+pub fn check_eta(eta: Option<f64>) -> Result<(), crate::error::CliError> {
+    match eta {
+        Some(e) if !(e > 0.0 && e < 1.0) => Err(crate::error::CliError::new(format!(
+            "--eta must lie strictly between 0 and 1, got {e}"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// A size on the command line: `N` (1-D) or `N1xN2` (2-D, rows × columns).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KernelSize {
