@@ -209,3 +209,23 @@ fn aligned_spike_scores_undo_the_kernel_shift() {
     assert!(plain.f1 < 0.1);
     assert_eq!(aligned.f1, 1.0);
 }
+
+/// A run is a function of its inputs: the same spec on the same data gives
+/// the same kernel, iterations and FFT count, whatever ran before it in the
+/// process.
+#[test]
+fn identical_runs_give_identical_results() {
+    let inst = section_5_2(4);
+    let spec = Deconvolution::new(100).bias(true).seed(4);
+    let first = spec.run(&inst.observation).expect("run");
+    let other = Deconvolution::new(100)
+        .method(Method::HomotopyAdm)
+        .seed(9)
+        .run(&inst.observation)
+        .expect("run");
+    let again = spec.run(&inst.observation).expect("run");
+    assert_ne!(other.iterations, first.iterations);
+    assert_eq!(first.kernel(), again.kernel());
+    assert_eq!(first.activation(), again.activation());
+    assert_eq!((first.iterations, first.ffts), (again.iterations, again.ffts));
+}
