@@ -8,61 +8,22 @@ use manifold::{Euclidean, Product, Sphere};
 use optim::check::check_gradient;
 use optim::prox::NonNegativeSphere;
 use optim::{Regularizer, TwoBlockSmooth};
-use rand::rngs::StdRng;
-use rand::{RngExt, SeedableRng};
 use sasd::SasdError;
 use sasd::deblur::{Deblur, Deblurred, Init, SharedKernel, deconvolve_tikhonov, image_gradients};
 use sasd::metrics::kernel_error_2d;
-use sasd::synth::{Convolution, Shape, convolve, gaussian_kernel_2d};
+use sasd::synth::{Convolution, Shape, cartoon_image, convolve, gaussian_kernel_2d, motion_blur_kernel};
 
 mod common;
 use common::{Joint, direct_model, norm, random, rng};
 
 const SIDE: usize = 128;
 
-/// A piecewise-constant row-major image: 24 random rectangles and ellipses
-/// (8–30 px, edges in every direction) of random grey levels on 0.3.
 fn cartoon(seed: u64, rows: usize, cols: usize) -> Vec<f64> {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let mut img = vec![0.3; rows * cols];
-    for s in 0..24 {
-        let v: f64 = rng.random_range(0.0..1.0);
-        let (ci, cj) = (rng.random_range(0..rows) as f64, rng.random_range(0..cols) as f64);
-        let (h, w): (f64, f64) = (rng.random_range(8.0..30.0), rng.random_range(8.0..30.0));
-        for i in 0..rows {
-            for j in 0..cols {
-                let (di, dj) = (i as f64 - ci, j as f64 - cj);
-                let inside = if s % 2 == 0 {
-                    di.abs() <= h / 2.0 && dj.abs() <= w / 2.0
-                } else {
-                    (di / h).powi(2) + (dj / w).powi(2) <= 0.25
-                };
-                if inside {
-                    img[i * cols + j] = v;
-                }
-            }
-        }
-    }
-    img
+    cartoon_image(rows, cols, 24, seed).unwrap()
 }
 
-/// A motion-blur line from `from` to `to` (row, col) on a k×k grid,
-/// bilinearly splatted: non-negative, sum 1, row-major.
 fn motion_kernel(k: usize, from: (f64, f64), to: (f64, f64)) -> Vec<f64> {
-    let mut a = vec![0.0; k * k];
-    for t in 0..=200 {
-        let s = f64::from(t) / 200.0;
-        let (r, c) = (from.0 + s * (to.0 - from.0), from.1 + s * (to.1 - from.1));
-        let (r0, c0) = (r.floor() as usize, c.floor() as usize);
-        let (fr, fc) = (r - r0 as f64, c - c0 as f64);
-        for (dr, wr) in [(0, 1.0 - fr), (1, fr)] {
-            for (dc, wc) in [(0, 1.0 - fc), (1, fc)] {
-                a[(r0 + dr) * k + c0 + dc] += wr * wc;
-            }
-        }
-    }
-    let sum: f64 = a.iter().sum();
-    a.iter().map(|t| t / sum).collect()
+    motion_blur_kernel(k, from, to).unwrap()
 }
 
 /// The 7×7 Gaussian of seed 003 §5 (σ = 0.5 half-widths), sum 1.

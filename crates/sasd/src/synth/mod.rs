@@ -5,6 +5,8 @@
 //! * [`kernels`]: random on the sphere, the Gaussian window `g_{n0,σ}` (§5),
 //!   AR(1)/AR(2) calcium transients (eqs. 6.2, 6.3), a 2-D Gaussian and an
 //!   STM-like defect motif (§6.2.2).
+//! * [`images`]: a piecewise-constant cartoon and a motion-blur line for
+//!   blind deblurring (seed 000 §4.1).
 //! * [`activations`]: Bernoulli, Bernoulli–Gaussian, Bernoulli–Rademacher.
 //! * [`convolve`](mod@convolve): exact direct-summation cyclic and linear convolution.
 //! * [`instance`]: a specification (builder) that draws a whole [`Instance`].
@@ -14,12 +16,14 @@
 
 pub mod activations;
 pub mod convolve;
+pub mod images;
 pub mod instance;
 pub mod kernels;
 mod shape;
 
 pub use activations::{ActivationLaw, activation};
 pub use convolve::{Convolution, convolve};
+pub use images::{cartoon_image, motion_blur_kernel};
 pub use instance::{Instance, InstanceSpec};
 pub use kernels::{
     KernelSpec, StmMotif, ar1_kernel, ar2_kernel, gaussian_kernel_2d, gaussian_window, random_sphere_kernel,
