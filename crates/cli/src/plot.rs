@@ -534,6 +534,7 @@ impl Convergence<'_> {
         root: &DrawingArea<DB, Shift>,
         xr: Range<f64>,
         yr: Y,
+        y_tick: &dyn Fn(f64) -> String,
         note: &str,
         vector: bool,
     ) -> Result<(), String>
@@ -553,6 +554,7 @@ impl Convergence<'_> {
             .x_desc(self.x_label)
             .y_desc(self.y_label)
             .x_label_formatter(&|v| tick(*v, xr.end - xr.start))
+            .y_label_formatter(&|v| y_tick(*v))
             .label_style((FONT, 13))
             .axis_desc_style((FONT, 16))
             .max_light_lines(4)
@@ -625,9 +627,14 @@ impl Figure for Convergence<'_> {
             ""
         };
         if self.log_y {
-            self.draw_in(root, xr, padded_log(yrange).log_scale(), note, vector)
+            // One significant digit: plotters' own labels of a log axis
+            // print rounding noise ("9.99999999e-5").
+            let decade = |v: f64| format!("{v:.0e}");
+            self.draw_in(root, xr, padded_log(yrange).log_scale(), &decade, note, vector)
         } else {
-            self.draw_in(root, xr, padded(yrange), note, vector)
+            let yr = padded(yrange);
+            let span = yr.end - yr.start;
+            self.draw_in(root, xr, yr, &|v| tick(v, span), note, vector)
         }
     }
 }
