@@ -30,6 +30,7 @@
 //! # Ok::<(), sasd::SasdError>(())
 //! ```
 
+use std::cell::{Cell, RefCell};
 use std::time::{Duration, Instant};
 
 use manifold::{Euclidean, Manifold, Product, Sphere};
@@ -41,8 +42,9 @@ use optim::{
 };
 
 use crate::error::{Result, SasdError, check_at_least, check_finite, check_lambda};
+use crate::metrics::kernel_error;
 use crate::objective::{Abl, AblEnergy, HuberLasso};
-use crate::pipeline::{initial_kernel, max_energy_window};
+use crate::pipeline::{FFTS, KERNEL_ERROR, initial_kernel, max_energy_window};
 
 /// Default λ of the second-order runner: 0.1 (see
 /// [`SecondOrderDeconvolution::lambda`] for why).
@@ -281,8 +283,20 @@ impl SecondOrderDeconvolution {
     }
 
     /// As [`run`](Self::run), with an observer that sees every iteration and
-    /// may stop the run.
+    /// may stop the run. Every record carries the cumulative FFT count (extra
+    /// [`FFTS`]).
     pub fn run_observed<O: Observer>(&self, y: &[f64], observer: &mut O) -> Result<SecondOrderDeconvolved> {
+        self.run_traced(y, observer, Trace::NONE)
+    }
+
+    /// As [`run_observed`](Self::run_observed), with the kernel error
+    /// against `trace`'s truth in the records (extra [`KERNEL_ERROR`]).
+    pub(crate) fn run_traced<O: Observer>(
+        &self,
+        y: &[f64],
+        observer: &mut O,
+        trace: Trace<'_>,
+    ) -> Result<SecondOrderDeconvolved> {
         let start = Instant::now();
         let n0 = self.kernel_size;
         let n = lifted_length(y, n0)?;
@@ -291,9 +305,11 @@ impl SecondOrderDeconvolution {
         let m = y.len();
         let a0 = initial_kernel(y, n0, 0.0, self.seed)?;
         let mut history = Vec::new();
-        let mut recorder = Recorder::new(observer, &mut history);
+        let watch = Watch::default();
+        let mut recorder = Recorder::new(observer, &mut history, &watch, trace);
         let spec = |stage: f64, budget_left: Option<Duration>| SolveSpec {
             solver: self.solver,
+            kernel_len: n,
             eps_gradient: self.eps_gradient,
             eps_hessian: self.eps_hessian,
             stop: stop_criterion(
@@ -314,6 +330,7 @@ impl SecondOrderDeconvolution {
                 let mut p0 = a0.clone();
                 p0.resize(n + m, 0.0);
                 abl.activation(&a0, &mut p0[n..]);
+                recorder.add_ffts(abl.ffts());
                 let (s, ffts) = huber_solve(
                     y,
                     n,
@@ -337,7 +354,9 @@ impl SecondOrderDeconvolution {
                 )?;
                 let mut p = s.point.clone();
                 p.resize(n + m, 0.0);
+                let solve_ffts = abl.ffts();
                 abl.activation(&s.point, &mut p[n..]);
+                recorder.add_ffts(abl.ffts() - solve_ffts);
                 if self.rounding && s.stop != StopReason::Observer && s.stop != StopReason::TimeBudget {
                     let (r, ffts) = huber_solve(
                         y,
@@ -482,6 +501,8 @@ pub(crate) fn shift_correct(lifted: &[f64], x: &[f64], n0: usize) -> Corrected {
 /// How to run one smooth solve.
 pub(crate) struct SolveSpec {
     pub solver: SecondOrderSolver,
+    /// Length of the kernel block at the start of the point.
+    pub kernel_len: usize,
     pub eps_gradient: f64,
     pub eps_hessian: f64,
     pub stop: StopCriterion,
@@ -528,11 +549,16 @@ pub(crate) fn solve_smooth<M, P, O>(
 ) -> Result<Solved>
 where
     M: Manifold,
-    P: HessianProblem,
+    P: HessianProblem + FftCount,
     O: Observer,
 {
     recorder.begin(spec.tags.clone());
-    let mut oracle = ExactHessian::new(problem, manifold.ambient_dim());
+    let mut counted = Counted {
+        inner: problem,
+        kernel_len: spec.kernel_len,
+        watch: recorder.watch,
+    };
+    let mut oracle = ExactHessian::new(&mut counted, manifold.ambient_dim());
     let retraction = M::Retraction::default();
     let solved = match spec.solver {
         SecondOrderSolver::TrustRegion => {
@@ -604,33 +630,127 @@ fn lanczos() -> LanczosOptions {
     }
 }
 
-/// Keeps every record of a multi-solve run with running iteration numbers
-/// and times, tags each with its solve's extras, and forwards it to the
-/// caller's observer.
+/// What the [`Counted`] wrapper last saw, for the [`Recorder`]: the kernel
+/// block of the last point whose gradient was taken (the iterate: trust
+/// region and curvilinear search take gradients only at accepted points)
+/// and the FFT count of the objective being minimised.
+#[derive(Debug, Default)]
+pub(crate) struct Watch {
+    kernel: RefCell<Vec<f64>>,
+    ffts: Cell<u64>,
+}
+
+/// A ground-truth kernel for the history's kernel error, taken on
+/// iteration 1 and every `every`-th.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Trace<'t> {
+    pub truth: Option<&'t [f64]>,
+    pub every: usize,
+}
+
+impl Trace<'_> {
+    /// No truth.
+    pub const NONE: Trace<'static> = Trace {
+        truth: None,
+        every: 1,
+    };
+}
+
+/// An objective that counts its real FFTs.
+pub(crate) trait FftCount {
+    fn ffts(&self) -> u64;
+}
+
+impl FftCount for HuberLasso {
+    fn ffts(&self) -> u64 {
+        HuberLasso::ffts(self)
+    }
+}
+
+impl FftCount for Abl {
+    fn ffts(&self) -> u64 {
+        Abl::ffts(self)
+    }
+}
+
+impl<P: FftCount> FftCount for Balanced<'_, P> {
+    fn ffts(&self) -> u64 {
+        self.inner.ffts()
+    }
+}
+
+/// The objective, unchanged, reporting its FFT count and the kernel block
+/// of its gradient points to a [`Watch`].
+struct Counted<'a, P> {
+    inner: &'a mut P,
+    kernel_len: usize,
+    watch: &'a Watch,
+}
+
+impl<P: Problem + FftCount> Problem for Counted<'_, P> {
+    fn cost(&mut self, p: &[f64]) -> f64 {
+        let f = self.inner.cost(p);
+        self.watch.ffts.set(self.inner.ffts());
+        f
+    }
+
+    fn cost_grad(&mut self, p: &[f64], g: &mut [f64]) -> f64 {
+        let f = self.inner.cost_grad(p, g);
+        self.watch.ffts.set(self.inner.ffts());
+        let mut kernel = self.watch.kernel.borrow_mut();
+        kernel.clear();
+        kernel.extend_from_slice(&p[..self.kernel_len.min(p.len())]);
+        f
+    }
+}
+
+impl<P: HessianProblem + FftCount> HessianProblem for Counted<'_, P> {
+    fn ehess(&mut self, p: &[f64], d: &[f64], out: &mut [f64]) {
+        self.inner.ehess(p, d, out);
+        self.watch.ffts.set(self.inner.ffts());
+    }
+}
+
+/// Keeps every record of a multi-solve run with running iteration numbers,
+/// times and FFT counts (extra [`FFTS`]), the kernel error against a truth
+/// (extra [`KERNEL_ERROR`], of the solve's kernel, lifted or not), tags each
+/// with its solve's extras, and forwards it to the caller's observer.
 pub(crate) struct Recorder<'a, O> {
     inner: &'a mut O,
     history: &'a mut Vec<Record>,
+    watch: &'a Watch,
+    trace: Trace<'a>,
     iteration_offset: usize,
     time_offset: Duration,
+    ffts_offset: u64,
     last: Option<(usize, Duration)>,
     tags: Vec<(&'static str, f64)>,
 }
 
 impl<'a, O: Observer> Recorder<'a, O> {
-    pub fn new(inner: &'a mut O, history: &'a mut Vec<Record>) -> Self {
+    pub fn new(inner: &'a mut O, history: &'a mut Vec<Record>, watch: &'a Watch, trace: Trace<'a>) -> Self {
         Self {
             inner,
             history,
+            watch,
+            trace,
             iteration_offset: 0,
             time_offset: Duration::ZERO,
+            ffts_offset: 0,
             last: None,
             tags: Vec::new(),
         }
     }
 
+    /// Counts `ffts` run outside the solves (a closed-form activation).
+    pub fn add_ffts(&mut self, ffts: u64) {
+        self.ffts_offset += ffts;
+    }
+
     fn begin(&mut self, tags: Vec<(&'static str, f64)>) {
         self.tags = tags;
         self.last = None;
+        self.watch.ffts.set(0);
     }
 
     fn end(&mut self) {
@@ -638,6 +758,7 @@ impl<'a, O: Observer> Recorder<'a, O> {
             self.iteration_offset = it;
             self.time_offset = t;
         }
+        self.ffts_offset += self.watch.ffts.replace(0);
     }
 }
 
@@ -647,6 +768,14 @@ impl<O: Observer> Observer for Recorder<'_, O> {
         r.iteration += self.iteration_offset;
         r.elapsed += self.time_offset;
         r.extras.extend(self.tags.iter().copied());
+        r.extras
+            .push((FFTS, (self.ffts_offset + self.watch.ffts.get()) as f64));
+        if let Some(truth) = self.trace.truth
+            && (r.iteration == 1 || r.iteration % self.trace.every.max(1) == 0)
+            && let Ok(e) = kernel_error(truth, &self.watch.kernel.borrow())
+        {
+            r.extras.push((KERNEL_ERROR, e));
+        }
         self.last = Some((r.iteration, r.elapsed));
         let control = self.inner.observe(&r);
         self.history.push(r);

@@ -41,9 +41,10 @@ use rand::rngs::StdRng;
 
 use crate::error::{Result, SasdError, check_at_least, check_lambda};
 use crate::objective::{Abl, AblEnergy};
+use crate::pipeline::init::RANDOM_INIT_STREAM;
 use crate::second_order::{
-    DEFAULT_MU_RATIO, Recorder, SecondOrderDeconvolved, SecondOrderSolver, SolveSpec, Solved, huber_solve,
-    lifted_length, shift_correct, stop_criterion,
+    DEFAULT_MU_RATIO, Recorder, SecondOrderDeconvolved, SecondOrderSolver, SolveSpec, Solved, Trace, Watch,
+    huber_solve, lifted_length, shift_correct, stop_criterion,
 };
 
 /// Default λ₀ of stage I and of the first stage-II solve.
@@ -222,6 +223,19 @@ impl TwoStage {
     /// As [`run`](Self::run), with an observer that sees every iteration of
     /// every solve and may stop the run.
     pub fn run_observed<O: Observer>(&self, y: &[f64], observer: &mut O) -> Result<TwoStageDeconvolved> {
+        self.run_traced(y, observer, Trace::NONE)
+    }
+
+    /// As [`run_observed`](Self::run_observed), with the kernel error
+    /// against `trace`'s truth in the records (extra
+    /// [`KERNEL_ERROR`](crate::pipeline::KERNEL_ERROR); of ā in stage I, of
+    /// the lifted kernel in stage II).
+    pub(crate) fn run_traced<O: Observer>(
+        &self,
+        y: &[f64],
+        observer: &mut O,
+        trace: Trace<'_>,
+    ) -> Result<TwoStageDeconvolved> {
         let start = Instant::now();
         let n0 = self.kernel_size;
         let n = lifted_length(y, n0)?;
@@ -241,18 +255,25 @@ impl TwoStage {
         let norm_y = y.iter().map(|t| t * t).sum::<f64>().sqrt();
         let remaining = |t: Option<Duration>| t.map(|b| b.saturating_sub(start.elapsed()));
         let mut history = Vec::new();
-        let mut recorder = Recorder::new(observer, &mut history);
+        let watch = Watch::default();
+        let mut recorder = Recorder::new(observer, &mut history, &watch, trace);
 
         // Stage I: random a on S^{n₀−1}, x = S_λ₀(y ⋆ a) (the ABL minimiser).
         let sphere = Sphere::new(n0).map_err(OptimError::from)?;
-        let a_start = sphere.random_point(&mut StdRng::seed_from_u64(self.seed));
+        // A stream of its own: the synthetic generators draw a random kernel
+        // from StdRng::seed_from_u64(seed), and the same stream here would
+        // start stage I at the truth whenever the run's seed is the data's.
+        let mut rng = StdRng::seed_from_u64(self.seed ^ RANDOM_INIT_STREAM);
+        let a_start = sphere.random_point(&mut rng);
         let mut p = a_start.as_slice().to_vec();
         p.resize(n0 + m, 0.0);
         let mut abl = Abl::new(y, n0, lambda0, AblEnergy::SoftThreshold)?;
         abl.activation(a_start.as_slice(), &mut p[n0..]);
         let mut ffts = abl.ffts();
+        recorder.add_ffts(ffts);
         let certified = |stage: f64, lambda: f64, time: Option<Duration>| SolveSpec {
             solver: self.solver,
+            kernel_len: if stage == 0.0 { n0 } else { n },
             eps_gradient: self.eps_gradient,
             eps_hessian: self.eps_hessian,
             stop: stop_criterion(max_iterations, time),

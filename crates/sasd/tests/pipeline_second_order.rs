@@ -6,7 +6,7 @@
 use optim::StopReason;
 use sasd::SasdError;
 use sasd::metrics::kernel_error;
-use sasd::pipeline::{Deconvolution, Method};
+use sasd::pipeline::{Deconvolution, FFTS, KERNEL_ERROR, Method};
 use sasd::second_order::{SecondOrderDeconvolution, SecondOrderSolver, SmoothObjective};
 use sasd::synth::{ActivationLaw, Instance, InstanceSpec, KernelSpec, Shape};
 use sasd::two_stage::TwoStage;
@@ -55,6 +55,23 @@ fn trust_region_and_curvilinear_match_their_runner() {
         assert_eq!(out.truth_errors, Some(vec![err]));
         assert!(err <= 1e-3, "{method:?}: kernel error {err:e}");
         assert!(out.bias.is_none());
+        // The history has the pipeline's axes: cumulative FFTs on every
+        // record, the truth's kernel error on iteration 1 and every 5th.
+        let ffts: Vec<f64> = out.history.iter().map(|r| r.extra(FFTS).expect("ffts")).collect();
+        assert!(ffts.windows(2).all(|w| w[0] <= w[1]) && ffts[0] > 0.0);
+        assert!(*ffts.last().unwrap() <= out.ffts as f64);
+        let errors: Vec<(usize, f64)> = out
+            .history
+            .iter()
+            .filter_map(|r| r.extra(KERNEL_ERROR).map(|e| (r.iteration, e)))
+            .collect();
+        assert_eq!(errors.len(), 1 + out.iterations / 5, "{method:?}");
+        assert!(errors.iter().all(|&(i, _)| i == 1 || i % 5 == 0));
+        let (first, last) = (errors[0].1, errors.last().unwrap().1);
+        eprintln!(
+            "{method:?}: kernel error {first:.2e} at iteration 1, {last:.2e} at the last check, {err:.2e} final"
+        );
+        assert!(first > 10.0 * last && last < 2e-3, "{first:e} → {last:e}");
     }
     // The smoothed ABL is reachable too.
     let abl = SmoothObjective::SmoothAbl { mu: None };

@@ -137,7 +137,7 @@ pub(crate) fn initial_kernels(
 }
 
 /// Mixed into the seed of [`Init::Random`] (the 64-bit golden ratio).
-const RANDOM_INIT_STREAM: u64 = 0x9E37_79B9_7F4A_7C15;
+pub(crate) const RANDOM_INIT_STREAM: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// 3n − 2 per axis.
 pub(crate) fn lift((r, c): Grid) -> Grid {

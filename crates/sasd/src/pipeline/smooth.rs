@@ -11,7 +11,7 @@ use super::shift::ShiftCorrection;
 use super::{Deconvolution, Init, Method, lambda};
 use crate::error::{Result, SasdError};
 use crate::metrics::kernel_error;
-use crate::second_order::{SecondOrderDeconvolution, SecondOrderSolver};
+use crate::second_order::{SecondOrderDeconvolution, SecondOrderSolver, Trace};
 use crate::two_stage::TwoStage;
 
 /// Runs a second-order `spec` on the 1-D signal y (already checked non-empty
@@ -57,6 +57,13 @@ pub(super) fn run<O: Observer>(
         _ => SecondOrderSolver::TrustRegion,
     };
     let n = 3 * n0 - 2;
+    let trace = Trace {
+        truth: match spec.truth.as_deref() {
+            Some([t]) => Some(t.as_slice()),
+            _ => None,
+        },
+        every: spec.truth_every,
+    };
     let lambda = spec
         .lambda
         .unwrap_or_else(|| lambda::default_lambda(spec.method, n, y, (y.len(), 1)));
@@ -78,7 +85,7 @@ pub(super) fn run<O: Observer>(
         if let Some(t) = spec.time_budget {
             run = run.time_budget(t);
         }
-        run.run_observed(y, observer)?.result
+        run.run_traced(y, observer, trace)?.result
     } else {
         let mut run = SecondOrderDeconvolution::new(n0)
             .solver(solver)
@@ -91,7 +98,7 @@ pub(super) fn run<O: Observer>(
         if let Some(t) = spec.time_budget {
             run = run.time_budget(t);
         }
-        run.run_observed(y, observer)?
+        run.run_traced(y, observer, trace)?
     };
     let truth_errors = match spec.truth.as_deref() {
         Some([t]) => kernel_error(t, &o.kernel).ok().map(|e| vec![e]),
