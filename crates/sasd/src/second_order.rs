@@ -771,7 +771,7 @@ impl<O: Observer> Observer for Recorder<'_, O> {
         r.extras
             .push((FFTS, (self.ffts_offset + self.watch.ffts.get()) as f64));
         if let Some(truth) = self.trace.truth
-            && (r.iteration == 1 || r.iteration % self.trace.every.max(1) == 0)
+            && (r.iteration == 1 || r.iteration.is_multiple_of(self.trace.every.max(1)))
             && let Ok(e) = kernel_error(truth, &self.watch.kernel.borrow())
         {
             r.extras.push((KERNEL_ERROR, e));
