@@ -72,11 +72,12 @@ mod tests {
             .collect();
         let sigma = noise_level(&y, y.len());
         assert!((sigma - 0.05).abs() < 2e-3, "σ̂ = {sigma}");
-        // Rows of two equal samples, 10 apart from row to row: within rows
-        // nothing moves; read as one run, half the differences are 10.
-        let rows: Vec<f64> = (0..100).flat_map(|r| [r as f64 * 10.0; 2]).collect();
-        assert_eq!(noise_level(&rows, 2), 0.0);
-        assert!(noise_level(&rows, rows.len()) > 10.0);
+        // Runs: a staircase read as rows of one sample has no differences;
+        // read as one run, every difference is 10.
+        let steps: Vec<f64> = (0..100).map(|r| r as f64 * 10.0).collect();
+        assert_eq!(noise_level(&steps, 1), 0.0);
+        let expected = 10.0 / (0.6745 * std::f64::consts::SQRT_2);
+        assert!((noise_level(&steps, steps.len()) - expected).abs() < 1e-12);
         assert_eq!(noise_level(&[1.0], 1), 0.0);
     }
 }
