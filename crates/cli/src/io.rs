@@ -619,7 +619,7 @@ pub fn write_json(path: &Path, value: &serde_json::Value) -> Result<(), IoError>
 }
 
 /// Makes `out` ready to receive the files named in `outputs` (plain file
-/// names such as `kernel.npy`, `kernel.png`; see [`DECONV_DATA_OUTPUTS`]).
+/// names such as `kernel.npy`, `kernel.png`; see [`SOLUTION_FILES`](crate::output::SOLUTION_FILES)).
 ///
 /// In this order:
 /// 1. refuses, even with `force`, when any `out/<name>` is the same file as

@@ -105,7 +105,7 @@ impl Manifold for LqSphere {
         Ok(())
     }
 
-    /// Hess f[u] = P_x(∇²f[u] − μ·(q−1)·|x|^{q−2} ⊙ u), μ = ⟨ν, ∇f⟩/⟨ν, ν⟩ the
+    /// Hess f\[u\] = P_x(∇²f\[u\] − μ·(q−1)·|x|^{q−2} ⊙ u), μ = ⟨ν, ∇f⟩/⟨ν, ν⟩ the
     /// Lagrange multiplier of the constraint (1/q)‖x‖_q^q = 1/q.
     fn ehess_to_rhess(&self, x: &[f64], egrad: &[f64], u: &[f64], hess: &mut [f64]) -> Result<()> {
         check_args(self.n, &[x, egrad, u], hess)?;

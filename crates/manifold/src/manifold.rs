@@ -71,8 +71,8 @@ pub trait Manifold: fmt::Debug + Send + Sync + Sized {
 
     /// Euclidean Hessian-vector product → Riemannian one, in place.
     ///
-    /// On entry `hess` holds ∇²f(x)[u] for a tangent u; on exit it holds
-    /// Hess f(x)[u] = P_x(∇²f(x)[u]) + 𝔚_x(u, P_x^⊥ ∇f(x)), the second term
+    /// On entry `hess` holds ∇²f(x)\[u\] for a tangent u; on exit it holds
+    /// Hess f(x)\[u\] = P_x(∇²f(x)\[u\]) + 𝔚_x(u, P_x^⊥ ∇f(x)), the second term
     /// being the Weingarten map (curvature) of the embedding, which is why
     /// the Euclidean gradient `egrad` is needed.
     fn ehess_to_rhess(&self, x: &[f64], egrad: &[f64], u: &[f64], hess: &mut [f64]) -> Result<()>;

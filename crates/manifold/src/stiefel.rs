@@ -94,7 +94,7 @@ impl Manifold for Stiefel {
         Ok(())
     }
 
-    /// Hess f(X)[U] = P_X(∇²f(X)[U] − U·sym(Xᵀ∇f(X))).
+    /// Hess f(X)\[U\] = P_X(∇²f(X)\[U\] − U·sym(Xᵀ∇f(X))).
     fn ehess_to_rhess(&self, x: &[f64], egrad: &[f64], u: &[f64], hess: &mut [f64]) -> Result<()> {
         check_args(self.ambient_dim(), &[x, egrad, u], hess)?;
         let s = sym(&(self.view(x).transpose() * self.view(egrad)));

@@ -142,7 +142,7 @@ pub fn check_gradient<M: Manifold, P: Problem>(
 }
 
 /// Hessian check at x along d with the manifold's default retraction:
-/// E(t) = |f(R_x(t·d)) − f(x) − t⟨grad f, d⟩ − ½t²⟨d, Hess f[d]⟩| should fall
+/// E(t) = |f(R_x(t·d)) − f(x) − t⟨grad f, d⟩ − ½t²⟨d, Hess f\[d\]⟩| should fall
 /// as t³. Needs a second-order retraction (the defaults of Sphere, Oblique,
 /// Stiefel and Euclidean are; the ℓ^q normalisation is not, unless grad f(x) = 0).
 pub fn check_hessian<M: Manifold, P: HessianProblem>(
@@ -170,7 +170,7 @@ pub fn check_hessian<M: Manifold, P: HessianProblem>(
     )
 }
 
-/// Relative asymmetry |⟨u, Hess f[v]⟩ − ⟨Hess f[u], v⟩| / max(|·|, |·|) of the
+/// Relative asymmetry |⟨u, Hess f\[v\]⟩ − ⟨Hess f\[u\], v⟩| / max(|·|, |·|) of the
 /// Riemannian Hessian at x for tangent u, v (projected onto T_x M first).
 pub fn check_hessian_symmetry<M: Manifold, P: HessianProblem>(
     m: &M,

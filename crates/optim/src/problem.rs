@@ -20,7 +20,7 @@ pub trait Problem {
 
 /// A [`Problem`] that also offers Euclidean Hessian-vector products.
 pub trait HessianProblem: Problem {
-    /// ∇²f(x)[u] written into `out`, for a tangent vector u at x.
+    /// ∇²f(x)\[u\] written into `out`, for a tangent vector u at x.
     fn ehess(&mut self, x: &[f64], u: &[f64], out: &mut [f64]);
 }
 

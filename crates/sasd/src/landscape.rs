@@ -4,13 +4,13 @@
 //! φ_BL(a) = min_x ½‖y − a ⊛ x‖² + λ‖x‖₁
 //!
 //! and the approximate Bilinear Lasso marginal φ_ABL(a) = ½‖y‖² − ½‖S_λ[y ⋆ a]‖²
-//! (seed 002; [`Abl`]) over the subsphere S_{0,1,2} = S^{n−1} ∩ span{s₀[a₀],
-//! s₁[a₀], s₂[a₀]} of eq. 3.3.
+//! (seed 002; [`Abl`]) over the subsphere S_{0,1,2} = S^{n−1} ∩ span{s₀\[a₀\],
+//! s₁\[a₀\], s₂\[a₀\]} of eq. 3.3.
 //!
 //! The subsphere is drawn through its gnomonic chart: the plane p₀ + p₁ + p₂ = 1
 //! of coefficients of the three shifts, laid out so that the shifts sit at the
 //! corners of an equilateral triangle, and a point p maps to
-//! a(p) = Σ pᵢ sᵢ[a₀] / ‖Σ pᵢ sᵢ[a₀]‖. Edge midpoints are the symmetric
+//! a(p) = Σ pᵢ sᵢ\[a₀\] / ‖Σ pᵢ sᵢ\[a₀\]‖. Edge midpoints are the symmetric
 //! superpositions of two shifts (the saddles of Fig. 4b) and the centre that
 //! of all three.
 
@@ -31,7 +31,7 @@ pub struct Landscape {
     pub u: Vec<f64>,
     /// See [`u`](Self::u).
     pub v: Vec<f64>,
-    /// Chart coordinates of the three shifts s₀[a₀], s₁[a₀], s₂[a₀].
+    /// Chart coordinates of the three shifts s₀\[a₀\], s₁\[a₀\], s₂\[a₀\].
     pub shifts: [(f64, f64); 3],
     /// φ_BL on the grid, row-major (`resolution` rows of `resolution`), row 0
     /// at the smallest v.

@@ -82,7 +82,7 @@ pub struct CurvilinearStep {
 /// d = |λ_min|·v for the leftmost unit eigenvector v signed so that
 /// ⟨grad f, d⟩ ≤ 0 (else d = 0); the path x(t) = R_x(t²·s + t·d) is
 /// backtracked until
-/// f(x(t)) ≤ f(x) + γ·t²·(⟨grad f, s⟩ + ½⟨d, Hess f[d]⟩).
+/// f(x(t)) ≤ f(x) + γ·t²·(⟨grad f, s⟩ + ½⟨d, Hess f\[d\]⟩).
 #[derive(Debug, Clone)]
 pub struct CurvilinearSearch<R> {
     /// Options.

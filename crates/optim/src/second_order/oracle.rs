@@ -15,11 +15,11 @@ pub trait SecondOrderOracle<M: Manifold> {
     /// f(x) and grad f(x) into `rgrad`; readies Hessian products at x.
     fn cost_rgrad(&mut self, m: &M, x: &[f64], rgrad: &mut [f64]) -> Result<f64, ManifoldError>;
 
-    /// Hess f(x)[u] into `out`, for the x of the last `cost_rgrad` call.
+    /// Hess f(x)\[u\] into `out`, for the x of the last `cost_rgrad` call.
     fn rhess(&mut self, m: &M, x: &[f64], u: &[f64], out: &mut [f64]) -> Result<(), ManifoldError>;
 }
 
-/// Exact Riemannian Hessian: Hess f(x)[u] = P_x ∇²f(x)[u] + Weingarten term
+/// Exact Riemannian Hessian: Hess f(x)\[u\] = P_x ∇²f(x)\[u\] + Weingarten term
 /// (`Manifold::ehess_to_rhess`), with the Euclidean gradient kept from the
 /// last `cost_rgrad` call.
 #[derive(Debug)]
@@ -57,7 +57,7 @@ impl<M: Manifold, P: HessianProblem> SecondOrderOracle<M> for ExactHessian<'_, P
 }
 
 /// Hessian by finite differences of the Riemannian gradient, as Manopt's
-/// `getHessianFD`: Hess f(x)[u] ≈ (T_{y→x} grad f(y) − grad f(x))/c with
+/// `getHessianFD`: Hess f(x)\[u\] ≈ (T_{y→x} grad f(y) − grad f(x))/c with
 /// y = R_x(c·u) and c = 2^-14/‖u‖; exactly 0 for u = 0. Costs one gradient
 /// per product; accurate to O(c) for smooth f.
 #[derive(Debug)]

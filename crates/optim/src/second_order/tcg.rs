@@ -99,7 +99,7 @@ impl Tcg {
         &self.eta
     }
 
-    /// Hess f(x)[η] of the last solve (saves one product in the ρ ratio).
+    /// Hess f(x)\[η\] of the last solve (saves one product in the ρ ratio).
     pub fn heta(&self) -> &[f64] {
         &self.heta
     }

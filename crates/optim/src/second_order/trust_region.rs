@@ -164,7 +164,7 @@ impl<R> TrustRegion<R> {
 
 impl<R> TrustRegion<R> {
     /// Minimises f from `x0` until a second-order stationary point or the
-    /// stopping criterion; the observer sees a [`Record`] per iteration with
+    /// stopping criterion; the observer sees a [`Record`](crate::Record) per iteration with
     /// extras `rho`, `radius`, `inner` and `accepted`.
     pub fn solve<M, S, O>(
         &self,
