@@ -182,6 +182,44 @@ fn synth_then_deconv_recovers_a_random_kernel() {
     assert!(fast_err < 1e-3, "kernel error {fast_err} at η = 0.3");
     let iterations = |r: &serde_json::Value| r["result"]["iterations"].as_u64().unwrap();
     assert!(iterations(&fast) < iterations(&report));
+    // The support refinement: recorded with what it did, as accurate.
+    ok(&[
+        "deconv",
+        s(&data.join("data.npy")),
+        "--kernel-size",
+        "20",
+        "--out",
+        s(&out),
+        "--force",
+        "--quiet",
+        "--bias",
+        "--refine-support",
+        "--truth-kernel",
+        s(&data.join("kernel.npy")),
+    ]);
+    let refined = json(&out.join("report.json"));
+    assert_eq!(refined["parameters"]["refine_support"].as_bool(), Some(true));
+    assert!(
+        refined["result"]["refinement"]["atoms"].as_u64().unwrap() > 0,
+        "{refined}"
+    );
+    let refined_err = refined["result"]["kernel_error"].as_f64().unwrap();
+    assert!(refined_err < 1e-3, "kernel error {refined_err} after refinement");
+    fails(
+        &[
+            "deconv",
+            s(&data.join("data.npy")),
+            "--kernel-size",
+            "20",
+            "--kernels",
+            "2",
+            "--refine-support",
+            "--out",
+            s(&dir.join("never")),
+        ],
+        "--refine-support",
+    );
+    assert!(!dir.join("never").exists());
 }
 
 /// Bad inputs: one line on stderr, exit status 1, and no output directory.

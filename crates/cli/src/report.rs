@@ -32,6 +32,7 @@ pub fn solve_report(input: Value, settings: &Settings, solution: &Solution, extr
             "nonnegative": settings.nonnegative,
             "seed": settings.seed,
             "max_iterations": settings.max_iterations,
+            "refine_support": settings.refine_support,
         },
         "result": {
             "stop_reason": solution.stop.to_string(),
@@ -42,6 +43,13 @@ pub fn solve_report(input: Value, settings: &Settings, solution: &Solution, extr
             "bias": solution.bias,
             "final_objective": solution.history.last().map(|h| finite(h.cost)),
             "kernel_error": solution.kernel_error,
+            "refinement": solution.refinement.map(|r| json!({
+                "atoms": r.atoms,
+                "rounds": r.rounds,
+                "refit_steps": r.refit_steps,
+                "residual_norm": finite(r.residual_norm),
+                "seconds": r.elapsed.as_secs_f64(),
+            })),
         },
         "history": history,
     });

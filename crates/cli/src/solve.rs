@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::ValueEnum;
 use optim::{Observer, Record, StopReason};
 use sasd::pipeline::{Deconvolution, Deconvolved, Dims, FFTS, KERNEL_ERROR, Method as PipelineMethod};
+use sasd::refine::{RefinementReport, SupportRefinement};
 use sasd::synth::{Convolution, Shape, convolve};
 
 use crate::cmd::KernelSize;
@@ -108,6 +109,9 @@ pub struct Settings {
     pub seed: u64,
     /// Iteration budget.
     pub max_iterations: usize,
+    /// Refine the kernel by support selection and least-squares refits
+    /// after the solve (1-D, one kernel, no x ≥ 0; `sasd::refine`).
+    pub refine_support: bool,
     /// The true kernels, when known: the history and the result then carry
     /// kernel errors.
     pub truth: Option<Vec<Vec<f64>>>,
@@ -136,6 +140,12 @@ impl Settings {
             }
             (KernelSize::D1(_), Dims::D2 { .. }) => {
                 Err(CliError::new("an image needs a 2-D --kernel-size N1xN2"))
+            }
+            _ if self.refine_support && (self.kernels > 1 || self.nonnegative) => Err(CliError::new(
+                "--refine-support handles one 1-D kernel without --nonneg",
+            )),
+            (KernelSize::D2(..), _) if self.refine_support => {
+                Err(CliError::new("--refine-support handles 1-D signals only"))
             }
             _ if self.method.pipeline().is_second_order()
                 && (self.kernels > 1 || self.bias || self.nonnegative) =>
@@ -170,6 +180,9 @@ impl Settings {
         }
         if let Some(t) = &self.truth {
             run = run.truth_kernels(t.clone());
+        }
+        if self.refine_support {
+            run = run.refine_support(SupportRefinement::default());
         }
         run
     }
@@ -253,6 +266,8 @@ pub struct Solution {
     /// The largest kernel error against the truth (seed 003 §5.1, after the
     /// best matching of kernels), when a truth was given.
     pub kernel_error: Option<f64>,
+    /// What the support refinement did, when it ran.
+    pub refinement: Option<RefinementReport>,
 }
 
 /// Deconvolves one signal or image.
@@ -290,6 +305,7 @@ fn solution(method: Method, out: Deconvolved) -> Result<Solution, CliError> {
     Ok(Solution {
         method,
         kernel_error: out.max_truth_error(),
+        refinement: out.refinement,
         history: out.history.iter().map(HistoryPoint::from).collect(),
         kernels: out.kernels,
         kernel_dims: out.kernel_dims,

@@ -78,6 +78,10 @@ pub enum SasdError {
     /// zero everywhere: there is nothing to deconvolve.
     #[error("the observation carries no signal (it is constant)")]
     NoSignal,
+    /// An activation with no nonzero entry where a support is needed (the
+    /// support refinement starts from one).
+    #[error("the activation has no nonzero entry: there is no support to refine")]
+    EmptySupport,
     /// The chosen method does not offer an option the run asks for (the
     /// second-order methods fit one 1-D kernel, without bias or x ≥ 0).
     #[error("{method} does not support {feature}")]

@@ -10,6 +10,7 @@ pub mod landscape;
 pub mod metrics;
 pub mod objective;
 pub mod pipeline;
+pub mod refine;
 pub mod second_order;
 pub mod synth;
 pub mod two_stage;

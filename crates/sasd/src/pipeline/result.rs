@@ -5,6 +5,7 @@ use std::time::Duration;
 use optim::{Record, StopReason};
 
 use super::geometry::Dims;
+use crate::refine::RefinementReport;
 
 /// The outcome of a [`Deconvolution`](super::Deconvolution) run: N kernels
 /// and N activation maps (N = 1 for SaSD), 1-D or 2-D (row-major, see
@@ -58,6 +59,9 @@ pub struct Deconvolved {
     /// The second-order methods' state at the final point (`None` for the
     /// first-order methods).
     pub certificate: Option<Certificate>,
+    /// What the support refinement did, when it ran
+    /// ([`Deconvolution::refine_support`](super::Deconvolution::refine_support)).
+    pub refinement: Option<RefinementReport>,
 }
 
 /// Where a second-order run ended (trust region, curvilinear search,

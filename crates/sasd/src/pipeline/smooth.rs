@@ -120,6 +120,7 @@ pub(super) fn run<O: Observer>(
         elapsed: o.elapsed,
         history: o.history,
         truth_errors,
+        refinement: None,
         certificate: Some(Certificate {
             grad_norm: o.grad_norm,
             lambda_min: o.lambda_min,

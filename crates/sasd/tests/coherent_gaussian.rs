@@ -1,0 +1,66 @@
+//! Seed 003 §5.2 with the coherent Gaussian kernel g_{100,0.5} (n₀ = 100,
+//! m = 10⁴, θ = n₀^(−3/4), Bernoulli–Rademacher, bias b = 1, no noise): the
+//! issue asks for kernel error ≤ 1e-2 on 5 of 5 seeds with the best method
+//! (the reference MATLAB code reaches 8.5e-3–4.3e-2 in about 60 s) and aims
+//! at 1e-3. Homotopy-iADM alone stops at 8e-3–5e-2 (the Bilinear Lasso's
+//! own minimiser is biased, docs/studies/coherent-gaussian.md); 3000
+//! iterations of it followed by the support refinement (`sasd::refine`)
+//! measured 4.1e-4, 7.5e-4, 3.5e-3, 4.0e-4, 4.7e-4 on seeds 1–5 (and at
+//! most 3.0e-3 on seeds 6–10, `examples/coherent_gaussian.rs`).
+
+use sasd::metrics::kernel_error;
+use sasd::pipeline::{Deconvolution, Method, max_energy_window};
+use sasd::refine::SupportRefinement;
+use sasd::synth::{ActivationLaw, InstanceSpec, KernelSpec, Shape};
+
+#[test]
+fn homotopy_iadm_with_support_refinement_recovers_g_100_0_5_on_5_of_5_seeds() {
+    let n0 = 100;
+    let mut errors = Vec::new();
+    for seed in 1..=5 {
+        let inst = InstanceSpec::new(KernelSpec::GaussianWindow { n0, sigma: 0.5 }, Shape::d1(10_000))
+            .activation(ActivationLaw::BernoulliRademacher, (n0 as f64).powf(-0.75))
+            .bias(1.0)
+            .generate_seeded(seed)
+            .expect("valid instance");
+        let out = Deconvolution::new(n0)
+            .method(Method::HomotopyIadm)
+            .bias(true)
+            .seed(seed)
+            .max_iterations(3000)
+            .truth_kernel(inst.kernel().to_vec())
+            .refine_support(SupportRefinement::default())
+            .run(&inst.observation)
+            .expect("run");
+        let refined = kernel_error(inst.kernel(), out.kernel()).expect("metric");
+        // The lifted kernel is the solve's: its error is the one before.
+        let solved =
+            kernel_error(inst.kernel(), &max_energy_window(out.lifted_kernel(), n0).1).expect("metric");
+        let report = out.refinement.expect("the refinement ran");
+        eprintln!(
+            "seed {seed}: kernel error {solved:.2e} -> {refined:.2e}, bias {:?}, {} atoms, {} rounds, residual {:.2e}, {:.2} s",
+            out.bias,
+            report.atoms,
+            report.rounds,
+            report.residual_norm,
+            report.elapsed.as_secs_f64()
+        );
+        assert_eq!(
+            out.truth_errors,
+            Some(vec![refined]),
+            "truth error of the refined kernel"
+        );
+        assert!(refined <= 1e-2, "seed {seed}: kernel error {refined:e}");
+        assert!(refined < solved, "seed {seed}: the refinement made it worse");
+        // A smooth kernel's flat tails and the bias trade off a little
+        // (measured 0.98–1.03).
+        assert!(
+            (out.bias.expect("bias") - 1.0).abs() < 5e-2,
+            "seed {seed}: bias {:?}",
+            out.bias
+        );
+        errors.push(refined);
+    }
+    errors.sort_by(f64::total_cmp);
+    assert!(errors[2] <= 1e-3, "median kernel error {:e}", errors[2]);
+}
