@@ -13,7 +13,10 @@
 //!    two-stage algorithm ([`crate::second_order`], [`crate::two_stage`]);
 //! 3. cut each lifted kernel back to n₀ by shift correction (App. B.3:
 //!    maximal energy or Algorithm 8, [`ShiftCorrection`]) and shift its
-//!    activation to match.
+//!    activation to match;
+//! 4. optionally (1-D, one kernel), refine the kernel by support selection
+//!    and least-squares refits ([`crate::refine`],
+//!    [`Deconvolution::refine_support`]; not a step of the seeds).
 //!
 //! 1-D signals are slices; images are row-major slices with their
 //! `(rows, cols)` ([`Dims`]). A 1-D kernel or signal used with a 2-D one is

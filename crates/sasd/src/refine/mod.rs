@@ -38,7 +38,7 @@
 //! Cost: the Lasso's full sweeps and the additions correlate the residual
 //! with the kernel at every position, O(mL) each; a refit step assembles
 //! and solves the structured normal equations in O(kL·(neighbours) + t³)
-//! (see [`arrow`]), k atoms, t ≈ L. About a second on the §5.2 instance
+//! (module `arrow`), k atoms, t ≈ L. About a second on the §5.2 instance
 //! (m = 10⁴, L = 120), against 1–10 s per dense solve.
 
 mod arrow;
