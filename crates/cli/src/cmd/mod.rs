@@ -1,6 +1,7 @@
 //! The commands of the program, one module each.
 
 pub mod compare;
+pub mod deblur;
 pub mod deconv;
 pub mod demo;
 pub mod landscape;
