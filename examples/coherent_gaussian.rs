@@ -18,7 +18,7 @@ use sasd::synth::{ActivationLaw, InstanceSpec, KernelSpec, Shape};
 use serde_json::json;
 
 const USAGE: &str = "usage: coherent_gaussian [--seed N | --seed A..=B] [--iterations K] \
-[--thresholds T1,T2,..] [--window W] [--json PATH]";
+[--thresholds T1,T2,..] [--window W] [--noise SIGMA] [--tell-noise true|false] [--json PATH]";
 
 fn main() {
     let args = common::parse(USAGE, &[1, 2, 3, 4, 5]);
@@ -37,6 +37,11 @@ fn main() {
             .collect();
     }
     options.relocate_window = args.get("window", options.relocate_window);
+    // Noise added to y, and whether the refinement is told its level.
+    let noise: f64 = args.get("noise", 0.0);
+    if args.get("tell-noise", true) {
+        options.noise = noise;
+    }
     let n0 = 100;
     let mut rows = Vec::new();
     println!("seed  solve-error  refined-error  atoms/true  residual  rounds  solve-s  refine-s");
@@ -44,6 +49,7 @@ fn main() {
         let instance = InstanceSpec::new(KernelSpec::GaussianWindow { n0, sigma: 0.5 }, Shape::d1(10_000))
             .activation(ActivationLaw::BernoulliRademacher, (n0 as f64).powf(-0.75))
             .bias(1.0)
+            .noise(noise)
             .generate_seeded(seed)
             .expect("a valid instance");
         let y = &instance.observation;
