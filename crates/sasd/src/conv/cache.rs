@@ -18,13 +18,17 @@ fn next_id() -> u64 {
 /// hold that very point fixed (the accepted prox step x⁺ of ADM becomes the
 /// fixed x of the a-update). Keeping the last transformed vector lets
 /// [`fix_from`](Self::fix_from) recognise it by comparison, O(len) and usually
-/// decided at the first entry, instead of paying K more FFTs.
+/// decided within the first entries, instead of paying K more FFTs.
+///
+/// The vector is kept as the mask of its nonzero entries and their values
+/// (see `Kept`): recognising a sparse activation map then reads little more
+/// than the map itself.
 #[derive(Debug, Clone)]
 pub struct SpectrumCache<P: Plan> {
     shape: P::Shape,
     blocks: usize,
     spectrum_len: usize,
-    vector: Vec<f64>,
+    vector: Kept,
     spectra: Vec<Complex64>,
     id: u64,
 }
@@ -37,7 +41,7 @@ impl<P: Plan> SpectrumCache<P> {
             shape,
             blocks,
             spectrum_len: plan.spectrum_len(),
-            vector: vec![0.0; P::count(shape) * blocks],
+            vector: Kept::zeros(P::count(shape) * blocks),
             spectra: vec![Complex64::default(); plan.spectrum_len() * blocks],
             id: next_id(),
         }
@@ -46,7 +50,7 @@ impl<P: Plan> SpectrumCache<P> {
     /// Whether the cache holds exactly `v` (entries equal as f64: −0 = 0, and
     /// a NaN never matches, so it is always recomputed).
     pub fn holds(&self, v: &[f64]) -> bool {
-        same(&self.vector, v)
+        self.vector.equals(v)
     }
 
     /// Makes the cache hold `v`: K forward FFTs unless it already does.
@@ -56,13 +60,19 @@ impl<P: Plan> SpectrumCache<P> {
         }
         self.id = next_id();
         let len = P::count(self.shape);
-        let kept = self.vector.chunks_exact_mut(len);
-        for ((block, keep), spec) in v
+        let kept = &mut self.vector;
+        kept.clear();
+        for (block, spec) in v
             .chunks_exact(len)
-            .zip(kept)
             .zip(self.spectra.chunks_exact_mut(self.spectrum_len))
         {
-            plan.forward_keep(block, self.shape, keep, spec, &mut |_, _| {});
+            plan.forward_tap(
+                block,
+                self.shape,
+                &mut |chunk| kept.push(chunk),
+                spec,
+                &mut |_, _| {},
+            );
         }
     }
 
@@ -71,21 +81,34 @@ impl<P: Plan> SpectrumCache<P> {
     /// them ([`Plan::forward_visit`]) when it runs, in one chunk when the
     /// cache holds `v` already.
     ///
+    /// The transform writes into `spare` (a buffer of one spectrum's length),
+    /// which then trades places with the cache's own: the caller's scratch,
+    /// typically just used and still in cache, takes the new spectrum, and
+    /// the cache's old buffer becomes the scratch. Why: writing a 2 MB
+    /// spectrum into a buffer last touched an iteration ago first brings all
+    /// of it in from memory.
+    ///
     /// # Panics
-    /// With more than one block (a programming error).
+    /// With more than one block, or `spare` of the wrong length (programming
+    /// errors).
     pub(crate) fn update_visit(
         &mut self,
         plan: &mut P,
         v: &[f64],
+        spare: &mut Vec<Complex64>,
         visit: &mut dyn FnMut(usize, &[Complex64]),
     ) {
         assert_eq!(self.blocks, 1, "update_visit: one block only");
+        assert_eq!(spare.len(), self.spectra.len(), "update_visit: spare length");
         if self.holds(v) {
             visit(0, &self.spectra);
             return;
         }
         self.id = next_id();
-        plan.forward_keep(v, self.shape, &mut self.vector, &mut self.spectra, visit);
+        let kept = &mut self.vector;
+        kept.clear();
+        plan.forward_tap(v, self.shape, &mut |chunk| kept.push(chunk), spare, visit);
+        std::mem::swap(&mut self.spectra, spare);
     }
 
     /// Makes `self` (the fixed operand) hold `v`, taking the spectra from
@@ -129,11 +152,6 @@ impl<P: Plan> SpectrumCache<P> {
         &self.spectra[k * self.spectrum_len..(k + 1) * self.spectrum_len]
     }
 
-    /// The vector held.
-    pub fn vector(&self) -> &[f64] {
-        &self.vector
-    }
-
     /// Number of blocks K.
     pub fn blocks(&self) -> usize {
         self.blocks
@@ -145,18 +163,260 @@ impl<P: Plan> SpectrumCache<P> {
     }
 }
 
-/// `a == b` entry by entry (f64 equality: a NaN never matches), in chunks
-/// whose comparisons vectorise; exits at the first differing chunk.
-fn same(a: &[f64], b: &[f64]) -> bool {
-    const CHUNK: usize = 16;
-    if a.len() != b.len() {
-        return false;
-    }
-    let (mut ac, mut bc) = (a.chunks_exact(CHUNK), b.chunks_exact(CHUNK));
-    for (p, q) in (&mut ac).zip(&mut bc) {
-        if !p.iter().zip(q).fold(true, |equal, (s, t)| equal & (s == t)) {
-            return false;
+/// A copy of a vector kept only to recognise it: the mask of its nonzero
+/// entries (one bit each) and their values in order.
+///
+/// Why not a plain copy: an ADM iteration recognises the accepted x⁺ twice
+/// (`fix_x`, then the bias refresh) and keeps a copy of every x-trial; for a
+/// 512×512 activation map a plain copy costs 2 MB written per trial and
+/// 4 MB read per recognition, more than the map's own transform moves. An
+/// activation map after the ℓ¹ prox is mostly exact zeros, and then this copy
+/// is a few kB: recognising reads the map and little else. On dense vectors
+/// it costs what a plain copy costs (plus the mask, 1/64 of it).
+///
+/// Equality is f64 equality entry by entry: −0 and 0 are both "zero" here, a
+/// NaN is "nonzero" and never equals its copy.
+#[derive(Debug, Clone)]
+struct Kept {
+    len: usize,
+    /// Bit i % 64 of word i / 64 is set when entry i is nonzero.
+    mask: Vec<u64>,
+    /// The nonzero entries in order: the first `count` are valid (the
+    /// buffer has room for a dense vector, so that keeping never allocates).
+    values: Vec<f64>,
+    count: usize,
+    /// Entries pushed since the last [`clear`](Self::clear).
+    filled: usize,
+}
+
+impl Kept {
+    /// The zero vector of `len` entries.
+    fn zeros(len: usize) -> Self {
+        Self {
+            len,
+            mask: vec![0; len.div_ceil(64)],
+            values: vec![0.0; len],
+            count: 0,
+            filled: len,
         }
     }
-    ac.remainder() == bc.remainder()
+
+    /// Starts a new copy, to be given by [`push`](Self::push) in order.
+    fn clear(&mut self) {
+        (self.count, self.filled) = (0, 0);
+    }
+
+    /// Appends the next entries of the vector.
+    fn push(&mut self, chunk: &[f64]) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx") {
+            // SAFETY: the CPU has AVX (checked just above).
+            return unsafe { avx::push(self, chunk) };
+        }
+        self.push_with(chunk, nonzero_bits_scalar);
+    }
+
+    /// Whether the copy is complete and equals `v` entry by entry (f64
+    /// equality); decides a mismatch at the first differing word.
+    fn equals(&self, v: &[f64]) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx") {
+            // SAFETY: the CPU has AVX (checked just above).
+            return unsafe { avx::equals(self, v) };
+        }
+        self.equals_with(v, nonzero_bits_scalar)
+    }
+
+    /// [`push`](Self::push) with `bits` computing the nonzero mask of up to
+    /// 64 entries (inlined into the AVX and the plain version).
+    #[inline(always)]
+    fn push_with(&mut self, mut chunk: &[f64], bits: impl Fn(&[f64]) -> u64) {
+        assert!(self.filled + chunk.len() <= self.len, "Kept: vector too long");
+        while !chunk.is_empty() {
+            let (word, offset) = (self.filled / 64, self.filled % 64);
+            let (head, rest) = chunk.split_at((64 - offset).min(chunk.len()));
+            let nonzero = bits(head);
+            if offset == 0 {
+                self.mask[word] = nonzero;
+            } else {
+                self.mask[word] |= nonzero << offset;
+            }
+            for_each_bit(nonzero, |i| {
+                self.values[self.count] = head[i];
+                self.count += 1;
+            });
+            self.filled += head.len();
+            chunk = rest;
+        }
+    }
+
+    /// [`equals`](Self::equals) with `bits` as in [`push_with`](Self::push_with).
+    #[inline(always)]
+    fn equals_with(&self, v: &[f64], bits: impl Fn(&[f64]) -> u64) -> bool {
+        if v.len() != self.len || self.filled != self.len {
+            return false;
+        }
+        let mut next = 0;
+        for (block, &want) in v.chunks(64).zip(&self.mask) {
+            prefetch_ahead(block);
+            let nonzero = bits(block);
+            if nonzero != want {
+                return false;
+            }
+            let values = &self.values[next..next + nonzero.count_ones() as usize];
+            let mut same = true;
+            let mut k = 0;
+            for_each_bit(nonzero, |i| {
+                same &= block[i] == values[k];
+                k += 1;
+            });
+            if !same {
+                return false;
+            }
+            next += values.len();
+        }
+        true
+    }
+}
+
+/// Asks for the 8 cache lines (64 entries) 512 entries (4 kB) past the
+/// start of `block`.
+///
+/// Why: recognising a kept 512×512 map reads the caller's 2 MB vector from
+/// memory in a plain stream, and the hardware prefetcher restarts at every
+/// 4 kB page: the loop waited on memory (measured here: ~25% faster).
+/// The address may lie past the end of the vector: a prefetch dereferences
+/// nothing and never faults, and `wrapping_add` keeps the address
+/// computation defined.
+#[inline(always)]
+fn prefetch_ahead(block: &[f64]) {
+    #[cfg(target_arch = "x86_64")]
+    for line in 0..8 {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let p = block.as_ptr().wrapping_add(512 + 8 * line).cast::<i8>();
+        // SAFETY: a prefetch has no effect on memory or on the program's
+        // state, whatever the address.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(p) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = block;
+}
+
+/// Bit i set when `block[i] != 0.0`, for at most 64 entries (a NaN counts
+/// as nonzero).
+fn nonzero_bits_scalar(block: &[f64]) -> u64 {
+    assert!(block.len() <= 64);
+    block
+        .iter()
+        .enumerate()
+        .fold(0, |bits, (i, t)| bits | (u64::from(*t != 0.0) << i))
+}
+
+/// [`Kept::push`] and [`Kept::equals`] compiled for AVX: the mask of four
+/// entries per compare, the whole loop in one function so that it inlines.
+#[cfg(target_arch = "x86_64")]
+mod avx {
+    use std::arch::x86_64::{
+        _CMP_NEQ_UQ, _mm256_cmp_pd, _mm256_loadu_pd, _mm256_movemask_pd, _mm256_setzero_pd,
+    };
+
+    use super::{Kept, nonzero_bits_scalar};
+
+    #[target_feature(enable = "avx")]
+    pub(super) fn push(kept: &mut Kept, chunk: &[f64]) {
+        kept.push_with(chunk, |block| nonzero_bits(block));
+    }
+
+    #[target_feature(enable = "avx")]
+    pub(super) fn equals(kept: &Kept, v: &[f64]) -> bool {
+        kept.equals_with(v, |block| nonzero_bits(block))
+    }
+
+    /// [`nonzero_bits_scalar`], unrolled for a whole word of 64 entries.
+    #[target_feature(enable = "avx")]
+    #[inline]
+    pub(super) fn nonzero_bits(block: &[f64]) -> u64 {
+        let Ok(word) = <&[f64; 64]>::try_from(block) else {
+            return nonzero_bits_scalar(block);
+        };
+        let mut bits = 0;
+        for (k, quad) in word.chunks_exact(4).enumerate() {
+            // SAFETY: a chunk of four f64 is four readable f64.
+            let v = unsafe { _mm256_loadu_pd(quad.as_ptr()) };
+            // Not-equal, unordered: true for a NaN, as `!=` is.
+            let m = _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_NEQ_UQ>(v, _mm256_setzero_pd()));
+            bits |= u64::from(m as u8) << (4 * k);
+        }
+        bits
+    }
+}
+
+/// Calls `f(i)` for each set bit i of `bits`, lowest first.
+fn for_each_bit(mut bits: u64, mut f: impl FnMut(usize)) {
+    while bits != 0 {
+        f(bits.trailing_zeros() as usize);
+        bits &= bits - 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The copy recognises exactly the vectors equal entry by entry as f64,
+    /// whatever the chunks it was given in, and both mask paths agree.
+    #[test]
+    fn kept_copy_is_f64_equality() {
+        let mut v: Vec<f64> = (0..203)
+            .map(|i| match i % 7 {
+                0 | 3 => 0.0,
+                5 => -0.0,
+                _ => i as f64 - 100.5,
+            })
+            .collect();
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx") {
+            let long: Vec<f64> = v.iter().chain(&v).copied().collect();
+            for block in long.chunks(64) {
+                // SAFETY: the CPU has AVX (checked just above).
+                let avx = unsafe { avx::nonzero_bits(block) };
+                assert_eq!(avx, nonzero_bits_scalar(block));
+            }
+        }
+        // The plain path, whatever the CPU.
+        let mut plain = Kept::zeros(v.len());
+        plain.clear();
+        plain.push_with(&v[..70], nonzero_bits_scalar);
+        plain.push_with(&v[70..], nonzero_bits_scalar);
+        assert!(plain.equals_with(&v, nonzero_bits_scalar));
+        assert!(plain.equals(&v));
+        let mut w = v.clone();
+        w[150] += 1.0;
+        assert!(!plain.equals_with(&w, nonzero_bits_scalar));
+        for cut in [0, 1, 63, 64, 65, 130, 203] {
+            let mut kept = Kept::zeros(v.len());
+            kept.clear();
+            assert!(!kept.equals(&v), "incomplete");
+            kept.push(&v[..cut]);
+            kept.push(&v[cut..]);
+            assert!(kept.equals(&v), "cut {cut}");
+            assert!(!kept.equals(&v[1..]));
+            for i in [0, 5, 17, 64, 202] {
+                let keep = v[i];
+                for other in [1.0, -0.0, 0.0, 1e-300] {
+                    v[i] = other;
+                    assert_eq!(kept.equals(&v), other == keep, "entry {i}: {keep} -> {other}");
+                }
+                v[i] = f64::NAN;
+                assert!(!kept.equals(&v));
+                v[i] = keep;
+            }
+        }
+        v[9] = f64::NAN;
+        let mut kept = Kept::zeros(v.len());
+        kept.clear();
+        kept.push(&v);
+        assert!(!kept.equals(&v), "a NaN never matches");
+        assert!(Kept::zeros(3).equals(&[0.0, -0.0, 0.0]));
+    }
 }

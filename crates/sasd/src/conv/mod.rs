@@ -105,9 +105,24 @@ pub trait Plan {
         visit(0, out);
     }
 
-    /// [`forward_visit`](Self::forward_visit) that also copies v into `keep`
-    /// (of v's length) on the way, so that a cache keeping the vector it
-    /// transforms reads it once. The default copies first. One real FFT.
+    /// [`forward_visit`](Self::forward_visit) that also hands v to `tap` in
+    /// consecutive chunks, in order, as the transform reads them (a 2-D plan:
+    /// column by column), so that a cache keeping the vector it transforms
+    /// reads it once. The default taps v whole first. One real FFT.
+    fn forward_tap(
+        &mut self,
+        v: &[f64],
+        shape: Self::Shape,
+        tap: &mut dyn FnMut(&[f64]),
+        out: &mut [Complex64],
+        visit: &mut dyn FnMut(usize, &[Complex64]),
+    ) {
+        tap(v);
+        self.forward_visit(v, shape, out, visit);
+    }
+
+    /// [`forward_tap`](Self::forward_tap) copying v into `keep` (of v's
+    /// length). One real FFT.
     fn forward_keep(
         &mut self,
         v: &[f64],
@@ -116,8 +131,13 @@ pub trait Plan {
         out: &mut [Complex64],
         visit: &mut dyn FnMut(usize, &[Complex64]),
     ) {
-        keep.copy_from_slice(v);
-        self.forward_visit(v, shape, out, visit);
+        assert_eq!(keep.len(), v.len(), "forward: shape mismatch");
+        let mut at = 0;
+        let mut copy = |chunk: &[f64]| {
+            keep[at..at + chunk.len()].copy_from_slice(chunk);
+            at += chunk.len();
+        };
+        self.forward_tap(v, shape, &mut copy, out, visit);
     }
 
     /// [`inverse`](Self::inverse) of a spectrum that `fill` writes chunk by

@@ -15,7 +15,7 @@ use crate::error::{Result, SasdError};
 /// bins (bin (k₁, k₂) at `k₁·c + k₂`), so the second pass runs on contiguous
 /// rows and the Parseval weights depend on k₁ only.
 ///
-/// The transposition between the two passes goes through [`BLOCK`] column
+/// The transposition between the two passes goes through `BLOCK` column
 /// spectra at a time: writing one bin per row and column touched a new cache
 /// line (and, for power-of-two c, the same cache set) per bin.
 ///
@@ -31,6 +31,8 @@ pub struct Plan2d {
     row_inverse: Arc<dyn Fft<f64>>,
     /// One real column (realfft uses its input as scratch).
     col: Vec<f64>,
+    /// One row of a spectrum ([`Plan::forward_map_inverse`] of narrow shapes).
+    row: Vec<Complex64>,
     /// Spectra of [`BLOCK`] columns, column after column.
     tile: Vec<Complex64>,
     scratch: Vec<Complex64>,
@@ -80,6 +82,7 @@ impl Plan2d {
             row_forward,
             row_inverse,
             col: vec![0.0; rows],
+            row: vec![Complex64::default(); cols],
             tile: vec![Complex64::default(); BLOCK * (rows / 2 + 1)],
             scratch: vec![Complex64::default(); scratch_len],
             ffts: 0,
@@ -90,13 +93,13 @@ impl Plan2d {
 impl Plan2d {
     /// First half of a forward transform: the real FFTs of v's n₂ columns
     /// (zero-padded to r), transposed into the rows of `out` [`BLOCK`] columns
-    /// at a time; copies v into `keep` on the way when given. Columns n₂.. of
-    /// `out` are left for [`Self::forward_row`] to clear.
+    /// at a time; hands each column of v to `tap` on the way. Columns n₂.. of
+    /// `out` are neither read nor written.
     fn columns_forward(
         &mut self,
         v: &[f64],
         (n1, n2): (usize, usize),
-        mut keep: Option<&mut [f64]>,
+        tap: &mut dyn FnMut(&[f64]),
         out: &mut [Complex64],
     ) {
         assert!(
@@ -109,15 +112,8 @@ impl Plan2d {
             for (jl, spec) in self.tile.chunks_exact_mut(bins).take(width).enumerate() {
                 let j = j0 + jl;
                 let column = &v[j * n1..(j + 1) * n1];
-                match keep.as_deref_mut() {
-                    Some(keep) => {
-                        let kept = &mut keep[j * n1..(j + 1) * n1];
-                        for ((b, k), t) in self.col.iter_mut().zip(kept).zip(column) {
-                            (*b, *k) = (*t, *t);
-                        }
-                    }
-                    None => self.col[..n1].copy_from_slice(column),
-                }
+                self.col[..n1].copy_from_slice(column);
+                tap(column);
                 self.col[n1..].fill(0.0);
                 self.col_forward
                     .process_with_scratch(&mut self.col, spec, &mut self.scratch)
@@ -181,16 +177,16 @@ impl Plan2d {
         );
     }
 
-    /// [`Plan::forward_keep`] with the copy optional.
+    /// [`Plan::forward_tap`].
     fn forward_rows(
         &mut self,
         v: &[f64],
         shape: (usize, usize),
-        keep: Option<&mut [f64]>,
+        tap: &mut dyn FnMut(&[f64]),
         out: &mut [Complex64],
         visit: &mut dyn FnMut(usize, &[Complex64]),
     ) {
-        self.columns_forward(v, shape, keep, out);
+        self.columns_forward(v, shape, tap, out);
         let c = self.cols;
         for (k1, row) in out.chunks_exact_mut(c).enumerate() {
             self.forward_row(row, shape.1);
@@ -231,7 +227,7 @@ impl Plan for Plan2d {
     }
 
     fn forward(&mut self, v: &[f64], shape: (usize, usize), out: &mut [Complex64]) {
-        self.forward_rows(v, shape, None, out, &mut |_, _| {});
+        self.forward_rows(v, shape, &mut |_| {}, out, &mut |_, _| {});
     }
 
     fn inverse(&mut self, spec: &mut [Complex64], shape: (usize, usize), out: &mut [f64]) {
@@ -246,20 +242,19 @@ impl Plan for Plan2d {
         out: &mut [Complex64],
         visit: &mut dyn FnMut(usize, &[Complex64]),
     ) {
-        self.forward_rows(v, shape, None, out, visit);
+        self.forward_rows(v, shape, &mut |_| {}, out, visit);
     }
 
-    /// Copies v column by column as the column FFTs read it.
-    fn forward_keep(
+    /// Taps v column by column as the column FFTs read it.
+    fn forward_tap(
         &mut self,
         v: &[f64],
         shape: (usize, usize),
-        keep: &mut [f64],
+        tap: &mut dyn FnMut(&[f64]),
         out: &mut [Complex64],
         visit: &mut dyn FnMut(usize, &[Complex64]),
     ) {
-        assert_eq!(keep.len(), v.len(), "forward: shape mismatch");
-        self.forward_rows(v, shape, Some(keep), out, visit);
+        self.forward_rows(v, shape, tap, out, visit);
     }
 
     /// Fills each row right before its inverse row FFT.
@@ -282,6 +277,15 @@ impl Plan for Plan2d {
 
     /// Each row goes through its forward FFT, `map` and its inverse FFT in
     /// one visit: the spectrum never makes the trip through memory between.
+    ///
+    /// When both operands are narrower than the transform (a kernel-shaped
+    /// gradient: ι* F⁻¹ map(F ι v) with v and the output n₁×n₂), only the
+    /// first n₂ bins of each row of `spec` carry anything across the row
+    /// pass (the column spectra in, the restricted output back): each row is
+    /// then built, transformed, mapped and transformed back in a row buffer
+    /// that stays in L1, and `spec` is touched on n₂ bins per row instead of
+    /// all c (for 16 of 512 columns, 66 kB instead of 2.1 MB written and read
+    /// back). Same operations on the same values: same bits.
     fn forward_map_inverse(
         &mut self,
         (v, sv): (&[f64], (usize, usize)),
@@ -290,12 +294,23 @@ impl Plan for Plan2d {
         map: &mut dyn FnMut(usize, &mut [Complex64]),
     ) {
         self.check_inverse(spec, so, out);
-        self.columns_forward(v, sv, None, spec);
+        self.columns_forward(v, sv, &mut |_| {}, spec);
         let c = self.cols;
+        let narrow = sv.1.max(so.1) < c;
         for (k1, row) in spec.chunks_exact_mut(c).enumerate() {
-            self.forward_row(row, sv.1);
-            map(k1 * c, row);
-            self.row_inverse.process_with_scratch(row, &mut self.scratch);
+            if narrow {
+                let buf = &mut self.row;
+                buf[..sv.1].copy_from_slice(&row[..sv.1]);
+                buf[sv.1..].fill(Complex64::default());
+                self.row_forward.process_with_scratch(buf, &mut self.scratch);
+                map(k1 * c, buf);
+                self.row_inverse.process_with_scratch(buf, &mut self.scratch);
+                row[..so.1].copy_from_slice(&buf[..so.1]);
+            } else {
+                self.forward_row(row, sv.1);
+                map(k1 * c, row);
+                self.row_inverse.process_with_scratch(row, &mut self.scratch);
+            }
         }
         self.columns_inverse(spec, so, out);
         self.ffts += 2;
