@@ -195,11 +195,14 @@ fn synth_then_deconv_recovers_a_random_kernel() {
         "--quiet",
         "--bias",
         "--refine-support",
+        "--noise",
+        "0.001",
         "--truth-kernel",
         s(&data.join("kernel.npy")),
     ]);
     let refined = json(&out.join("report.json"));
     assert_eq!(refined["parameters"]["refine_support"].as_bool(), Some(true));
+    assert_eq!(refined["parameters"]["noise"].as_f64(), Some(0.001));
     assert!(
         refined["result"]["refinement"]["atoms"].as_u64().unwrap() > 0,
         "{refined}"
@@ -219,6 +222,20 @@ fn synth_then_deconv_recovers_a_random_kernel() {
             s(&dir.join("never")),
         ],
         "--refine-support",
+    );
+    fails(
+        &[
+            "deconv",
+            s(&data.join("data.npy")),
+            "--kernel-size",
+            "20",
+            "--refine-support",
+            "--noise",
+            "-1",
+            "--out",
+            s(&dir.join("never")),
+        ],
+        "--noise",
     );
     assert!(!dir.join("never").exists());
 }

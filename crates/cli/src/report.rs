@@ -32,7 +32,8 @@ pub fn solve_report(input: Value, settings: &Settings, solution: &Solution, extr
             "nonnegative": settings.nonnegative,
             "seed": settings.seed,
             "max_iterations": settings.max_iterations,
-            "refine_support": settings.refine_support,
+            "refine_support": settings.refine_support.is_some(),
+            "noise": settings.refine_support,
         },
         "result": {
             "stop_reason": solution.stop.to_string(),

@@ -110,8 +110,9 @@ pub struct Settings {
     /// Iteration budget.
     pub max_iterations: usize,
     /// Refine the kernel by support selection and least-squares refits
-    /// after the solve (1-D, one kernel, no x ≥ 0; `sasd::refine`).
-    pub refine_support: bool,
+    /// after the solve (1-D, one kernel, no x ≥ 0; `sasd::refine`), with
+    /// this noise level σ of the data (0: noiseless).
+    pub refine_support: Option<f64>,
     /// The true kernels, when known: the history and the result then carry
     /// kernel errors.
     pub truth: Option<Vec<Vec<f64>>>,
@@ -141,10 +142,10 @@ impl Settings {
             (KernelSize::D1(_), Dims::D2 { .. }) => {
                 Err(CliError::new("an image needs a 2-D --kernel-size N1xN2"))
             }
-            _ if self.refine_support && (self.kernels > 1 || self.nonnegative) => Err(CliError::new(
-                "--refine-support handles one 1-D kernel without --nonneg",
-            )),
-            (KernelSize::D2(..), _) if self.refine_support => {
+            _ if self.refine_support.is_some() && (self.kernels > 1 || self.nonnegative) => Err(
+                CliError::new("--refine-support handles one 1-D kernel without --nonneg"),
+            ),
+            (KernelSize::D2(..), _) if self.refine_support.is_some() => {
                 Err(CliError::new("--refine-support handles 1-D signals only"))
             }
             _ if self.method.pipeline().is_second_order()
@@ -181,8 +182,11 @@ impl Settings {
         if let Some(t) = &self.truth {
             run = run.truth_kernels(t.clone());
         }
-        if self.refine_support {
-            run = run.refine_support(SupportRefinement::default());
+        if let Some(noise) = self.refine_support {
+            run = run.refine_support(SupportRefinement {
+                noise,
+                ..SupportRefinement::default()
+            });
         }
         run
     }

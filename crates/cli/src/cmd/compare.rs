@@ -167,7 +167,7 @@ pub fn run(args: CompareArgs, verbosity: Verbosity) -> Result<(), CliError> {
             nonnegative: false,
             seed: args.seed,
             max_iterations: args.max_iterations,
-            refine_support: false,
+            refine_support: None,
             truth: truth.clone().map(|t| vec![t]),
         };
         let mut progress = Progress::new(method.name(), args.max_iterations, verbosity);

@@ -60,6 +60,11 @@ pub struct DeconvArgs {
     /// 003's Gaussian g_{100,0.5}: kernel error 1e-2–5e-2 → 3e-4–4e-3).
     #[arg(long)]
     refine_support: bool,
+    /// The noise level σ of the data, for --refine-support: no atom is kept
+    /// whose amplitude is below σ·√(2 ln m) (without it, on noisy data the
+    /// refinement fits the noise).
+    #[arg(long, requires = "refine_support", allow_negative_numbers = true)]
+    noise: Option<f64>,
     /// The true kernel (.npy: n0, N1xN2, or K stacked), to report kernel errors.
     #[arg(long)]
     truth_kernel: Option<PathBuf>,
@@ -74,6 +79,11 @@ pub struct DeconvArgs {
 pub fn run(args: DeconvArgs, verbosity: Verbosity) -> Result<(), CliError> {
     check_lambda(args.lambda)?;
     check_eta(args.eta)?;
+    if let Some(s) = args.noise
+        && !(s.is_finite() && s >= 0.0)
+    {
+        return Err(CliError::new(format!("--noise must be a number >= 0, got {s}")));
+    }
     if args.kernels == 0 {
         return Err(CliError::new("--kernels must be at least 1"));
     }
@@ -104,7 +114,7 @@ pub fn run(args: DeconvArgs, verbosity: Verbosity) -> Result<(), CliError> {
         nonnegative: args.nonneg,
         seed: args.seed,
         max_iterations: args.max_iterations,
-        refine_support: args.refine_support,
+        refine_support: args.refine_support.then_some(args.noise.unwrap_or(0.0)),
         truth: truth.clone(),
     };
     settings.check_fits(dims)?;

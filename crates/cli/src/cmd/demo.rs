@@ -77,7 +77,7 @@ fn cases(seed: u64) -> Result<Vec<Case>, CliError> {
         nonnegative,
         seed,
         max_iterations: 20_000,
-        refine_support: false,
+        refine_support: None,
         truth: Some(vec![truth.kernel().to_vec()]),
     };
     Ok(vec![
