@@ -110,7 +110,7 @@ pub struct Settings {
     /// Iteration budget.
     pub max_iterations: usize,
     /// Refine the kernel by support selection and least-squares refits
-    /// after the solve (1-D, one kernel, no x ≥ 0; `sasd::refine`), with
+    /// after the solve (1-D, one kernel; `sasd::refine`), with
     /// this noise level σ of the data (0: noiseless).
     pub refine_support: Option<f64>,
     /// The true kernels, when known: the history and the result then carry
@@ -142,9 +142,9 @@ impl Settings {
             (KernelSize::D1(_), Dims::D2 { .. }) => {
                 Err(CliError::new("an image needs a 2-D --kernel-size N1xN2"))
             }
-            _ if self.refine_support.is_some() && (self.kernels > 1 || self.nonnegative) => Err(
-                CliError::new("--refine-support handles one 1-D kernel without --nonneg"),
-            ),
+            _ if self.refine_support.is_some() && self.kernels > 1 => {
+                Err(CliError::new("--refine-support handles one kernel"))
+            }
             (KernelSize::D2(..), _) if self.refine_support.is_some() => {
                 Err(CliError::new("--refine-support handles 1-D signals only"))
             }

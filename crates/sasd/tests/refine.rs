@@ -128,6 +128,17 @@ fn bad_input_gives_typed_errors() {
         };
         assert!(run(y, &lifted, &x, 20, &bad).is_err());
     }
+    let positive = SupportRefinement {
+        nonnegative: true,
+        ..SupportRefinement::default()
+    };
+    assert!(
+        matches!(
+            run(y, &lifted, &x, 20, &positive),
+            Err(SasdError::InvalidParameter { .. })
+        ),
+        "x ≥ 0 asked of a signed activation"
+    );
     let noisy = SupportRefinement {
         noise: -1.0,
         ..SupportRefinement::default()
@@ -146,11 +157,7 @@ fn bad_input_gives_typed_errors() {
     // What the refinement does not do, said before any solve.
     let refine = || Deconvolution::new(5).refine_support(SupportRefinement::default());
     let image = vec![1.0; 32 * 32];
-    for out in [
-        refine().run_2d(&image, 32, 32),
-        refine().kernels(2).run(y),
-        refine().nonnegative(true).run(y),
-    ] {
+    for out in [refine().run_2d(&image, 32, 32), refine().kernels(2).run(y)] {
         assert!(matches!(out, Err(SasdError::Unsupported { .. })), "{out:?}");
     }
 }

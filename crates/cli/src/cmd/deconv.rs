@@ -55,7 +55,7 @@ pub struct DeconvArgs {
     #[arg(long, default_value_t = 20_000)]
     max_iterations: usize,
     /// After the solve, refine the kernel by support selection and
-    /// least-squares refits (1-D, one kernel, no --nonneg): for smooth
+    /// least-squares refits (1-D, one kernel; x ≥ 0 with --nonneg): for smooth
     /// kernels, where the Bilinear Lasso's own minimiser is biased (seed
     /// 003's Gaussian g_{100,0.5}: kernel error 1e-2–5e-2 → 3e-4–4e-3).
     #[arg(long)]

@@ -368,8 +368,9 @@ impl Deconvolution {
     /// the seeds' methods). For smooth, coherent kernels, where the Bilinear
     /// Lasso's minimiser itself is biased: on seed 003 §5.2's Gaussian
     /// g_{100,0.5} it takes homotopy-iADM from kernel error 8e-3–5e-2 to
-    /// the figures of `tests/coherent_gaussian.rs`. 1-D, one kernel, no
-    /// x ≥ 0 ([`SasdError::Unsupported`] otherwise); the result's
+    /// the figures of `tests/coherent_gaussian.rs`. 1-D, one kernel
+    /// ([`SasdError::Unsupported`] otherwise); a run with
+    /// [`nonnegative`](Self::nonnegative) refines under x ≥ 0 too. The result's
     /// [`refinement`](Deconvolved::refinement) says what it did, and its
     /// `lifted_kernels`, `history` and `elapsed` stay those of the solve.
     pub fn refine_support(mut self, options: SupportRefinement) -> Self {
@@ -473,9 +474,6 @@ impl Deconvolution {
             if self.kernels != 1 {
                 return unsupported("several kernels");
             }
-            if self.nonnegative {
-                return unsupported("non-negative activations");
-            }
         }
         let out = if self.method.is_second_order() {
             smooth::run(self, y, signal, observer)?
@@ -486,7 +484,13 @@ impl Deconvolution {
             }
         };
         match &self.refine {
-            Some(options) => refined::refine(y, out, options, self.truth.as_deref()),
+            Some(options) => {
+                let options = SupportRefinement {
+                    nonnegative: options.nonnegative || self.nonnegative,
+                    ..options.clone()
+                };
+                refined::refine(y, out, &options, self.truth.as_deref())
+            }
             None => Ok(out),
         }
     }

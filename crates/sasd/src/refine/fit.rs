@@ -20,6 +20,8 @@ pub(crate) struct Fit<'a> {
     pub(crate) bias: f64,
     /// Whether b is an unknown.
     pub(crate) fit_bias: bool,
+    /// Whether amplitudes are constrained to x ≥ 0 (seed 003 B.11).
+    pub(crate) nonnegative: bool,
     /// r = c ⊛ x + b − y.
     pub(crate) residual: Vec<f64>,
 }
@@ -27,7 +29,13 @@ pub(crate) struct Fit<'a> {
 impl<'a> Fit<'a> {
     /// The fit of `kernel`, the atoms of the dense activation `x` (its
     /// nonzero entries) and `bias`.
-    pub(crate) fn new(y: &'a [f64], kernel: Vec<f64>, x: &[f64], bias: Option<f64>) -> Self {
+    pub(crate) fn new(
+        y: &'a [f64],
+        kernel: Vec<f64>,
+        x: &[f64],
+        bias: Option<f64>,
+        nonnegative: bool,
+    ) -> Self {
         let positions: Vec<usize> = (0..x.len()).filter(|&p| x[p] != 0.0).collect();
         let amplitudes = positions.iter().map(|&p| x[p]).collect();
         let mut fit = Self {
@@ -37,6 +45,7 @@ impl<'a> Fit<'a> {
             amplitudes,
             bias: bias.unwrap_or(0.0),
             fit_bias: bias.is_some(),
+            nonnegative,
             residual: Vec::new(),
         };
         fit.refresh();
@@ -78,6 +87,17 @@ impl<'a> Fit<'a> {
             .sum()
     }
 
+    /// The part of a correlation ⟨c, r⟩ an atom can use: all of it, or with
+    /// x ≥ 0 only a negative one (the best amplitude −⟨c, r⟩/‖c‖² must be
+    /// positive; otherwise no atom there lowers ½‖r‖²).
+    fn usable(&self, correlation: f64) -> f64 {
+        if self.nonnegative {
+            correlation.min(0.0)
+        } else {
+            correlation
+        }
+    }
+
     /// r += c·v placed at q.
     fn place(&mut self, q: usize, v: f64) {
         let m = self.m();
@@ -102,8 +122,8 @@ impl<'a> Fit<'a> {
     }
 
     /// Replaces the atoms by (position, amplitude) pairs in any order
-    /// (amplitudes at equal positions are summed).
-    fn set_pairs(&mut self, mut pairs: Vec<(usize, f64)>) {
+    /// (amplitudes at equal positions are summed; zero ones are no atoms).
+    pub(crate) fn set_pairs(&mut self, mut pairs: Vec<(usize, f64)>) {
         pairs.sort_by_key(|p| p.0);
         pairs.dedup_by(|later, kept| {
             let same = later.0 == kept.0;
@@ -112,12 +132,13 @@ impl<'a> Fit<'a> {
             }
             same
         });
+        pairs.retain(|p| p.1 != 0.0);
         self.positions = pairs.iter().map(|p| p.0).collect();
         self.amplitudes = pairs.iter().map(|p| p.1).collect();
     }
 
     /// Coordinate descent on the Lasso in x, ½‖r‖² + λ‖x‖₁ with the kernel
-    /// and bias fixed, from the current atoms: a full sweep over all m
+    /// and bias fixed (and x ≥ 0 when constrained), from the current atoms: a full sweep over all m
     /// positions every fifth sweep, the active set in between; stops after
     /// a full sweep that changes no entry by more than 1e-9, or after
     /// `sweeps`. Returns the sweeps done.
@@ -137,7 +158,7 @@ impl<'a> Fit<'a> {
                 let u = old * cc - self.correlation(q);
                 let v = if u > lambda {
                     (u - lambda) / cc
-                } else if u < -lambda {
+                } else if u < -lambda && !self.nonnegative {
                     (u + lambda) / cc
                 } else {
                     0.0
@@ -220,12 +241,14 @@ impl<'a> Fit<'a> {
                 self.place(p, -self.amplitudes[i]);
                 taken[p] = false;
                 // The gain of an atom at q with its best amplitude is ⟨c, r⟩²/‖c‖².
-                let (mut best_q, mut best_c) = (p, self.correlation(p));
+                // With x ≥ 0 only negative correlations count; an atom left
+                // with none gets amplitude 0 and is dropped.
+                let (mut best_q, mut best_c) = (p, self.usable(self.correlation(p)));
                 for q in (0..=2 * window).map(|o| (p + m + o - window) % m) {
                     if taken[q] || q == p {
                         continue;
                     }
-                    let c = self.correlation(q);
+                    let c = self.usable(self.correlation(q));
                     if c.abs() > best_c.abs() * (1.0 + 1e-12) {
                         (best_q, best_c) = (q, c);
                     }
@@ -260,7 +283,7 @@ impl<'a> Fit<'a> {
         let cc = self.kernel_norm_sq();
         let mut taken = vec![false; m];
         self.positions.iter().for_each(|&p| taken[p] = true);
-        let corr: Vec<f64> = (0..m).map(|q| self.correlation(q).abs()).collect();
+        let corr: Vec<f64> = (0..m).map(|q| self.usable(self.correlation(q)).abs()).collect();
         let threshold = (2.0 * kappa * cc).sqrt();
         let mut candidates: Vec<usize> = (0..m)
             .filter(|&q| {
@@ -276,7 +299,7 @@ impl<'a> Fit<'a> {
             if added.len() == cap {
                 break;
             }
-            let c = self.correlation(q);
+            let c = self.usable(self.correlation(q));
             if c * c / (2.0 * cc) > kappa {
                 self.place(q, -c / cc);
                 added.push((q, -c / cc));
@@ -320,7 +343,7 @@ mod tests {
     #[test]
     fn the_truth_has_zero_residual_and_moves_keep_it() {
         let (y, kernel, x) = instance();
-        let mut fit = Fit::new(&y, kernel, &x, Some(0.3));
+        let mut fit = Fit::new(&y, kernel, &x, Some(0.3), false);
         assert!(fit.loss() < 1e-28);
         assert_eq!(fit.prune(1e-3), 0);
         assert_eq!(fit.relocate(2), 0);
@@ -346,7 +369,7 @@ mod tests {
         wrong[40] = 0.01;
         let kappa = 1e-3;
         let energy = |f: &Fit| f.loss() + kappa * f.positions.len() as f64;
-        let mut fit = Fit::new(&y, kernel, &wrong, Some(0.3));
+        let mut fit = Fit::new(&y, kernel, &wrong, Some(0.3), false);
         let mut last = energy(&fit);
         assert_eq!(fit.prune(kappa), 1, "the spurious atom goes");
         assert!(energy(&fit) < last);
@@ -362,9 +385,28 @@ mod tests {
     }
 
     #[test]
+    fn with_x_nonnegative_no_move_makes_a_negative_atom() {
+        let (y, kernel, x) = instance();
+        // x holds one negative atom (−0.8 at 20): it can only be missed.
+        let mut positive = x.clone();
+        positive[20] = 0.3;
+        let mut fit = Fit::new(&y, kernel, &positive, Some(0.3), true);
+        fit.relocate(2);
+        fit.add(1e-6, 10);
+        fit.lasso(1e-3, 20);
+        assert!(fit.amplitudes.iter().all(|&v| v > 0.0), "{:?}", fit.amplitudes);
+        assert!(!fit.positions.contains(&20), "the atom that wanted to turn negative left");
+        let mut check = fit.clone();
+        check.refresh();
+        assert!((check.loss() - fit.loss()).abs() < 1e-12, "residual kept current");
+        crate::refine::refit::refit(&mut fit);
+        assert!(fit.amplitudes.iter().all(|&v| v > 0.0));
+    }
+
+    #[test]
     fn lasso_and_merge_turn_a_spread_spike_into_one_atom() {
         let (y, kernel, x) = instance();
-        let mut fit = Fit::new(&y, kernel, &vec![0.0; x.len()], Some(0.3));
+        let mut fit = Fit::new(&y, kernel, &vec![0.0; x.len()], Some(0.3), false);
         fit.lasso(1e-3, 200);
         fit.merge(2);
         let mut p = fit.positions.clone();
@@ -375,7 +417,7 @@ mod tests {
         spread[10] = 0.5;
         spread[11] = 0.1;
         spread[13] = -0.2;
-        let mut f2 = Fit::new(&y, vec![1.0], &spread, None);
+        let mut f2 = Fit::new(&y, vec![1.0], &spread, None, false);
         f2.merge(2);
         assert_eq!(f2.positions, vec![10, 13]);
         assert!((f2.amplitudes[0] - 1.0).abs() < 1e-15 && f2.amplitudes[1] == -0.2);

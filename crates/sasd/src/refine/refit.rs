@@ -205,6 +205,17 @@ impl NormalEquations {
         if let Some(b) = self.bias_slot {
             next.bias += dv[b];
         }
+        if next.nonnegative {
+            // Projected step: atoms pushed below zero leave the support (the
+            // trial is still accepted only if ½‖r‖² drops).
+            let pairs = next
+                .positions
+                .iter()
+                .copied()
+                .zip(next.amplitudes.iter().map(|a| a.max(0.0)))
+                .collect();
+            next.set_pairs(pairs);
+        }
         next.refresh();
         next
     }
@@ -263,7 +274,7 @@ mod tests {
             let norm = start.iter().map(|v| v * v).sum::<f64>().sqrt();
             start.iter_mut().for_each(|c| *c /= norm);
             let wrong: Vec<f64> = x.iter().map(|v| 0.8 * v).collect();
-            let mut fit = Fit::new(&y, start, &wrong, bias.map(|_| 0.0));
+            let mut fit = Fit::new(&y, start, &wrong, bias.map(|_| 0.0), false);
             let steps = refit(&mut fit);
             assert!(
                 steps > 0 && fit.loss() < 1e-24,
@@ -302,7 +313,7 @@ mod tests {
         let mut xs = x.clone();
         xs[31] = 0.3;
         xs[78] = 0.2;
-        let fit = Fit::new(&y, kernel, &xs, Some(0.2));
+        let fit = Fit::new(&y, kernel, &xs, Some(0.2), false);
         let eq = NormalEquations::assemble(&fit);
         let wraps = eq
             .atom_slots
