@@ -395,7 +395,10 @@ mod tests {
         fit.add(1e-6, 10);
         fit.lasso(1e-3, 20);
         assert!(fit.amplitudes.iter().all(|&v| v > 0.0), "{:?}", fit.amplitudes);
-        assert!(!fit.positions.contains(&20), "the atom that wanted to turn negative left");
+        assert!(
+            !fit.positions.contains(&20),
+            "the atom that wanted to turn negative left"
+        );
         let mut check = fit.clone();
         check.refresh();
         assert!((check.loss() - fit.loss()).abs() < 1e-12, "residual kept current");

@@ -56,7 +56,7 @@ mod refit;
 
 use std::time::{Duration, Instant};
 
-use crate::error::{Result, SasdError, check_finite, check_len};
+use crate::error::{Result, SasdError, check_at_least, check_finite, check_len};
 use crate::pipeline::geometry::shift_scaled;
 use crate::pipeline::max_energy_window;
 
@@ -163,45 +163,8 @@ pub fn refine_support(
     options: &SupportRefinement,
 ) -> Result<Refined> {
     let start = Instant::now();
-    if y.is_empty() {
-        return Err(SasdError::EmptySignal);
-    }
+    check_input(y, lifted, activation, bias, n0, options)?;
     let m = y.len();
-    check_finite("observation", y)?;
-    check_finite("lifted kernel", lifted)?;
-    check_len("activation", activation, m)?;
-    check_finite("activation", activation)?;
-    if let Some(b) = bias {
-        check_finite("bias", &[b])?;
-    }
-    if n0 == 0 {
-        return Err(SasdError::ZeroDimension { what: "kernel size" });
-    }
-    if n0 > lifted.len() {
-        return Err(SasdError::LengthMismatch {
-            what: "lifted kernel (shorter than n0)",
-            expected: n0,
-            found: lifted.len(),
-        });
-    }
-    if options.thresholds.is_empty() {
-        return Err(SasdError::ZeroDimension {
-            what: "list of thresholds",
-        });
-    }
-    for &t in &options.thresholds {
-        if !(t.is_finite() && t > 0.0) {
-            return Err(SasdError::InvalidParameter {
-                name: "threshold",
-                value: t,
-                min: f64::MIN_POSITIVE,
-            });
-        }
-    }
-    let noise = crate::error::check_at_least("noise", options.noise, 0.0)?;
-    if activation.iter().all(|&v| v == 0.0) {
-        return Err(SasdError::EmptySupport);
-    }
     // Crop the lifted kernel to its maximal-energy window ± the margin.
     let margin = options.margin.unwrap_or(n0.div_ceil(10));
     let (window, _, _) = max_energy_window(lifted, n0);
@@ -224,42 +187,8 @@ pub fn refine_support(
     }
     let kernel = crop.iter().map(|v| v / norm).collect();
     let x = shift_scaled(activation, (m, 1), (lo, 0), norm);
-    if options.nonnegative
-        && let Some(index) = activation.iter().position(|&v| v < 0.0)
-    {
-        return Err(SasdError::InvalidParameter {
-            name: "activation entry (x >= 0 asked)",
-            value: activation[index],
-            min: 0.0,
-        });
-    }
     let mut fit = Fit::new(y, kernel, &x, bias, options.nonnegative);
-
-    let floor = noise * (2.0 * (m as f64).ln()).sqrt();
-    let last = *options.thresholds.last().expect("checked nonempty");
-    let mut scale = amplitude_scale(&fit.amplitudes);
-    let mut refit_steps = 0;
-    for _ in 0..options.lasso_rounds {
-        fit.lasso((last * scale).max(floor), 50);
-        fit.merge(2);
-        refit_steps += refit::refit(&mut fit);
-        scale = robust_scale(&fit.amplitudes).max(f64::MIN_POSITIVE);
-    }
-    let mut rounds = 0;
-    for &tau in &options.thresholds {
-        let kappa = 0.5 * (tau * scale).max(floor).powi(2);
-        for _ in 0..options.max_rounds {
-            let pruned = fit.prune(kappa);
-            let moved = fit.relocate(options.relocate_window);
-            let cap = 10 + fit.positions.len() / 20;
-            let added = fit.add(kappa, cap);
-            refit_steps += refit::refit(&mut fit);
-            rounds += 1;
-            if pruned + moved + added == 0 {
-                break;
-            }
-        }
-    }
+    let (scale, rounds, refit_steps) = search(&mut fit, options);
     if fit.positions.is_empty() {
         return Err(SasdError::EmptySupport);
     }
@@ -279,6 +208,94 @@ pub fn refine_support(
             elapsed: start.elapsed(),
         },
     })
+}
+
+/// The errors of [`refine_support`] that its input alone decides.
+fn check_input(
+    y: &[f64],
+    lifted: &[f64],
+    activation: &[f64],
+    bias: Option<f64>,
+    n0: usize,
+    options: &SupportRefinement,
+) -> Result<()> {
+    if y.is_empty() {
+        return Err(SasdError::EmptySignal);
+    }
+    check_finite("observation", y)?;
+    check_finite("lifted kernel", lifted)?;
+    check_len("activation", activation, y.len())?;
+    check_finite("activation", activation)?;
+    if let Some(b) = bias {
+        check_finite("bias", &[b])?;
+    }
+    if n0 == 0 {
+        return Err(SasdError::ZeroDimension { what: "kernel size" });
+    }
+    if n0 > lifted.len() {
+        return Err(SasdError::LengthMismatch {
+            what: "lifted kernel (shorter than n0)",
+            expected: n0,
+            found: lifted.len(),
+        });
+    }
+    if options.thresholds.is_empty() {
+        return Err(SasdError::ZeroDimension {
+            what: "list of thresholds",
+        });
+    }
+    if let Some(&t) = options.thresholds.iter().find(|t| !(t.is_finite() && **t > 0.0)) {
+        return Err(SasdError::InvalidParameter {
+            name: "threshold",
+            value: t,
+            min: f64::MIN_POSITIVE,
+        });
+    }
+    check_at_least("noise", options.noise, 0.0)?;
+    if activation.iter().all(|&v| v == 0.0) {
+        return Err(SasdError::EmptySupport);
+    }
+    if options.nonnegative
+        && let Some(&v) = activation.iter().find(|&&v| v < 0.0)
+    {
+        return Err(SasdError::InvalidParameter {
+            name: "activation entry (x >= 0 asked)",
+            value: v,
+            min: 0.0,
+        });
+    }
+    Ok(())
+}
+
+/// Steps 1 and 2 of the [module documentation](self) on `fit`; returns the
+/// amplitude scale s of the ℓ⁰ search, its rounds and the refit steps.
+fn search(fit: &mut Fit, options: &SupportRefinement) -> (f64, usize, usize) {
+    let floor = options.noise * (2.0 * (fit.m() as f64).ln()).sqrt();
+    let last = options.thresholds.last().copied().unwrap_or(0.0);
+    let mut scale = amplitude_scale(&fit.amplitudes);
+    let mut refit_steps = 0;
+    for _ in 0..options.lasso_rounds {
+        fit.lasso((last * scale).max(floor), 50);
+        fit.merge(2);
+        refit_steps += refit::refit(fit);
+        scale = robust_scale(&fit.amplitudes).max(f64::MIN_POSITIVE);
+    }
+    let mut rounds = 0;
+    for &tau in &options.thresholds {
+        let kappa = 0.5 * (tau * scale).max(floor).powi(2);
+        for _ in 0..options.max_rounds {
+            let pruned = fit.prune(kappa);
+            let moved = fit.relocate(options.relocate_window);
+            let cap = 10 + fit.positions.len() / 20;
+            let added = fit.add(kappa, cap);
+            refit_steps += refit::refit(fit);
+            rounds += 1;
+            if pruned + moved + added == 0 {
+                break;
+            }
+        }
+    }
+    (scale, rounds, refit_steps)
 }
 
 /// [`amplitude_scale`] of the atoms within ten times the median |xᵢ|.
