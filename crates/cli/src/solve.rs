@@ -123,25 +123,8 @@ impl Settings {
     /// 3n₀ − 2 entries, per axis, and that must be shorter than the data),
     /// so that a hopeless run fails before any output is prepared.
     pub fn check_fits(&self, data: Dims) -> Result<(), CliError> {
-        let lifted = |n: usize| 3 * n - 2;
+        check_kernel_fits(self.kernel, data)?;
         match (self.kernel, data) {
-            (KernelSize::D1(n0), Dims::D1(m)) if lifted(n0) >= m => Err(CliError::new(format!(
-                "--kernel-size {n0} is too large for a signal of {m} samples: the lifted kernel has 3·n0 − 2 = {} entries and must be shorter than the signal",
-                lifted(n0)
-            ))),
-            (KernelSize::D2(n1, n2), Dims::D2 { rows, cols }) if lifted(n1) > rows || lifted(n2) > cols => {
-                Err(CliError::new(format!(
-                    "--kernel-size {n1}x{n2} is too large for a {rows}x{cols} image: the lifted kernel is {}x{} (3·n − 2 per axis) and must fit in the image",
-                    lifted(n1),
-                    lifted(n2)
-                )))
-            }
-            (KernelSize::D2(..), Dims::D1(_)) => {
-                Err(CliError::new("a 1-D signal needs a 1-D --kernel-size N"))
-            }
-            (KernelSize::D1(_), Dims::D2 { .. }) => {
-                Err(CliError::new("an image needs a 2-D --kernel-size N1xN2"))
-            }
             _ if self.refine_support.is_some() && self.kernels > 1 => {
                 Err(CliError::new("--refine-support handles one kernel"))
             }
@@ -189,6 +172,31 @@ impl Settings {
             });
         }
         run
+    }
+}
+
+/// Checks that a kernel of `kernel` fits `data`: same dimension, and the
+/// lifted kernel (3n − 2 per axis, seed 003 §3) shorter than a signal or
+/// inside an image.
+pub fn check_kernel_fits(kernel: KernelSize, data: Dims) -> Result<(), CliError> {
+    let lifted = |n: usize| 3 * n - 2;
+    match (kernel, data) {
+        (KernelSize::D1(n0), Dims::D1(m)) if lifted(n0) >= m => Err(CliError::new(format!(
+            "--kernel-size {n0} is too large for a signal of {m} samples: the lifted kernel has 3·n0 − 2 = {} entries and must be shorter than the signal",
+            lifted(n0)
+        ))),
+        (KernelSize::D2(n1, n2), Dims::D2 { rows, cols }) if lifted(n1) > rows || lifted(n2) > cols => {
+            Err(CliError::new(format!(
+                "--kernel-size {n1}x{n2} is too large for a {rows}x{cols} image: the lifted kernel is {}x{} (3·n − 2 per axis) and must fit in the image",
+                lifted(n1),
+                lifted(n2)
+            )))
+        }
+        (KernelSize::D2(..), Dims::D1(_)) => Err(CliError::new("a 1-D signal needs a 1-D --kernel-size N")),
+        (KernelSize::D1(_), Dims::D2 { .. }) => {
+            Err(CliError::new("an image needs a 2-D --kernel-size N1xN2"))
+        }
+        _ => Ok(()),
     }
 }
 

@@ -61,6 +61,17 @@ fn score(inst: &Instance, kernel: &[f64], activation: &[f64]) -> (f64, SpikeScor
     (kernel_error(inst.kernel(), kernel).expect("metric"), scores)
 }
 
+/// Homotopy then reweighting at its default λ = 2σ̂, with bias and x ≥ 0,
+/// 8000 iterations.
+fn homotopy_then_reweighting(seed: u64) -> Deconvolution {
+    Deconvolution::new(N0)
+        .method(Method::HomotopyReweightedIadm)
+        .bias(true)
+        .nonnegative(true)
+        .max_iterations(8000)
+        .seed(seed)
+}
+
 /// The pipeline's `method` at λ = 0.1.
 fn deconvolve(method: Method, seed: u64) -> Outcome {
     let inst = calcium_trace(seed);
@@ -137,14 +148,7 @@ fn homotopy_then_reweighting_recovers_every_seed() {
     for seed in 1..=10 {
         let inst = calcium_trace(seed);
         let y = &inst.observation;
-        let out = Deconvolution::new(N0)
-            .method(Method::HomotopyReweightedIadm)
-            .bias(true)
-            .nonnegative(true)
-            .max_iterations(8000)
-            .seed(seed)
-            .run(y)
-            .expect("run");
+        let out = homotopy_then_reweighting(seed).run(y).expect("run");
         let sigma = noise_level(y, y.len());
         assert_eq!(out.lambda, 2.0 * sigma, "the default λ is 2σ̂ here");
         assert!((sigma - 5e-2).abs() < 5e-3, "σ̂ = {sigma}");
@@ -173,12 +177,7 @@ fn support_refinement_under_nonnegativity_sharpens_the_kernel() {
     for seed in 1..=3 {
         let inst = calcium_trace(seed);
         let y = &inst.observation;
-        let out = Deconvolution::new(N0)
-            .method(Method::HomotopyReweightedIadm)
-            .bias(true)
-            .nonnegative(true)
-            .max_iterations(8000)
-            .seed(seed)
+        let out = homotopy_then_reweighting(seed)
             .refine_support(SupportRefinement {
                 noise: noise_level(y, y.len()),
                 ..SupportRefinement::default()

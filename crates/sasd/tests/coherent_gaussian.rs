@@ -13,21 +13,38 @@ use sasd::pipeline::{Deconvolution, Method, max_energy_window};
 use sasd::refine::SupportRefinement;
 use sasd::synth::{ActivationLaw, InstanceSpec, KernelSpec, Shape};
 
+const N0: usize = 100;
+
+/// The §5.2 instance with g_{100,0.5}, noise `sigma` added.
+fn instance(seed: u64, sigma: f64) -> sasd::synth::Instance {
+    InstanceSpec::new(
+        KernelSpec::GaussianWindow { n0: N0, sigma: 0.5 },
+        Shape::d1(10_000),
+    )
+    .activation(ActivationLaw::BernoulliRademacher, (N0 as f64).powf(-0.75))
+    .bias(1.0)
+    .noise(sigma)
+    .generate_seeded(seed)
+    .expect("valid instance")
+}
+
+/// 3000 iterations of homotopy-iADM with a bias (each test adds its
+/// refinement).
+fn solve(seed: u64) -> Deconvolution {
+    Deconvolution::new(N0)
+        .method(Method::HomotopyIadm)
+        .bias(true)
+        .seed(seed)
+        .max_iterations(3000)
+}
+
 #[test]
 fn homotopy_iadm_with_support_refinement_recovers_g_100_0_5_on_5_of_5_seeds() {
-    let n0 = 100;
+    let n0 = N0;
     let mut errors = Vec::new();
     for seed in 1..=5 {
-        let inst = InstanceSpec::new(KernelSpec::GaussianWindow { n0, sigma: 0.5 }, Shape::d1(10_000))
-            .activation(ActivationLaw::BernoulliRademacher, (n0 as f64).powf(-0.75))
-            .bias(1.0)
-            .generate_seeded(seed)
-            .expect("valid instance");
-        let out = Deconvolution::new(n0)
-            .method(Method::HomotopyIadm)
-            .bias(true)
-            .seed(seed)
-            .max_iterations(3000)
+        let inst = instance(seed, 0.0);
+        let out = solve(seed)
             .truth_kernel(inst.kernel().to_vec())
             .refine_support(SupportRefinement::default())
             .run(&inst.observation)
@@ -71,18 +88,9 @@ fn homotopy_iadm_with_support_refinement_recovers_g_100_0_5_on_5_of_5_seeds() {
 /// with the trimmed scale: 4.1e-3.
 #[test]
 fn noisy_data_with_its_noise_level_keeps_a_support_and_the_kernel() {
-    let (n0, sigma, seed) = (100, 0.05, 2);
-    let inst = InstanceSpec::new(KernelSpec::GaussianWindow { n0, sigma: 0.5 }, Shape::d1(10_000))
-        .activation(ActivationLaw::BernoulliRademacher, (n0 as f64).powf(-0.75))
-        .bias(1.0)
-        .noise(sigma)
-        .generate_seeded(seed)
-        .expect("valid instance");
-    let out = Deconvolution::new(n0)
-        .method(Method::HomotopyIadm)
-        .bias(true)
-        .seed(seed)
-        .max_iterations(3000)
+    let (sigma, seed) = (0.05, 2);
+    let inst = instance(seed, sigma);
+    let out = solve(seed)
         .refine_support(SupportRefinement {
             noise: sigma,
             ..SupportRefinement::default()

@@ -121,12 +121,22 @@ fn bad_input_gives_typed_errors() {
         run(y, &vec![0.0; lifted.len()], &x, 20, &opts),
         Err(SasdError::ZeroDimension { .. })
     ));
-    for thresholds in [vec![], vec![0.1, -0.05], vec![f64::NAN]] {
-        let bad = SupportRefinement {
-            thresholds,
-            ..SupportRefinement::default()
-        };
-        assert!(run(y, &lifted, &x, 20, &bad).is_err());
+    let thresholds = |t: Vec<f64>| SupportRefinement {
+        thresholds: t,
+        ..SupportRefinement::default()
+    };
+    assert!(matches!(
+        run(y, &lifted, &x, 20, &thresholds(vec![])),
+        Err(SasdError::ZeroDimension { .. })
+    ));
+    for bad in [vec![0.1, -0.05], vec![f64::NAN]] {
+        assert!(matches!(
+            run(y, &lifted, &x, 20, &thresholds(bad)),
+            Err(SasdError::InvalidParameter {
+                name: "threshold",
+                ..
+            })
+        ));
     }
     let positive = SupportRefinement {
         nonnegative: true,

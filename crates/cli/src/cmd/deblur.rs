@@ -7,14 +7,17 @@ use std::path::PathBuf;
 use clap::Args;
 use serde_json::json;
 
+use crate::cmd::deconv::read_truth;
 use crate::cmd::{KernelSize, check_eta, check_lambda};
 use crate::error::CliError;
 use crate::io::{self, Input};
 use crate::output::OutDir;
 use crate::plot::plot_image;
+use crate::solve::check_kernel_fits;
 use crate::{OutArgs, Verbosity, default_out};
 use sasd::deblur::Deblur;
 use sasd::metrics::kernel_error_2d;
+use sasd::pipeline::Dims;
 use sasd::synth::Shape;
 
 /// The files `sasd deblur` writes.
@@ -74,34 +77,18 @@ pub fn run(args: DeblurArgs, verbosity: Verbosity) -> Result<(), CliError> {
             args.mu
         )));
     }
-    let KernelSize::D2(k1, k2) = args.kernel_size else {
-        return Err(CliError::new("an image needs a 2-D --kernel-size N1xN2"));
-    };
     let Input::Image { data, rows, cols } = io::read_input(&args.input)? else {
         return Err(CliError::new(format!(
             "{}: sasd deblur needs an image (.png, .tif or a 2-D .npy)",
             args.input.display()
         )));
     };
-    if 3 * k1 - 2 > rows || 3 * k2 - 2 > cols {
-        return Err(CliError::new(format!(
-            "--kernel-size {k1}x{k2} is too large for a {rows}x{cols} image: the lifted kernel is {}x{} (3·n − 2 per axis) and must fit in the image",
-            3 * k1 - 2,
-            3 * k2 - 2
-        )));
-    }
+    check_kernel_fits(args.kernel_size, Dims::D2 { rows, cols })?;
+    let KernelSize::D2(k1, k2) = args.kernel_size else {
+        unreachable!("check_kernel_fits refuses a 1-D kernel for an image");
+    };
     let truth = match args.truth_kernel.as_deref() {
-        Some(p) => {
-            let t = io::read_input(p)?.to_array();
-            if t.data.len() != k1 * k2 {
-                return Err(CliError::new(format!(
-                    "{}: the true kernel has {} entries, expected {k1}x{k2}",
-                    p.display(),
-                    t.data.len()
-                )));
-            }
-            Some(t.data)
-        }
+        Some(p) => read_truth(p, args.kernel_size, 1)?.pop(),
         None => None,
     };
     let mut inputs = vec![args.input.as_path()];

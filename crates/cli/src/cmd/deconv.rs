@@ -223,7 +223,11 @@ fn describe(s: &Solution) -> String {
 }
 
 /// Reads the true kernel(s): K stacked arrays of the kernel's shape.
-fn read_truth(path: &std::path::Path, size: KernelSize, kernels: usize) -> Result<Vec<Vec<f64>>, CliError> {
+pub(crate) fn read_truth(
+    path: &std::path::Path,
+    size: KernelSize,
+    kernels: usize,
+) -> Result<Vec<Vec<f64>>, CliError> {
     let array = io::read_input(path)?.to_array();
     let per = match size {
         KernelSize::D1(n) => n,

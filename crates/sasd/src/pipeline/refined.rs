@@ -21,11 +21,11 @@ pub(super) fn refine(
     let s = out.shifts.first().map_or(0, |s| s.0);
     // The run's activation matches the window [s, s + n₀) of the lifted
     // kernel scaled to unit norm; undo both to get the lifted pair back.
-    let lifted = out.lifted_kernel().to_vec();
+    let lifted = out.lifted_kernel();
     let window_norm = lifted[s..s + n0].iter().map(|v| v * v).sum::<f64>().sqrt();
     let scale = if window_norm > 0.0 { 1.0 / window_norm } else { 1.0 };
     let x = shift_scaled(out.activation(), (m, 1), ((m - s % m) % m, 0), scale);
-    let refined = refine_support(y, &lifted, &x, out.bias, n0, options)?;
+    let refined = refine_support(y, lifted, &x, out.bias, n0, options)?;
     out.truth_errors = match truth {
         Some([t]) => kernel_error(t, &refined.kernel).ok().map(|e| vec![e]),
         _ => out.truth_errors,

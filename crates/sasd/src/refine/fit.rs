@@ -318,6 +318,20 @@ impl<'a> Fit<'a> {
     }
 }
 
+/// c ⊛ x + b·1 (cyclic) by direct sums: the model the tests build their
+/// observations from, independent of [`Fit`].
+#[cfg(test)]
+pub(crate) fn cyclic_model(kernel: &[f64], x: &[f64], bias: f64) -> Vec<f64> {
+    let m = x.len();
+    let mut y = vec![bias; m];
+    for (p, &v) in x.iter().enumerate() {
+        for (j, c) in kernel.iter().enumerate() {
+            y[(p + j) % m] += c * v;
+        }
+    }
+    y
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -331,13 +345,7 @@ mod tests {
         x[20] = -0.8;
         x[22] = 0.6;
         x[58] = 1.2;
-        let mut y = vec![0.3; m];
-        for p in 0..m {
-            for (j, c) in kernel.iter().enumerate() {
-                y[(p + j) % m] += c * x[p];
-            }
-        }
-        (y, kernel, x)
+        (cyclic_model(&kernel, &x, 0.3), kernel, x)
     }
 
     #[test]

@@ -224,6 +224,7 @@ impl NormalEquations {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::refine::fit::cyclic_model;
 
     /// Atoms at both ends (coupled across the wrap) and a close pair.
     const SPARSE: [(usize, f64); 5] = [(1, 1.0), (30, -0.7), (33, 1.1), (50, 0.9), (76, -1.0)];
@@ -248,13 +249,7 @@ mod tests {
         for &(p, v) in atoms {
             x[p] = v;
         }
-        let mut y = vec![bias; m];
-        for p in 0..m {
-            for (j, c) in kernel.iter().enumerate() {
-                y[(p + j) % m] += c * x[p];
-            }
-        }
-        (y, kernel, x)
+        (cyclic_model(&kernel, &x, bias), kernel, x)
     }
 
     #[test]
