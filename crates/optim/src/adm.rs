@@ -250,10 +250,15 @@ impl<M: Manifold, R: InverseRetraction<M>> CompositeSolver<M> for InertialAdm<R>
         // A failed search from the current point was retried with the noise
         // measured again, and nothing was accepted since.
         let mut stalled = false;
+        // Whether (a, x) ≠ (a_prev, x_prev): false at the start and after a
+        // restart (prev = current), else whether the last accepted step moved.
+        // Kept as a flag: comparing the blocks costs a pass over x and x_prev
+        // every iteration (4 MB for a 512×512 map).
+        let mut moved = false;
         let stop = loop {
             // A step without momentum (the first, or the one after a restart)
             // is an ADM step.
-            let had_momentum = self.beta > 0.0 && !(a == a_prev && x == x_prev);
+            let had_momentum = self.beta > 0.0 && moved;
             problem.smooth.fix_a(&a);
             let xs = x_step.run(
                 &mut XBlock(&mut problem.smooth),
@@ -342,6 +347,7 @@ impl<M: Manifold, R: InverseRetraction<M>> CompositeSolver<M> for InertialAdm<R>
                 let dropped = self.beta * (sq_dist(&a, &a_prev) + sq_dist(&x, &x_prev)).sqrt();
                 a_prev.copy_from_slice(&a);
                 x_prev.copy_from_slice(&x);
+                moved = false;
                 // The length of the extrapolation dropped, as for an undone
                 // step: a StepNorm criterion must not read it as convergence.
                 let step = if dropped.is_finite() { dropped } else { f64::MAX };
@@ -375,6 +381,7 @@ impl<M: Manifold, R: InverseRetraction<M>> CompositeSolver<M> for InertialAdm<R>
                 restarts += 1;
                 a_prev.copy_from_slice(&a);
                 x_prev.copy_from_slice(&x);
+                moved = false;
                 problem.smooth.refresh(&a, &x);
             } else {
                 if !new_cost.is_finite() {
@@ -385,6 +392,9 @@ impl<M: Manifold, R: InverseRetraction<M>> CompositeSolver<M> for InertialAdm<R>
                 std::mem::swap(&mut x_prev, &mut x);
                 std::mem::swap(&mut x, &mut x_new);
                 cost = new_cost;
+                // As `a != a_prev || x != x_prev` entry by entry (a NaN
+                // distance counts as a move, as a NaN entry compares unequal).
+                moved = step_norm != 0.0;
             }
             let residual = xs.residual.hypot(as_.residual);
             let mut rec = record(iteration, cost, Some(residual), step_norm, as_.step);
