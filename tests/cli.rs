@@ -161,21 +161,15 @@ fn synth_then_deconv_recovers_a_random_kernel() {
         ],
         "--force",
     );
-    ok(&[
-        "deconv",
-        s(&data.join("data.npy")),
-        "--kernel-size",
-        "20",
-        "--out",
-        s(&out),
-        "--force",
-        "--quiet",
-        "--bias",
-        "--eta",
-        "0.3",
-        "--truth-kernel",
-        s(&data.join("kernel.npy")),
-    ]);
+    // The same run again into `out`, with `extra` options.
+    let (input, truth) = (data.join("data.npy"), data.join("kernel.npy"));
+    let rerun = |extra: &[&str]| {
+        let mut args = vec!["deconv", s(&input), "--kernel-size", "20", "--out", s(&out)];
+        args.extend(["--force", "--quiet", "--bias", "--truth-kernel", s(&truth)]);
+        args.extend(extra);
+        ok(&args)
+    };
+    rerun(&["--eta", "0.3"]);
     // A faster continuation (η = 0.3): recorded, as accurate, fewer iterations.
     let fast = json(&out.join("report.json"));
     assert_eq!(fast["parameters"]["eta"].as_f64(), Some(0.3), "{fast}");
@@ -184,22 +178,7 @@ fn synth_then_deconv_recovers_a_random_kernel() {
     let iterations = |r: &serde_json::Value| r["result"]["iterations"].as_u64().unwrap();
     assert!(iterations(&fast) < iterations(&report));
     // The support refinement: recorded with what it did, as accurate.
-    ok(&[
-        "deconv",
-        s(&data.join("data.npy")),
-        "--kernel-size",
-        "20",
-        "--out",
-        s(&out),
-        "--force",
-        "--quiet",
-        "--bias",
-        "--refine-support",
-        "--noise",
-        "0.001",
-        "--truth-kernel",
-        s(&data.join("kernel.npy")),
-    ]);
+    rerun(&["--refine-support", "--noise", "0.001"]);
     let refined = json(&out.join("report.json"));
     assert_eq!(refined["parameters"]["refine_support"].as_bool(), Some(true));
     assert_eq!(refined["parameters"]["noise"].as_f64(), Some(0.001));

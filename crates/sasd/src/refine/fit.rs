@@ -357,12 +357,7 @@ mod tests {
         assert_eq!(fit.relocate(2), 0);
         assert_eq!(fit.add(1e-6, 10), 0);
         assert!(fit.loss() < 1e-28);
-        let err = fit
-            .dense()
-            .iter()
-            .zip(&x)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0, f64::max);
+        let err = crate::refine::max_diff(&fit.dense(), &x);
         assert!(err < 1e-12, "amplitudes moved by {err}");
     }
 

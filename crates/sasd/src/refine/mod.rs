@@ -320,3 +320,12 @@ fn amplitude_scale(amplitudes: &[f64]) -> f64 {
         0.0
     }
 }
+
+/// max_i |u_i − v_i| for the tests, NaN when a difference is NaN (so that a
+/// NaN never passes for a small error, as it would through `f64::max`).
+#[cfg(test)]
+fn max_diff(u: &[f64], v: &[f64]) -> f64 {
+    assert_eq!(u.len(), v.len(), "max_diff: lengths");
+    let d: Vec<f64> = u.iter().zip(v).map(|(a, b)| a - b).collect();
+    manifold::vecops::max_abs(&d)
+}

@@ -276,19 +276,9 @@ mod tests {
                 "loss {} after {steps}",
                 fit.loss()
             );
-            let err = fit
-                .kernel
-                .iter()
-                .zip(&kernel)
-                .map(|(a, b)| (a - b).abs())
-                .fold(0.0, f64::max);
+            let err = crate::refine::max_diff(&fit.kernel, &kernel);
             assert!(err < 1e-10, "kernel error {err}");
-            let xerr = fit
-                .dense()
-                .iter()
-                .zip(&x)
-                .map(|(a, b)| (a - b).abs())
-                .fold(0.0, f64::max);
+            let xerr = crate::refine::max_diff(&fit.dense(), &x);
             assert!(xerr < 1e-10, "amplitude error {xerr}");
             assert!((fit.bias - bias.unwrap_or(0.0)).abs() < 1e-10);
             assert!((fit.kernel_norm_sq() - 1.0).abs() < 1e-12);
