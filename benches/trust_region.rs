@@ -45,7 +45,7 @@ impl HessianProblem for Rayleigh {
 fn run<M: Manifold, P: HessianProblem>(m: &M, p: &mut P, x0: &[f64]) -> (usize, usize) {
     let tr = TrustRegion::for_manifold(m, TrustRegionOptions::default())
         .with_stop(StopCriterion::MaxIterations(OUTER));
-    let mut oracle = ExactHessian::new(p, m.ambient_dim());
+    let mut oracle = ExactHessian::new(p);
     let res = tr
         .solve(m, &mut oracle, x0, &mut NoObserver)
         .expect("valid start");

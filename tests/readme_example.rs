@@ -32,7 +32,7 @@ fn readme_example_reaches_the_minimum() -> Result<(), Box<dyn std::error::Error>
     let tr = TrustRegion::for_manifold(&m, TrustRegionOptions::default());
     let res = tr.solve(
         &m,
-        &mut ExactHessian::new(&mut Quartic, 10),
+        &mut ExactHessian::new(&mut Quartic),
         x0.as_slice(),
         &mut NoObserver,
     )?;

@@ -61,7 +61,7 @@ fn trust_region(p: &mut PhaseRetrieval, x0: &DVector<f64>) -> (DVector<f64>, usi
         ..Default::default()
     };
     let tr = TrustRegion::for_manifold(&m, options).with_stop(S::MaxIterations(500));
-    let mut oracle = ExactHessian::new(p, d);
+    let mut oracle = ExactHessian::new(p);
     let res = tr
         .solve(&m, &mut oracle, x0.as_slice(), &mut NoObserver)
         .expect("valid start");

@@ -153,7 +153,7 @@ pub fn check_hessian<M: Manifold, P: HessianProblem>(
 ) -> Result<CheckReport, OptimError> {
     let d = check_direction(m, x, d)?;
     let n = x.len();
-    let mut oracle = ExactHessian::new(p, n);
+    let mut oracle = ExactHessian::new(p);
     let mut g = vec![0.0; n];
     let f0 = oracle.cost_rgrad(m, x, &mut g)?;
     let mut hd = vec![0.0; n];
@@ -181,7 +181,7 @@ pub fn check_hessian_symmetry<M: Manifold, P: HessianProblem>(
 ) -> Result<f64, OptimError> {
     let (u, v) = (check_direction(m, x, u)?, check_direction(m, x, v)?);
     let n = x.len();
-    let mut oracle = ExactHessian::new(p, n);
+    let mut oracle = ExactHessian::new(p);
     let mut g = vec![0.0; n];
     oracle.cost_rgrad(m, x, &mut g)?;
     let (mut hu, mut hv) = (vec![0.0; n], vec![0.0; n]);

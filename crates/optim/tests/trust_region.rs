@@ -28,7 +28,7 @@ fn escapes_a_strict_saddle_and_certifies_the_minimiser() {
     let mut p = Rayleigh::planted(n, 7);
     let m = Sphere::new(n).unwrap();
     let x0 = p.eigenvector(n / 2);
-    let mut oracle = ExactHessian::new(&mut p, n);
+    let mut oracle = ExactHessian::new(&mut p);
     let tr = TrustRegion::for_manifold(&m, options());
     let res = tr.solve(&m, &mut oracle, &x0, &mut NoObserver).unwrap();
     assert_eq!(res.stop, StopReason::SecondOrderStationary);
@@ -56,7 +56,7 @@ fn converges_superlinearly_with_the_exact_hessian() {
     let m = Sphere::new(n).unwrap();
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(1);
     let x0 = m.random_point(&mut rng);
-    let mut oracle = ExactHessian::new(&mut p, n);
+    let mut oracle = ExactHessian::new(&mut p);
     let tr = TrustRegion::for_manifold(&m, options());
     let res = tr.solve(&m, &mut oracle, x0.as_slice(), &mut NoObserver).unwrap();
     assert_eq!(res.stop, StopReason::SecondOrderStationary);
@@ -93,10 +93,10 @@ fn finite_difference_hessian_reaches_the_same_point() {
     let x0 = m.random_point(&mut rng);
     let tr = TrustRegion::for_manifold(&m, options());
     let exact = {
-        let mut oracle = ExactHessian::new(&mut p, n);
+        let mut oracle = ExactHessian::new(&mut p);
         tr.solve(&m, &mut oracle, x0.as_slice(), &mut NoObserver).unwrap()
     };
-    let mut oracle = FiniteDifferenceHessian::new(&mut p, n, Exponential, ParallelTransport);
+    let mut oracle = FiniteDifferenceHessian::new(&mut p, Exponential, ParallelTransport);
     let fd = tr.solve(&m, &mut oracle, x0.as_slice(), &mut NoObserver).unwrap();
     assert_eq!(fd.stop, StopReason::SecondOrderStationary);
     let gap: f64 = exact
@@ -117,7 +117,7 @@ fn stopping_criteria_time_budget_and_observer_are_honoured() {
     let m = Sphere::new(n).unwrap();
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(3);
     let x0 = m.random_point(&mut rng);
-    let mut oracle = ExactHessian::new(&mut p, n);
+    let mut oracle = ExactHessian::new(&mut p);
     let tr = TrustRegion::for_manifold(&m, options());
     let res = tr
         .clone()
@@ -165,7 +165,7 @@ fn curvilinear_search_escapes_a_strict_saddle() {
     let mut p = Rayleigh::planted(n, 9);
     let m = Sphere::new(n).unwrap();
     let x0 = p.eigenvector(n / 2);
-    let mut oracle = ExactHessian::new(&mut p, n);
+    let mut oracle = ExactHessian::new(&mut p);
     let opts = CurvilinearOptions {
         eps_gradient: 1e-11,
         eps_hessian: 1e-8,
@@ -187,4 +187,30 @@ fn curvilinear_search_escapes_a_strict_saddle() {
     );
     let err = p.distance_to_minimiser(&res.x);
     assert!(err <= 1e-8, "distance to the minimiser {err:e}");
+}
+
+/// An oracle given a point of the wrong length refuses it with a typed
+/// error instead of panicking (its buffers are sized from the points).
+#[test]
+fn exact_hessian_refuses_a_point_of_the_wrong_length() {
+    use optim::second_order::SecondOrderOracle;
+    let n = 6;
+    let mut p = Rayleigh::planted(n, 1);
+    let m = Sphere::new(n).unwrap();
+    let mut oracle = ExactHessian::new(&mut p);
+    let mut g = vec![0.0; n + 1];
+    let bad = vec![1.0 / ((n + 1) as f64).sqrt(); n + 1];
+    assert!(oracle.cost_rgrad(&m, &bad, &mut g).is_err());
+    let x = p_eig(n);
+    let mut g = vec![0.0; n];
+    let f = oracle.cost_rgrad(&m, &x, &mut g).unwrap();
+    assert!(f.is_finite());
+    let mut out = vec![0.0; n - 1];
+    assert!(oracle.rhess(&m, &x, &g, &mut out).is_err());
+}
+
+fn p_eig(n: usize) -> Vec<f64> {
+    let mut x = vec![0.0; n];
+    x[0] = 1.0;
+    x
 }

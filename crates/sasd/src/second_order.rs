@@ -558,7 +558,7 @@ where
         kernel_len: spec.kernel_len,
         watch: recorder.watch,
     };
-    let mut oracle = ExactHessian::new(&mut counted, manifold.ambient_dim());
+    let mut oracle = ExactHessian::new(&mut counted);
     let retraction = M::Retraction::default();
     let solved = match spec.solver {
         SecondOrderSolver::TrustRegion => {

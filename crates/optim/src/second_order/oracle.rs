@@ -22,6 +22,10 @@ pub trait SecondOrderOracle<M: Manifold> {
 /// Exact Riemannian Hessian: Hess f(x)\[u\] = P_x ∇²f(x)\[u\] + Weingarten term
 /// (`Manifold::ehess_to_rhess`), with the Euclidean gradient kept from the
 /// last `cost_rgrad` call.
+///
+/// Its buffer is sized from the points it is given (once: a solver's points
+/// all have the manifold's ambient length), so no dimension can be passed
+/// wrong; a point of the wrong length is refused by the manifold.
 #[derive(Debug)]
 pub struct ExactHessian<'a, P> {
     problem: &'a mut P,
@@ -30,12 +34,19 @@ pub struct ExactHessian<'a, P> {
 
 impl<'a, P: HessianProblem> ExactHessian<'a, P> {
     /// Wraps a problem with Euclidean Hessian-vector products.
-    pub fn new(problem: &'a mut P, ambient_dim: usize) -> Self {
+    pub fn new(problem: &'a mut P) -> Self {
         Self {
             problem,
-            egrad: vec![0.0; ambient_dim],
+            egrad: Vec::new(),
         }
     }
+}
+
+/// Checks that `x` has the manifold's ambient length and sizes `buf` to it.
+fn fit<M: Manifold>(m: &M, x: &[f64], buf: &mut Vec<f64>) -> Result<(), ManifoldError> {
+    manifold::check_len(x, m.ambient_dim())?;
+    buf.resize(x.len(), 0.0);
+    Ok(())
 }
 
 impl<M: Manifold, P: HessianProblem> SecondOrderOracle<M> for ExactHessian<'_, P> {
@@ -44,6 +55,8 @@ impl<M: Manifold, P: HessianProblem> SecondOrderOracle<M> for ExactHessian<'_, P
     }
 
     fn cost_rgrad(&mut self, m: &M, x: &[f64], rgrad: &mut [f64]) -> Result<f64, ManifoldError> {
+        fit(m, x, &mut self.egrad)?;
+        manifold::check_len(rgrad, x.len())?;
         let f = self.problem.cost_grad(x, &mut self.egrad);
         rgrad.copy_from_slice(&self.egrad);
         m.egrad_to_rgrad(x, rgrad)?;
@@ -51,6 +64,13 @@ impl<M: Manifold, P: HessianProblem> SecondOrderOracle<M> for ExactHessian<'_, P
     }
 
     fn rhess(&mut self, m: &M, x: &[f64], u: &[f64], out: &mut [f64]) -> Result<(), ManifoldError> {
+        if self.egrad.len() != x.len() {
+            // No gradient was taken at a point of this length: take it now.
+            fit(m, x, &mut self.egrad)?;
+            self.problem.cost_grad(x, &mut self.egrad);
+        }
+        manifold::check_len(u, x.len())?;
+        manifold::check_len(out, x.len())?;
         self.problem.ehess(x, u, out);
         m.ehess_to_rhess(x, &self.egrad, u, out)
     }
@@ -74,17 +94,16 @@ pub struct FiniteDifferenceHessian<'a, P, R, T> {
 impl<'a, P: Problem, R, T> FiniteDifferenceHessian<'a, P, R, T> {
     /// Wraps any smooth problem; `retraction` and `transport` should be the
     /// ones of the solver (a manifold's defaults: `M::Retraction::default()`,
-    /// `M::Transport::default()`).
-    pub fn new(problem: &'a mut P, ambient_dim: usize, retraction: R, transport: T) -> Self {
-        let z = || vec![0.0; ambient_dim];
+    /// `M::Transport::default()`). Buffers are sized from the points given.
+    pub fn new(problem: &'a mut P, retraction: R, transport: T) -> Self {
         Self {
             problem,
             retraction,
             transport,
-            grad_x: z(),
-            y: z(),
-            step: z(),
-            grad_y: z(),
+            grad_x: Vec::new(),
+            y: Vec::new(),
+            step: Vec::new(),
+            grad_y: Vec::new(),
         }
     }
 }
@@ -101,6 +120,10 @@ where
     }
 
     fn cost_rgrad(&mut self, m: &M, x: &[f64], rgrad: &mut [f64]) -> Result<f64, ManifoldError> {
+        for buf in [&mut self.grad_x, &mut self.y, &mut self.step, &mut self.grad_y] {
+            fit(m, x, buf)?;
+        }
+        manifold::check_len(rgrad, x.len())?;
         let f = self.problem.cost_grad(x, rgrad);
         m.egrad_to_rgrad(x, rgrad)?;
         self.grad_x.copy_from_slice(rgrad);
@@ -108,6 +131,13 @@ where
     }
 
     fn rhess(&mut self, m: &M, x: &[f64], u: &[f64], out: &mut [f64]) -> Result<(), ManifoldError> {
+        if self.grad_x.len() != x.len() {
+            // No gradient was taken at a point of this length: take it now.
+            let mut g = vec![0.0; x.len()];
+            self.cost_rgrad(m, x, &mut g)?;
+        }
+        manifold::check_len(u, x.len())?;
+        manifold::check_len(out, x.len())?;
         let norm_u = m.norm(x, u);
         if norm_u == 0.0 {
             out.fill(0.0);
