@@ -1,18 +1,19 @@
 //! Alternating descent (ADM, seed 003 Alg. 2) and its inertial variant
 //! (iADM, Alg. 5) for composite two-block problems.
 
-use manifold::{InverseRetraction, Manifold, Vector};
+use manifold::{InverseRetraction, Manifold};
 
 use crate::composite::{
-    ABlock, AStep, Composite, CompositeResult, CompositeSolver, ProxBacktracking, ProxGradStep, XBlock,
-    rounding_slack,
+    ABlock, AStep, Composite, CompositeSolver, ProxBacktracking, ProxGradStep, XBlock, rounding_slack,
 };
 use crate::error::{OptimError, check_len, check_option};
-use crate::linesearch::{Armijo, memory_rule};
-use crate::problem::{Regularizer, TwoBlockSmooth};
+use crate::executor::Executor;
+use crate::linesearch::{Armijo, Rounding, memory_rule};
+use crate::problem::{ManifoldProblem, Regularizer, TwoBlockSmooth};
 use crate::prox::{L2Ball, NonNegativeSphere, UnitSphere};
-use crate::record::{Counts, Observer};
-use crate::run::{Run, record};
+use crate::solution::{Blocks, Solution};
+use crate::solver::{Solver, Step};
+use crate::state::State;
 use crate::stop::{StopCriterion, StopReason};
 
 /// How the a block moves.
@@ -49,6 +50,104 @@ pub enum KernelSet {
     Ball,
 }
 
+/// Options of [`InertialAdm`]; [`iadm`](Self::iadm) (the default),
+/// [`adm`](Self::adm) and [`ipalm`](Self::ipalm) are the seed's presets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InertialAdmOptions {
+    /// Momentum β ≥ 0 (finite); 0.9 (the seed's range 0.8–0.9); 0 = ADM.
+    /// β ≥ 1 is allowed (the safeguard then restarts often).
+    pub beta: f64,
+    /// The x-step backtracking.
+    pub x_step: ProxBacktracking,
+    /// The a-step Armijo search; its sufficient-decrease constant is η of
+    /// Alg. 4.
+    pub a_step: Armijo,
+    /// First trial τ of the first a-step (1).
+    pub initial_tau: f64,
+    /// Riemannian (ADM/iADM) or projected (iPALM) a-step.
+    pub a_update: AUpdate,
+    /// The absolute rounding noise of ψ's values, for the slack
+    /// max(8ε·|ψ|, 2·noise) of the sufficient-decrease and restart tests.
+    ///
+    /// A least-squares coupling near its noise floor is evaluated from terms
+    /// far larger than itself (for SaSD, sums over the data y and its
+    /// spectrum), so its rounding error is set by ‖y‖², not by ψ; with a
+    /// slack relative to ψ alone, rounding fails the sufficient-decrease
+    /// tests, shrinks the steps by orders of magnitude and ends the run with
+    /// a failed line search (seed 003 §6.1.1 calcium data: ψ ≈ 12, ½‖y‖² ≈
+    /// 7·10³, values noisy at 10⁻¹¹–10⁻¹⁰).
+    ///
+    /// `None` (the default): measured at the first step of each block of
+    /// each run, from four value calls along the gradient (see
+    /// `linesearch::line_noise`), and kept across the stages of a
+    /// continuation. For a cost computed to its own precision it comes out
+    /// at a few ulps of ψ and the slack is the old 8ε·|ψ|. `Some(0.0)` turns
+    /// it off.
+    pub value_noise: Option<f64>,
+}
+
+impl InertialAdmOptions {
+    /// iADM: β = 0.9, Riemannian a-step.
+    pub fn iadm() -> Self {
+        Self {
+            beta: 0.9,
+            x_step: ProxBacktracking::default(),
+            a_step: Armijo::default(),
+            initial_tau: 1.0,
+            a_update: AUpdate::Riemannian,
+            value_noise: None,
+        }
+    }
+
+    /// ADM: β = 0.
+    pub fn adm() -> Self {
+        Self {
+            beta: 0.0,
+            ..Self::iadm()
+        }
+    }
+
+    /// iPALM with inertia β = 0.9 and a projected onto `set`.
+    pub fn ipalm(set: KernelSet) -> Self {
+        Self {
+            a_update: AUpdate::Projected {
+                set,
+                rule: ProxBacktracking::default(),
+            },
+            ..Self::iadm()
+        }
+    }
+
+    fn validate(&self) -> Result<(), OptimError> {
+        // β may exceed 1 on purpose (to test the safeguard); only its sign and
+        // finiteness are required.
+        check_option(
+            "beta",
+            self.beta >= 0.0 && self.beta.is_finite(),
+            "must be finite and >= 0",
+        )?;
+        if let Some(s) = self.value_noise {
+            check_option(
+                "value_noise",
+                s >= 0.0 && s.is_finite(),
+                "must be finite and >= 0",
+            )?;
+        }
+        self.x_step.validate()?;
+        self.a_step.validate(self.initial_tau)?;
+        match self.a_update {
+            AUpdate::Riemannian => Ok(()),
+            AUpdate::Projected { rule, .. } | AUpdate::ProjectedNonNegative { rule } => rule.validate(),
+        }
+    }
+}
+
+impl Default for InertialAdmOptions {
+    fn default() -> Self {
+        Self::iadm()
+    }
+}
+
 /// iADM (seed 003, Alg. 5); with β = 0 it is ADM (Alg. 2); with
 /// [`AUpdate::Projected`] it is iPALM (Pock & Sabach 2016; the x update of
 /// iPALM with equal inertial parameters is iADM's).
@@ -67,78 +166,92 @@ pub enum KernelSet {
 /// non-finite), or a backtracking from an extrapolated point fails (an
 /// overflowing extrapolation, or one from which no step decreases ψ), it is
 /// undone and the momentum restarted (the next iteration is a plain ADM
-/// step, which never increases Ψ); the record carries `restart = 1`. Ψ is
+/// step, which never increases Ψ); the state is marked [`restarted`](crate::State::restarted). Ψ is
 /// therefore non-increasing along the run, and only a failed search from the
 /// current point itself ends it with [`StopReason::LineSearchFailed`].
 ///
 /// Rounding: the sufficient-decrease and restart tests allow a slack of
 /// max(8ε·|ψ|, 2·noise), the noise of ψ's values measured at the first step
-/// of each block (see [`value_noise`](Self::value_noise)).
+/// of each block (see [`InertialAdmOptions::value_noise`]).
+///
+/// Records carry the extra `t` (the x-step). Default stop: 1000 iterations.
 #[derive(Debug, Clone)]
 pub struct InertialAdm<R> {
-    /// Momentum β ∈ [0, 1); 0.9 (the seed's range 0.8–0.9); 0 = ADM.
-    pub beta: f64,
-    /// The x-step backtracking.
-    pub x_step: ProxBacktracking,
-    /// The a-step Armijo search; its sufficient-decrease constant is η of
-    /// Alg. 4.
-    pub a_step: Armijo,
-    /// First trial τ of the first a-step.
-    pub initial_tau: f64,
-    /// Riemannian (ADM/iADM) or projected (iPALM) a-step.
-    pub a_update: AUpdate,
-    /// Retraction (with its inverse, for the momentum of B.5).
-    pub retraction: R,
-    /// The absolute rounding noise of ψ's values, for the slack
-    /// max(8ε·|ψ|, 2·noise) of the sufficient-decrease and restart tests.
-    ///
-    /// A least-squares coupling near its noise floor is evaluated from terms
-    /// far larger than itself (for SaSD, sums over the data y and its
-    /// spectrum), so its rounding error is set by ‖y‖², not by ψ; with a
-    /// slack relative to ψ alone, rounding fails the sufficient-decrease
-    /// tests, shrinks the steps by orders of magnitude and ends the run with
-    /// a failed line search (seed 003 §6.1.1 calcium data: ψ ≈ 12, ½‖y‖² ≈
-    /// 7·10³, values noisy at 10⁻¹¹–10⁻¹⁰).
-    ///
-    /// `None` (the default): measured at the first step of each block of
-    /// each solve, from four value calls along the gradient (see
-    /// `linesearch::line_noise`): four value calls per block and solve. For
-    /// a cost computed to its own precision it comes out at a few ulps of ψ
-    /// and the slack is the old 8ε·|ψ|. `Some(0.0)` turns it off.
-    pub value_noise: Option<f64>,
+    options: InertialAdmOptions,
+    retraction: R,
+    work: Option<Work>,
+}
+
+/// Buffers and memory of a run.
+#[derive(Debug, Clone)]
+struct Work {
+    a_prev: Vec<f64>,
+    a_new: Vec<f64>,
+    x_prev: Vec<f64>,
+    x_new: Vec<f64>,
+    x_step: ProxGradStep,
+    a_step: AStep,
+    a_proj: ProxGradStep,
+    /// The next x-step and a-step trial sizes.
+    t: f64,
+    tau: f64,
+    /// A failed search from the current point was retried with the noise
+    /// measured again, and nothing was accepted since.
+    stalled: bool,
+    /// Whether (a, x) ≠ (a_prev, x_prev): false at the start and after a
+    /// restart (prev = current), else whether the last accepted step moved.
+    /// Kept as a flag: comparing the blocks costs a pass over x and x_prev
+    /// every iteration (4 MB for a 512×512 map).
+    moved: bool,
+    work0: u64,
+}
+
+impl Work {
+    /// The noise figure the blocks measured (the largest), if any.
+    fn measured(&self) -> Option<f64> {
+        [&self.x_step, &self.a_proj]
+            .into_iter()
+            .map(|s| s.figure())
+            .chain([self.a_step.figure()])
+            .flatten()
+            .reduce(f64::max)
+    }
 }
 
 impl<R> InertialAdm<R> {
-    /// iADM with β = 0.9 and this retraction.
-    pub fn new(retraction: R) -> Self {
-        Self {
-            beta: 0.9,
-            x_step: ProxBacktracking::default(),
-            a_step: Armijo::default(),
-            initial_tau: 1.0,
-            a_update: AUpdate::Riemannian,
+    /// The solver with these options and this retraction (with its inverse,
+    /// for the momentum of B.5).
+    pub fn new(options: InertialAdmOptions, retraction: R) -> Result<Self, OptimError> {
+        options.validate()?;
+        Ok(Self {
+            options,
             retraction,
-            value_noise: None,
+            work: None,
+        })
+    }
+
+    /// A preset (valid by construction).
+    fn preset(options: InertialAdmOptions, retraction: R) -> Self {
+        Self {
+            options,
+            retraction,
+            work: None,
         }
+    }
+
+    /// iADM with β = 0.9 and this retraction.
+    pub fn iadm(retraction: R) -> Self {
+        Self::preset(InertialAdmOptions::iadm(), retraction)
     }
 
     /// iPALM with inertia β = 0.9 and a projected onto `set`.
     pub fn ipalm(retraction: R, set: KernelSet) -> Self {
-        Self {
-            a_update: AUpdate::Projected {
-                set,
-                rule: ProxBacktracking::default(),
-            },
-            ..Self::new(retraction)
-        }
+        Self::preset(InertialAdmOptions::ipalm(set), retraction)
     }
 
     /// ADM (β = 0).
     pub fn adm(retraction: R) -> Self {
-        Self {
-            beta: 0.0,
-            ..Self::new(retraction)
-        }
+        Self::preset(InertialAdmOptions::adm(), retraction)
     }
 
     /// iADM with the manifold's default retraction.
@@ -146,158 +259,184 @@ impl<R> InertialAdm<R> {
     where
         R: Default,
     {
-        Self::new(R::default())
+        Self::iadm(R::default())
     }
 
-    /// The same solver with momentum β.
-    pub fn with_beta(mut self, beta: f64) -> Self {
-        self.beta = beta;
-        self
+    /// The options.
+    pub fn options(&self) -> &InertialAdmOptions {
+        &self.options
     }
 
-    /// The same solver with a fixed [`value_noise`](Self::value_noise).
-    pub fn with_value_noise(mut self, noise: f64) -> Self {
-        self.value_noise = Some(noise);
-        self
+    /// The rounding noise of ψ's values the last run measured (the largest
+    /// over the blocks) or was given; `None` before a run.
+    pub fn value_noise(&self) -> Option<f64> {
+        self.work.as_ref().and_then(Work::measured)
     }
-}
 
-impl<M: Manifold, R: InverseRetraction<M>> CompositeSolver<M> for InertialAdm<R> {
-    fn solve_composite<S, G, O>(
+    /// Solves `problem` on `m` from (a0, x0) with the default stop and no
+    /// observer (use an [`Executor`] for more).
+    pub fn solve<M, S, G>(
         &self,
         m: &M,
         problem: &mut Composite<S, G>,
         a0: &[f64],
         x0: &[f64],
-        stop: &StopCriterion,
-        observer: &mut O,
-    ) -> Result<CompositeResult, OptimError>
+    ) -> Result<Solution<Blocks>, OptimError>
     where
+        M: Manifold,
+        R: InverseRetraction<M> + Clone,
         S: TwoBlockSmooth,
         G: Regularizer,
-        O: Observer,
     {
-        self.solve_composite_with_noise(m, problem, a0, x0, stop, observer, None)
+        let start = Blocks {
+            a: a0.to_vec(),
+            x: x0.to_vec(),
+        };
+        Executor::new(self.clone(), ManifoldProblem::new(m, problem)).run(start)
     }
 
-    /// A fixed [`value_noise`](Self::value_noise) takes precedence over
-    /// `noise`.
-    fn solve_composite_with_noise<S, G, O>(
-        &self,
-        m: &M,
-        problem: &mut Composite<S, G>,
-        a0: &[f64],
-        x0: &[f64],
-        stop: &StopCriterion,
-        observer: &mut O,
+    /// Validates the start, evaluates Ψ there and readies the buffers;
+    /// `noise`: the rounding-noise figure to start from (a later stage's),
+    /// `None` to measure it.
+    fn start<M, S, G>(
+        &mut self,
+        p: &mut ManifoldProblem<'_, M, Composite<S, G>>,
+        state: &mut State<Blocks>,
         noise: Option<f64>,
-    ) -> Result<CompositeResult, OptimError>
+    ) -> Result<(), OptimError>
     where
+        M: Manifold,
         S: TwoBlockSmooth,
         G: Regularizer,
-        O: Observer,
     {
-        let given = noise.filter(|v| v.is_finite() && *v >= 0.0);
-        // β may exceed 1 on purpose (to test the safeguard); only its sign and
-        // finiteness are required.
-        check_option(
-            "beta",
-            self.beta >= 0.0 && self.beta.is_finite(),
-            "must be finite and >= 0",
-        )?;
+        let problem = &mut *p.objective;
+        let Blocks { a: a0, x: x0 } = &state.iterate;
         check_option(
             "lambda",
             problem.lambda > 0.0 && problem.lambda.is_finite(),
             "must be finite and > 0",
         )?;
-        if let Some(s) = self.value_noise {
-            check_option(
-                "value_noise",
-                s >= 0.0 && s.is_finite(),
-                "must be finite and >= 0",
-            )?;
-        }
-        self.x_step.validate()?;
-        self.a_step.validate(self.initial_tau)?;
-        match self.a_update {
-            AUpdate::Riemannian => m.check_point(a0, 1e-8)?,
-            AUpdate::Projected { rule, .. } | AUpdate::ProjectedNonNegative { rule } => {
-                rule.validate()?;
-                manifold::check_finite(a0)?;
-            }
+        match self.options.a_update {
+            AUpdate::Riemannian => p.manifold.check_point(a0, 1e-8)?,
+            AUpdate::Projected { .. } | AUpdate::ProjectedNonNegative { .. } => manifold::check_finite(a0)?,
         }
         check_len("a0", a0, problem.smooth.a_len())?;
         check_len("x0", x0, problem.smooth.x_len())?;
         manifold::check_finite(x0)?;
         let (n, len_x) = (a0.len(), x0.len());
-        let mut counts = Counts::default();
-        let (mut a, mut a_prev, mut a_new) = (a0.to_vec(), a0.to_vec(), vec![0.0; n]);
-        let (mut x, mut x_prev, mut x_new) = (x0.to_vec(), x0.to_vec(), vec![0.0; len_x]);
-        let mut cost = problem.value(&a, &x);
-        counts.cost += 1;
+        let cost = problem.value(a0, x0);
+        state.counts.cost += 1;
         if !cost.is_finite() {
             return Err(OptimError::NonFiniteStart { what: "objective" });
         }
-        let noise = self.value_noise.or(given);
-        let (mut x_step, mut a_step, mut a_proj) = (
-            ProxGradStep::new(len_x, noise),
-            AStep::new(n, noise),
-            ProxGradStep::new(n, noise),
-        );
-        let mut run = Run::new(stop, observer, cost);
-        let (mut t, mut tau) = (self.x_step.initial_step, self.initial_tau);
-        let (mut iteration, mut restarts) = (0, 0);
-        // A failed search from the current point was retried with the noise
-        // measured again, and nothing was accepted since.
-        let mut stalled = false;
-        // Whether (a, x) ≠ (a_prev, x_prev): false at the start and after a
-        // restart (prev = current), else whether the last accepted step moved.
-        // Kept as a flag: comparing the blocks costs a pass over x and x_prev
-        // every iteration (4 MB for a 512×512 map).
-        let mut moved = false;
-        let stop = loop {
+        let noise = self.options.value_noise.or(noise);
+        let work0 = match &self.work {
+            // A later stage (`restart`) continues the count of the first.
+            Some(w) => w.work0,
+            None => problem.smooth.work(),
+        };
+        self.work = Some(Work {
+            a_prev: a0.clone(),
+            a_new: vec![0.0; n],
+            x_prev: x0.clone(),
+            x_new: vec![0.0; len_x],
+            x_step: ProxGradStep::new(len_x, noise),
+            a_step: AStep::new(n, noise),
+            a_proj: ProxGradStep::new(n, noise),
+            t: self.options.x_step.initial_step,
+            tau: self.options.initial_tau,
+            stalled: false,
+            moved: false,
+            work0,
+        });
+        state.cost = cost;
+        state.prev_cost = cost;
+        state.grad_norm = None;
+        Ok(())
+    }
+}
+
+impl<M, S, G, R> Solver<ManifoldProblem<'_, M, Composite<S, G>>> for InertialAdm<R>
+where
+    M: Manifold,
+    S: TwoBlockSmooth,
+    G: Regularizer,
+    R: InverseRetraction<M>,
+{
+    type Iterate = Blocks;
+
+    fn init(
+        &mut self,
+        p: &mut ManifoldProblem<'_, M, Composite<S, G>>,
+        state: &mut State<Blocks>,
+    ) -> Result<(), OptimError> {
+        self.work = None;
+        self.start(p, state, None)
+    }
+
+    fn next_iter(
+        &mut self,
+        p: &mut ManifoldProblem<'_, M, Composite<S, G>>,
+        state: &mut State<Blocks>,
+    ) -> Result<Step, OptimError> {
+        let o = &self.options;
+        let m = p.manifold;
+        let problem = &mut *p.objective;
+        let w = self.work.as_mut().expect("init runs before next_iter");
+        let Blocks { a, x } = &mut state.iterate;
+        let cost = state.cost;
+        loop {
             // A step without momentum (the first, or the one after a restart)
             // is an ADM step.
-            let had_momentum = self.beta > 0.0 && moved;
-            problem.smooth.fix_a(&a);
-            let xs = x_step.run(
+            let had_momentum = o.beta > 0.0 && w.moved;
+            problem.smooth.fix_a(a);
+            let xs = w.x_step.run(
                 &mut XBlock(&mut problem.smooth),
                 &problem.penalty,
                 problem.lambda,
-                &x,
-                &x_prev,
-                self.beta,
-                t,
-                &self.x_step,
-                &mut x_new,
-                &mut counts,
+                x,
+                &w.x_prev,
+                o.beta,
+                w.t,
+                &o.x_step,
+                &mut w.x_new,
+                &mut state.counts,
             );
             let a_moved = match xs {
                 None => None,
                 Some(_) => {
-                    problem.smooth.fix_x(&x_new);
-                    match self.a_update {
-                        AUpdate::Riemannian => a_step.run(
+                    problem.smooth.fix_x(&w.x_new);
+                    let (ap, out, c) = (&w.a_prev, &mut w.a_new, &mut state.counts);
+                    let (beta, tau) = (o.beta, w.tau);
+                    match o.a_update {
+                        AUpdate::Riemannian => w.a_step.run(
                             m,
                             &self.retraction,
                             &mut problem.smooth,
-                            &a,
-                            &a_prev,
-                            self.beta,
+                            a,
+                            ap,
+                            beta,
                             tau,
-                            &self.a_step,
-                            &mut a_new,
-                            &mut counts,
+                            &o.a_step,
+                            out,
+                            c,
                         )?,
                         AUpdate::Projected { set, rule } => {
                             let mut block = ABlock(&mut problem.smooth);
-                            let (a, ap, out, c) = (&a, &a_prev, &mut a_new, &mut counts);
-                            let beta = self.beta;
                             match set {
-                                KernelSet::Sphere => {
-                                    a_proj.run(&mut block, &UnitSphere, 1.0, a, ap, beta, tau, &rule, out, c)
-                                }
-                                KernelSet::Ball => a_proj.run(
+                                KernelSet::Sphere => w.a_proj.run(
+                                    &mut block,
+                                    &UnitSphere,
+                                    1.0,
+                                    a,
+                                    ap,
+                                    beta,
+                                    tau,
+                                    &rule,
+                                    out,
+                                    c,
+                                ),
+                                KernelSet::Ball => w.a_proj.run(
                                     &mut block,
                                     &L2Ball { radius: 1.0 },
                                     1.0,
@@ -311,30 +450,31 @@ impl<M: Manifold, R: InverseRetraction<M>> CompositeSolver<M> for InertialAdm<R>
                                 ),
                             }
                         }
-                        AUpdate::ProjectedNonNegative { rule } => a_proj.run(
+                        AUpdate::ProjectedNonNegative { rule } => w.a_proj.run(
                             &mut ABlock(&mut problem.smooth),
                             &NonNegativeSphere,
                             1.0,
-                            &a,
-                            &a_prev,
-                            self.beta,
+                            a,
+                            ap,
+                            beta,
                             tau,
                             &rule,
-                            &mut a_new,
-                            &mut counts,
+                            out,
+                            c,
                         ),
                     }
                 }
             };
+            state.counts.work = problem.smooth.work().saturating_sub(w.work0);
             let (Some(xs), Some(as_)) = (xs, a_moved) else {
                 if !had_momentum {
                     // From the current point itself: the noise figure may have
                     // come out small; measure it again and retry once.
-                    if stalled || self.value_noise.is_some() {
-                        break StopReason::LineSearchFailed;
+                    if w.stalled || o.value_noise.is_some() {
+                        return Ok(Step::Halt(StopReason::LineSearchFailed));
                     }
-                    stalled = true;
-                    for r in [x_step.rounding(), a_step.rounding(), a_proj.rounding()] {
+                    w.stalled = true;
+                    for r in [w.x_step.rounding(), w.a_step.rounding(), w.a_proj.rounding()] {
                         r.measure_again();
                     }
                     continue;
@@ -342,31 +482,28 @@ impl<M: Manifold, R: InverseRetraction<M>> CompositeSolver<M> for InertialAdm<R>
                 // A search from an extrapolated point failed: restart, as for
                 // an increase. Nothing was accepted, so (a, x) and the state
                 // of the coupling (its bias) are those of the kept point.
-                restarts += 1;
-                iteration += 1;
-                let dropped = self.beta * (sq_dist(&a, &a_prev) + sq_dist(&x, &x_prev)).sqrt();
-                a_prev.copy_from_slice(&a);
-                x_prev.copy_from_slice(&x);
-                moved = false;
+                state.counts.restarts += 1;
+                let dropped = o.beta * (sq_dist(a, &w.a_prev) + sq_dist(x, &w.x_prev)).sqrt();
+                w.a_prev.copy_from_slice(a);
+                w.x_prev.copy_from_slice(x);
+                w.moved = false;
                 // The length of the extrapolation dropped, as for an undone
                 // step: a StepNorm criterion must not read it as convergence.
-                let step = if dropped.is_finite() { dropped } else { f64::MAX };
-                let mut rec = record(iteration, cost, None, step, tau);
-                rec.extras.extend([("t", t), ("restart", 1.0)]);
-                if let Some(reason) = run.end_iteration(rec) {
-                    break reason;
-                }
-                continue;
+                state.step_norm = if dropped.is_finite() { dropped } else { f64::MAX };
+                state.step_size = w.tau;
+                state.grad_norm = None;
+                state.restarted = true;
+                state.tag("t", w.t);
+                return Ok(Step::Continue);
             };
             // The blocks measure the noise of the same values: each search
             // uses the larger figure (one draw of a noise can come out small).
-            let noise = share_noise([x_step.rounding(), a_step.rounding(), a_proj.rounding()]);
-            stalled = false;
-            let psi = problem.smooth.refresh(&a_new, &x_new).unwrap_or(as_.psi);
-            let new_cost = psi + problem.lambda * problem.penalty.value(&x_new);
-            t = memory_rule(xs.step, xs.may_grow, self.x_step.growth);
-            tau = memory_rule(as_.step, as_.may_grow, self.a_step.growth);
-            iteration += 1;
+            let noise = share_noise([w.x_step.rounding(), w.a_step.rounding(), w.a_proj.rounding()]);
+            w.stalled = false;
+            let psi = problem.smooth.refresh(&w.a_new, &w.x_new).unwrap_or(as_.psi);
+            let new_cost = psi + problem.lambda * problem.penalty.value(&w.x_new);
+            w.t = memory_rule(xs.step, xs.may_grow, o.x_step.growth);
+            w.tau = memory_rule(as_.step, as_.may_grow, o.a_step.growth);
             // Increases at rounding level are noise near a minimiser, and an
             // ADM step never increases Ψ beyond it: reverting either would
             // stall the run.
@@ -374,57 +511,62 @@ impl<M: Manifold, R: InverseRetraction<M>> CompositeSolver<M> for InertialAdm<R>
             let restart = had_momentum && increased;
             // On a restart this is the length of the step that was undone, so
             // a StepNorm criterion never mistakes a restart for convergence.
-            let step_norm = (sq_dist(&a, &a_new) + sq_dist(&x, &x_new)).sqrt();
+            let step_norm = (sq_dist(a, &w.a_new) + sq_dist(x, &w.x_new)).sqrt();
             if restart {
                 // Undo the iteration and drop the momentum; refresh restores
                 // any closed-form variable (the bias) of the kept point.
-                restarts += 1;
-                a_prev.copy_from_slice(&a);
-                x_prev.copy_from_slice(&x);
-                moved = false;
-                problem.smooth.refresh(&a, &x);
+                state.counts.restarts += 1;
+                w.a_prev.copy_from_slice(a);
+                w.x_prev.copy_from_slice(x);
+                w.moved = false;
+                problem.smooth.refresh(a, x);
+                state.counts.work = problem.smooth.work().saturating_sub(w.work0);
+                state.restarted = true;
             } else {
                 if !new_cost.is_finite() {
-                    break StopReason::NonFinite;
+                    return Ok(Step::Halt(StopReason::NonFinite));
                 }
-                std::mem::swap(&mut a_prev, &mut a);
-                std::mem::swap(&mut a, &mut a_new);
-                std::mem::swap(&mut x_prev, &mut x);
-                std::mem::swap(&mut x, &mut x_new);
-                cost = new_cost;
+                std::mem::swap(&mut w.a_prev, a);
+                std::mem::swap(a, &mut w.a_new);
+                std::mem::swap(&mut w.x_prev, x);
+                std::mem::swap(x, &mut w.x_new);
+                state.cost = new_cost;
                 // As `a != a_prev || x != x_prev` entry by entry (a NaN
                 // distance counts as a move, as a NaN entry compares unequal).
-                moved = step_norm != 0.0;
+                w.moved = step_norm != 0.0;
             }
-            let residual = xs.residual.hypot(as_.residual);
-            let mut rec = record(iteration, cost, Some(residual), step_norm, as_.step);
-            rec.extras
-                .extend([("t", xs.step), ("restart", f64::from(u8::from(restart)))]);
-            if let Some(reason) = run.end_iteration(rec) {
-                break reason;
-            }
-        };
-        let measured = [x_step.rounding(), a_step.rounding(), a_proj.rounding()]
-            .iter()
-            .filter_map(|r| r.figure())
-            .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
-        Ok(CompositeResult {
-            a: Vector::from_vec(a),
-            x: Vector::from_vec(x),
-            cost,
-            stop,
-            iterations: iteration,
-            counts,
-            elapsed: run.elapsed(),
-            history: run.history,
-            restarts,
-            value_noise: measured,
-        })
+            state.grad_norm = Some(xs.residual.hypot(as_.residual));
+            state.step_norm = step_norm;
+            state.step_size = as_.step;
+            state.tag("t", xs.step);
+            return Ok(Step::Continue);
+        }
+    }
+
+    fn default_stop(&self) -> StopCriterion {
+        StopCriterion::MaxIterations(1000)
+    }
+}
+
+impl<M, S, G, R> CompositeSolver<ManifoldProblem<'_, M, Composite<S, G>>> for InertialAdm<R>
+where
+    M: Manifold,
+    S: TwoBlockSmooth,
+    G: Regularizer,
+    R: InverseRetraction<M>,
+{
+    fn restart(
+        &mut self,
+        p: &mut ManifoldProblem<'_, M, Composite<S, G>>,
+        state: &mut State<Blocks>,
+    ) -> Result<(), OptimError> {
+        let noise = self.work.as_ref().and_then(Work::measured);
+        self.start(p, state, noise)
     }
 }
 
 /// Raises every block's noise figure to the largest; returns it.
-fn share_noise<const N: usize>(mut blocks: [&mut crate::linesearch::Rounding; N]) -> f64 {
+fn share_noise<const N: usize>(mut blocks: [&mut Rounding; N]) -> f64 {
     let noise = blocks.iter().map(|r| r.noise()).fold(0.0, f64::max);
     for r in &mut blocks {
         if !r.wants_measure() {

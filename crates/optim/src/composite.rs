@@ -2,15 +2,15 @@
 //! (seed 003, eq. B.1), what their solvers return, and the two block steps
 //! every solver of this family is made of.
 
-use std::time::Duration;
-
-use manifold::{InverseRetraction, Manifold, Retraction, Vector};
+use manifold::{InverseRetraction, Manifold, Retraction};
 
 use crate::error::OptimError;
 use crate::linesearch::{Armijo, Rounding, line_noise};
 use crate::problem::{Regularizer, TwoBlockSmooth};
-use crate::record::{Counts, Observer, Record};
-use crate::stop::{StopCriterion, StopReason};
+use crate::record::Counts;
+use crate::solution::Blocks;
+use crate::solver::Solver;
+use crate::state::State;
 
 /// The problem ψ(a, x) + λ·g(x).
 #[derive(Debug, Clone)]
@@ -31,75 +31,14 @@ impl<S: TwoBlockSmooth, G: Regularizer> Composite<S, G> {
     }
 }
 
-/// What a composite solver returns.
-#[derive(Debug, Clone)]
-pub struct CompositeResult {
-    /// Final a (on the manifold).
-    pub a: Vector,
-    /// Final x.
-    pub x: Vector,
-    /// Ψ(a, x) at the final point.
-    pub cost: f64,
-    /// Why the run ended.
-    pub stop: StopReason,
-    /// Iterations completed.
-    pub iterations: usize,
-    /// Oracle calls (cost = value calls, grad = gradient calls of either block).
-    pub counts: Counts,
-    /// One record per iteration.
-    pub history: Vec<Record>,
-    /// Wall time.
-    pub elapsed: Duration,
-    /// Momentum restarts (iADM's safeguard).
-    pub restarts: usize,
-    /// The rounding noise of ψ's values the solver measured or was given
-    /// (see [`InertialAdm::value_noise`](crate::InertialAdm::value_noise));
-    /// `None` when it measured nothing.
-    pub value_noise: Option<f64>,
-}
-
-/// A solver of two-block composite problems; homotopy and reweighting wrap
-/// any of them.
-pub trait CompositeSolver<M: Manifold> {
-    /// Solves from (a0, x0) until `stop`.
-    fn solve_composite<S, G, O>(
-        &self,
-        m: &M,
-        problem: &mut Composite<S, G>,
-        a0: &[f64],
-        x0: &[f64],
-        stop: &StopCriterion,
-        observer: &mut O,
-    ) -> Result<CompositeResult, OptimError>
-    where
-        S: TwoBlockSmooth,
-        G: Regularizer,
-        O: Observer;
-
-    /// As [`solve_composite`](Self::solve_composite), starting from the
-    /// noise figure `noise` that an earlier solve of the same problem
-    /// measured ([`CompositeResult::value_noise`]) instead of measuring it
-    /// again: a continuation's later stages. Solvers that measure nothing
-    /// ignore it (the default).
-    #[allow(clippy::too_many_arguments)]
-    fn solve_composite_with_noise<S, G, O>(
-        &self,
-        m: &M,
-        problem: &mut Composite<S, G>,
-        a0: &[f64],
-        x0: &[f64],
-        stop: &StopCriterion,
-        observer: &mut O,
-        noise: Option<f64>,
-    ) -> Result<CompositeResult, OptimError>
-    where
-        S: TwoBlockSmooth,
-        G: Regularizer,
-        O: Observer,
-    {
-        let _ = noise;
-        self.solve_composite(m, problem, a0, x0, stop, observer)
-    }
+/// A solver of two-block composite problems that a continuation
+/// ([`Homotopy`](crate::Homotopy), [`Reweighting`](crate::Reweighting)) can
+/// run in stages.
+pub trait CompositeSolver<P>: Solver<P, Iterate = Blocks> {
+    /// Starts a new stage from `state.iterate` after the problem changed (λ,
+    /// weights): as `init`, but keeping what the solver measured of the
+    /// problem (the rounding noise of ψ's values) and the running counts.
+    fn restart(&mut self, problem: &mut P, state: &mut State<Blocks>) -> Result<(), OptimError>;
 }
 
 /// Backtracking of the proximal-gradient step on x (seed 003, Alg. 3):
@@ -197,6 +136,7 @@ impl<S: TwoBlockSmooth> BlockOracle for ABlock<'_, S> {
 
 /// Work buffers of the proximal-gradient step, allocated once per solve,
 /// and its rounding slack.
+#[derive(Debug, Clone)]
 pub(crate) struct ProxGradStep {
     w: Vec<f64>,
     grad: Vec<f64>,
@@ -219,6 +159,11 @@ impl ProxGradStep {
     /// The rounding of this block's tests.
     pub fn rounding(&mut self) -> &mut Rounding {
         &mut self.rounding
+    }
+
+    /// The noise figure measured or given, `None` until measured.
+    pub fn figure(&self) -> Option<f64> {
+        self.rounding.figure()
     }
 
     /// Measures the rounding noise of ψ along −∇ψ(w) from w ([`line_noise`]):
@@ -318,6 +263,7 @@ impl ProxGradStep {
 }
 
 /// Work buffers of the a-step, and its rounding slack.
+#[derive(Debug, Clone)]
 pub(crate) struct AStep {
     z: Vec<f64>,
     grad: Vec<f64>,
@@ -342,6 +288,11 @@ impl AStep {
     /// The rounding of this block's tests.
     pub fn rounding(&mut self) -> &mut Rounding {
         &mut self.rounding
+    }
+
+    /// The noise figure measured or given, `None` until measured.
+    pub fn figure(&self) -> Option<f64> {
+        self.rounding.figure()
     }
 
     /// One Riemannian gradient step with Armijo backtracking (Alg. 4) from

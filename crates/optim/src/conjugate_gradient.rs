@@ -1,14 +1,16 @@
 //! Riemannian nonlinear conjugate gradient (Polak–Ribière+, transported
 //! directions), the baseline users expect beside gradient descent.
 
-use manifold::{Manifold, Retraction, Vector, VectorTransport};
+use manifold::{Manifold, Retraction, VectorTransport};
 
 use crate::error::OptimError;
+use crate::executor::Executor;
+use crate::gradient_descent::{LineSearchOptions, first_order_stop};
 use crate::linesearch::{Armijo, smooth_start};
-use crate::problem::Problem;
-use crate::record::{Counts, Observer};
-use crate::result::SolverResult;
-use crate::run::{Run, record};
+use crate::problem::{ManifoldProblem, Problem};
+use crate::solution::Solution;
+use crate::solver::{Solver, Step};
+use crate::state::State;
 use crate::stop::{StopCriterion, StopReason};
 
 /// Riemannian CG: d_{k+1} = −g_{k+1} + β_k·T(d_k) with
@@ -19,155 +21,194 @@ use crate::stop::{StopCriterion, StopReason};
 /// linear model repeats the last decrease), which follows the changing scale
 /// of CG directions; Armijo alone never grows a step, and the slope-ratio
 /// rule left CG crawling with steps it could not enlarge.
+///
+/// Records carry the extra `beta`. Default stop as
+/// [`GradientDescent`](crate::GradientDescent).
 #[derive(Debug, Clone)]
 pub struct ConjugateGradient<R, T> {
-    /// When to stop.
-    pub stop: StopCriterion,
-    /// Line search.
-    pub linesearch: Armijo,
-    /// First trial step of the first iteration.
-    pub initial_step: f64,
-    /// Retraction.
-    pub retraction: R,
-    /// Vector transport.
-    pub transport: T,
+    linesearch: Armijo,
+    initial_step: f64,
+    retraction: R,
+    transport: T,
+    work: Work,
+}
+
+/// Buffers and memory of a run.
+#[derive(Debug, Clone, Default)]
+struct Work {
+    grad: Vec<f64>,
+    x_new: Vec<f64>,
+    grad_new: Vec<f64>,
+    dir: Vec<f64>,
+    moved: Vec<f64>,
+    scratch: Vec<f64>,
+    grad_sq: f64,
+    t0: f64,
+    prev_cost: Option<f64>,
+    work0: u64,
 }
 
 impl<R, T> ConjugateGradient<R, T> {
-    /// CG with this retraction and transport; 1000 iterations or ‖grad‖ ≤ 1e-6.
-    pub fn new(retraction: R, transport: T) -> Self {
-        Self {
-            stop: StopCriterion::MaxIterations(1000) | StopCriterion::GradientNorm(1e-6),
-            linesearch: Armijo::default(),
-            initial_step: 1.0,
+    /// CG with these options, retraction and transport.
+    pub fn new(options: LineSearchOptions, retraction: R, transport: T) -> Result<Self, OptimError> {
+        let (linesearch, initial_step) = options.validated()?;
+        Ok(Self {
+            linesearch,
+            initial_step,
             retraction,
             transport,
-        }
+            work: Work::default(),
+        })
     }
 
-    /// CG with the manifold's default retraction and transport.
+    /// CG with the default options and the manifold's default retraction and
+    /// transport.
     pub fn for_manifold<M: Manifold<Retraction = R, Transport = T>>(_m: &M) -> Self
     where
         R: Default,
         T: Default,
     {
-        Self::new(R::default(), T::default())
+        Self {
+            linesearch: Armijo::default(),
+            initial_step: 1.0,
+            retraction: R::default(),
+            transport: T::default(),
+            work: Work::default(),
+        }
     }
 
-    /// The same solver with another stopping criterion.
-    pub fn with_stop(mut self, stop: StopCriterion) -> Self {
-        self.stop = stop;
-        self
-    }
-
-    /// Minimises f over M from `x0`.
-    pub fn solve<M, P, O>(
-        &self,
-        m: &M,
-        p: &mut P,
-        x0: &[f64],
-        observer: &mut O,
-    ) -> Result<SolverResult, OptimError>
+    /// Minimises f over M from `x0` with the default stop and no observer
+    /// (use an [`Executor`] for more).
+    pub fn solve<M, P>(&self, m: &M, p: &mut P, x0: &[f64]) -> Result<Solution<Vec<f64>>, OptimError>
     where
         M: Manifold,
-        P: Problem,
-        R: Retraction<M>,
-        T: VectorTransport<M>,
-        O: Observer,
+        P: Problem + ?Sized,
+        R: Retraction<M> + Clone,
+        T: VectorTransport<M> + Clone,
     {
-        let n = m.ambient_dim();
-        let mut counts = Counts::default();
-        let mut grad = vec![0.0; n];
-        let mut fx = smooth_start(
+        Executor::new(self.clone(), ManifoldProblem::new(m, p)).run(x0.to_vec())
+    }
+}
+
+impl<M, P, R, T> Solver<ManifoldProblem<'_, M, P>> for ConjugateGradient<R, T>
+where
+    M: Manifold,
+    P: Problem + ?Sized,
+    R: Retraction<M>,
+    T: VectorTransport<M>,
+{
+    type Iterate = Vec<f64>;
+
+    fn init(
+        &mut self,
+        p: &mut ManifoldProblem<'_, M, P>,
+        state: &mut State<Vec<f64>>,
+    ) -> Result<(), OptimError> {
+        let (m, n) = (p.manifold, p.manifold.ambient_dim());
+        let w = &mut self.work;
+        for buf in [
+            &mut w.grad,
+            &mut w.x_new,
+            &mut w.grad_new,
+            &mut w.dir,
+            &mut w.moved,
+            &mut w.scratch,
+        ] {
+            buf.clear();
+            buf.resize(n, 0.0);
+        }
+        w.work0 = p.objective.work();
+        let fx = smooth_start(
             m,
-            p,
-            x0,
+            &mut *p.objective,
+            &state.iterate,
             &self.linesearch,
             self.initial_step,
-            &mut grad,
-            &mut counts,
+            &mut w.grad,
+            &mut state.counts,
         )?;
-        let mut x = x0.to_vec();
-        let mut x_new = vec![0.0; n];
-        let mut grad_new = vec![0.0; n];
-        let mut dir = vec![0.0; n];
-        let mut moved = vec![0.0; n];
-        let mut scratch = vec![0.0; n];
-        let mut grad_sq = m.inner(&x, &grad, &grad);
-        dir.iter_mut().zip(&grad).for_each(|(d, g)| *d = -g);
-        let mut run = Run::new(&self.stop, observer, fx);
-        let mut t0 = self.initial_step;
-        let mut prev_cost: Option<f64> = None;
-        let mut iteration = 0;
-        let stop = loop {
-            let mut slope = m.inner(&x, &grad, &dir);
-            if slope >= 0.0 {
-                dir.iter_mut().zip(&grad).for_each(|(d, g)| *d = -g);
-                slope = -grad_sq;
+        w.grad_sq = m.inner(&state.iterate, &w.grad, &w.grad);
+        w.dir.iter_mut().zip(&w.grad).for_each(|(d, g)| *d = -g);
+        w.t0 = self.initial_step;
+        w.prev_cost = None;
+        state.cost = fx;
+        state.grad_norm = Some(w.grad_sq.sqrt());
+        Ok(())
+    }
+
+    fn next_iter(
+        &mut self,
+        p: &mut ManifoldProblem<'_, M, P>,
+        state: &mut State<Vec<f64>>,
+    ) -> Result<Step, OptimError> {
+        let m = p.manifold;
+        let w = &mut self.work;
+        let x = &state.iterate;
+        let fx = state.cost;
+        let mut slope = m.inner(x, &w.grad, &w.dir);
+        if slope >= 0.0 {
+            w.dir.iter_mut().zip(&w.grad).for_each(|(d, g)| *d = -g);
+            slope = -w.grad_sq;
+        }
+        if let Some(f_prev) = w.prev_cost {
+            let guess = 2.0 * (f_prev - fx) / -slope;
+            if guess.is_finite() && guess > 0.0 {
+                w.t0 = guess;
             }
-            if let Some(f_prev) = prev_cost {
-                let guess = 2.0 * (f_prev - fx) / -slope;
-                if guess.is_finite() && guess > 0.0 {
-                    t0 = guess;
-                }
-            }
-            let accepted = self.linesearch.search(
-                m,
-                &self.retraction,
-                &x,
-                &dir,
-                fx,
-                slope,
-                t0,
-                &mut |y| p.cost(y),
-                &mut scratch,
-                &mut x_new,
-                &mut counts,
-            )?;
-            let Some(acc) = accepted else {
-                break StopReason::LineSearchFailed;
-            };
-            if !acc.cost.is_finite() {
-                break StopReason::NonFinite;
-            }
-            let step_norm = acc.step * m.norm(&x, &dir);
-            prev_cost = Some(fx);
-            t0 = self.linesearch.next_initial(&acc);
-            fx = p.cost_grad(&x_new, &mut grad_new);
-            counts.grad += 1;
-            if !fx.is_finite() || grad_new.iter().any(|t| !t.is_finite()) {
-                // Keep the last finite iterate; report instead of erroring.
-                break StopReason::NonFinite;
-            }
-            m.egrad_to_rgrad(&x_new, &mut grad_new)?;
-            let grad_new_sq = m.inner(&x_new, &grad_new, &grad_new);
-            // β (PR+) with the old gradient transported to the new point.
-            self.transport.transport(m, &x, &x_new, &grad, &mut moved)?;
-            let pr = (grad_new_sq - m.inner(&x_new, &grad_new, &moved)) / grad_sq;
-            let beta = if pr.is_finite() { pr.max(0.0) } else { 0.0 };
-            self.transport.transport(m, &x, &x_new, &dir, &mut moved)?;
-            dir.iter_mut()
-                .zip(grad_new.iter().zip(&moved))
-                .for_each(|(d, (g, td))| *d = -g + beta * td);
-            std::mem::swap(&mut x, &mut x_new);
-            std::mem::swap(&mut grad, &mut grad_new);
-            grad_sq = grad_new_sq;
-            iteration += 1;
-            let mut rec = record(iteration, fx, Some(grad_sq.sqrt()), step_norm, acc.step);
-            rec.extras.push(("beta", beta));
-            if let Some(reason) = run.end_iteration(rec) {
-                break reason;
-            }
+        }
+        let objective = &mut *p.objective;
+        let accepted = self.linesearch.search(
+            m,
+            &self.retraction,
+            x,
+            &w.dir,
+            fx,
+            slope,
+            w.t0,
+            &mut |y| objective.cost(y),
+            &mut w.scratch,
+            &mut w.x_new,
+            &mut state.counts,
+        )?;
+        let Some(acc) = accepted else {
+            return Ok(Step::Halt(StopReason::LineSearchFailed));
         };
-        Ok(SolverResult {
-            x: Vector::from_vec(x),
-            cost: fx,
-            grad_norm: grad_sq.sqrt(),
-            stop,
-            iterations: iteration,
-            counts,
-            elapsed: run.elapsed(),
-            history: run.history,
-        })
+        if !acc.cost.is_finite() {
+            return Ok(Step::Halt(StopReason::NonFinite));
+        }
+        let step_norm = acc.step * m.norm(x, &w.dir);
+        w.prev_cost = Some(fx);
+        w.t0 = self.linesearch.next_initial(&acc);
+        let f_new = objective.cost_grad(&w.x_new, &mut w.grad_new);
+        state.counts.grad += 1;
+        state.counts.work = objective.work().saturating_sub(w.work0);
+        if !f_new.is_finite() || w.grad_new.iter().any(|t| !t.is_finite()) {
+            // Keep the last finite iterate; report instead of erroring.
+            return Ok(Step::Halt(StopReason::NonFinite));
+        }
+        m.egrad_to_rgrad(&w.x_new, &mut w.grad_new)?;
+        let grad_new_sq = m.inner(&w.x_new, &w.grad_new, &w.grad_new);
+        // β (PR+) with the old gradient transported to the new point.
+        self.transport.transport(m, x, &w.x_new, &w.grad, &mut w.moved)?;
+        let pr = (grad_new_sq - m.inner(&w.x_new, &w.grad_new, &w.moved)) / w.grad_sq;
+        let beta = if pr.is_finite() { pr.max(0.0) } else { 0.0 };
+        self.transport.transport(m, x, &w.x_new, &w.dir, &mut w.moved)?;
+        w.dir
+            .iter_mut()
+            .zip(w.grad_new.iter().zip(&w.moved))
+            .for_each(|(d, (g, td))| *d = -g + beta * td);
+        std::mem::swap(&mut state.iterate, &mut w.x_new);
+        std::mem::swap(&mut w.grad, &mut w.grad_new);
+        w.grad_sq = grad_new_sq;
+        state.cost = f_new;
+        state.grad_norm = Some(grad_new_sq.sqrt());
+        state.step_norm = step_norm;
+        state.step_size = acc.step;
+        state.tag("beta", beta);
+        Ok(Step::Continue)
+    }
+
+    fn default_stop(&self) -> StopCriterion {
+        first_order_stop()
     }
 }

@@ -1,42 +1,54 @@
-//! Riemannian optimisation solvers and the problem traits they consume.
+//! Riemannian optimisation solvers, the problem traits they consume, and the
+//! one loop they all run through.
 //!
 //! * Problem traits: [`Problem`], [`HessianProblem`], [`TwoBlockSmooth`],
-//!   [`Regularizer`].
+//!   [`Regularizer`]; a problem posed on a manifold: [`ManifoldProblem`];
+//!   quick ones from closures: [`FnProblem`]; call counting: [`Counting`].
+//! * The core (as argmin's): a [`Solver`] (`init`, `next_iter`) updates a
+//!   [`State`]; the [`Executor`] owns the loop, timing, history, observers
+//!   ([`Observer`], which see the state, iterate included) and stopping
+//!   ([`StopCriterion`], composable values; typed [`StopReason`]s); every
+//!   run returns one [`Solution`]. A user's solver written on these public
+//!   items runs exactly as the crate's do (`examples/custom_solver.rs`).
 //! * First order: [`GradientDescent`], [`ConjugateGradient`].
 //! * Composite two-block (ψ(a, x) + λ·g(x)): [`InertialAdm`] (ADM, iADM, iPALM),
 //!   with the penalties of [`prox`]; [`Homotopy`] and [`Reweighting`] around
-//!   any of them.
+//!   any [`CompositeSolver`].
 //! * Second order: [`second_order`] (trust region, curvilinear search, Lanczos).
 //! * Derivative checkers: [`check`].
-//! * Stopping criteria [`StopCriterion`] (composable values), typed
-//!   [`StopReason`]s, per-iteration [`Record`]s and an [`Observer`] that can stop
-//!   a run.
 
 pub mod adm;
 pub mod check;
 pub mod composite;
 pub mod conjugate_gradient;
 pub mod continuation;
+pub mod counting;
 pub mod error;
+pub mod executor;
 pub mod gradient_descent;
 pub mod linesearch;
 pub mod problem;
 pub mod prox;
 pub mod record;
-pub mod result;
-mod run;
 pub mod second_order;
+pub mod solution;
+pub mod solver;
+pub mod state;
 pub mod stop;
 
-pub use adm::{AUpdate, InertialAdm, KernelSet};
-pub use composite::{Composite, CompositeResult, CompositeSolver, ProxBacktracking};
+pub use adm::{AUpdate, InertialAdm, InertialAdmOptions, KernelSet};
+pub use composite::{Composite, CompositeSolver, ProxBacktracking};
 pub use conjugate_gradient::ConjugateGradient;
-pub use continuation::{Budget, Homotopy, Reweighting};
+pub use continuation::{Homotopy, HomotopyOptions, Reweighting, ReweightingOptions};
+pub use counting::{Counting, FnProblem};
 pub use error::OptimError;
-pub use gradient_descent::GradientDescent;
+pub use executor::Executor;
+pub use gradient_descent::{GradientDescent, LineSearchOptions};
 pub use linesearch::{Accepted, Armijo};
-pub use problem::{HessianProblem, Problem, Regularizer, TwoBlockSmooth};
+pub use problem::{HessianProblem, ManifoldProblem, Problem, Regularizer, TwoBlockSmooth};
 pub use prox::{L1, L2Ball, NonNegative, Reweightable, UnitSphere, WeightedL1};
 pub use record::{Control, Counts, NoObserver, Observer, Record};
-pub use result::SolverResult;
+pub use solution::{Blocks, Solution};
+pub use solver::{Solver, Step};
+pub use state::State;
 pub use stop::{Progress, StopCriterion, StopReason};

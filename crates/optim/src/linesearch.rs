@@ -250,7 +250,7 @@ pub fn memory_rule(step: f64, may_grow: bool, growth: f64) -> f64 {
 /// The start of a smooth solver: checks x0 and the line-search options, and
 /// evaluates f(x0) and the Riemannian gradient into `grad` (one gradient
 /// call, counted); a non-finite start is refused.
-pub(crate) fn smooth_start<M: Manifold, P: crate::problem::Problem>(
+pub(crate) fn smooth_start<M: Manifold, P: crate::problem::Problem + ?Sized>(
     m: &M,
     p: &mut P,
     x0: &[f64],

@@ -16,6 +16,32 @@ pub trait Problem {
     /// f(x) and the Euclidean gradient ∇f(x) written into `egrad`; computed
     /// together because they share work (a residual, a spectrum).
     fn cost_grad(&mut self, x: &[f64], egrad: &mut [f64]) -> f64;
+
+    /// The problem's own running count of its expensive operations (FFTs
+    /// for SaSD), reported in [`Counts::work`](crate::Counts::work); 0 by
+    /// default.
+    fn work(&self) -> u64 {
+        0
+    }
+}
+
+/// A problem posed on a manifold: what the smooth and composite solvers of
+/// this crate take through the [`Executor`](crate::Executor). `objective`
+/// is a [`Problem`], a second-order oracle or a
+/// [`Composite`](crate::Composite).
+#[derive(Debug)]
+pub struct ManifoldProblem<'a, M, F: ?Sized> {
+    /// The manifold.
+    pub manifold: &'a M,
+    /// The objective.
+    pub objective: &'a mut F,
+}
+
+impl<'a, M, F: ?Sized> ManifoldProblem<'a, M, F> {
+    /// Poses `objective` on `manifold`.
+    pub fn new(manifold: &'a M, objective: &'a mut F) -> Self {
+        Self { manifold, objective }
+    }
 }
 
 /// A [`Problem`] that also offers Euclidean Hessian-vector products.
@@ -64,6 +90,13 @@ pub trait TwoBlockSmooth {
     /// ψ(a, x); the default has none and returns `None`.
     fn refresh(&mut self, _a: &[f64], _x: &[f64]) -> Option<f64> {
         None
+    }
+
+    /// The coupling's own running count of its expensive operations (FFTs
+    /// for SaSD), reported in [`Counts::work`](crate::Counts::work); 0 by
+    /// default.
+    fn work(&self) -> u64 {
+        0
     }
 }
 

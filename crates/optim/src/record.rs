@@ -1,8 +1,12 @@
-//! Per-iteration records, the observer that sees them, and oracle counts.
+//! Per-iteration records, the observers that see a run's state, and oracle
+//! counts.
 
 use std::time::Duration;
 
-/// One iteration of any solver.
+use crate::state::State;
+
+/// One iteration of any solver, as kept in a run's history: the state
+/// without its iterate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
     /// Iteration number (1-based).
@@ -13,12 +17,16 @@ pub struct Record {
     pub grad_norm: Option<f64>,
     /// Length of the step taken.
     pub step_norm: f64,
-    /// Step size accepted by the line search (the a-step τ for two-block solvers).
+    /// Step size accepted by the line search (the a-step τ for two-block
+    /// solvers, the radius for the trust region).
     pub step_size: f64,
     /// Wall time since the start of the run.
     pub elapsed: Duration,
-    /// Solver-specific values: the x-step t, a momentum restart (1.0), the
-    /// current λ of a continuation, ...
+    /// The iteration was undone and the momentum restarted (iADM's
+    /// safeguard).
+    pub restarted: bool,
+    /// Solver-specific values: the x-step t, the current λ of a
+    /// continuation, the trust-region ratio ρ, ...
     pub extras: Vec<(&'static str, f64)>,
 }
 
@@ -38,15 +46,17 @@ pub enum Control {
     Stop,
 }
 
-/// Sees every iteration's record and may stop the run.
-pub trait Observer {
+/// Sees the state after every iteration (the iterate included) and may stop
+/// the run. `I` is the solver's iterate type: `Vec<f64>` for smooth solvers,
+/// [`Blocks`](crate::Blocks) for two-block composite ones.
+pub trait Observer<I> {
     /// Called after each iteration.
-    fn observe(&mut self, record: &Record) -> Control;
+    fn observe(&mut self, state: &State<I>) -> Control;
 }
 
-impl<F: FnMut(&Record) -> Control> Observer for F {
-    fn observe(&mut self, record: &Record) -> Control {
-        self(record)
+impl<I, F: FnMut(&State<I>) -> Control> Observer<I> for F {
+    fn observe(&mut self, state: &State<I>) -> Control {
+        self(state)
     }
 }
 
@@ -54,13 +64,13 @@ impl<F: FnMut(&Record) -> Control> Observer for F {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoObserver;
 
-impl Observer for NoObserver {
-    fn observe(&mut self, _record: &Record) -> Control {
+impl<I> Observer<I> for NoObserver {
+    fn observe(&mut self, _state: &State<I>) -> Control {
         Control::Continue
     }
 }
 
-/// How many times each oracle was called.
+/// How many times each oracle was called, and the problem's own work.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
     /// Cost evaluations (alone).
@@ -73,4 +83,22 @@ pub struct Counts {
     pub prox: usize,
     /// Retractions.
     pub retract: usize,
+    /// Momentum restarts (iADM's safeguard).
+    pub restarts: usize,
+    /// The problem's own count of its expensive operations since the run
+    /// began ([`Problem::work`](crate::Problem::work): FFTs for SaSD), 0
+    /// when the problem counts none.
+    pub work: u64,
+}
+
+impl std::ops::AddAssign for Counts {
+    fn add_assign(&mut self, o: Counts) {
+        self.cost += o.cost;
+        self.grad += o.grad;
+        self.hess += o.hess;
+        self.prox += o.prox;
+        self.retract += o.retract;
+        self.restarts += o.restarts;
+        self.work += o.work;
+    }
 }

@@ -22,6 +22,23 @@ pub struct Progress {
     pub step_norm: f64,
     /// Wall time since the solver started.
     pub elapsed: Duration,
+    /// λ_min(Hess f) at the iterate, when a second-order solver computed it.
+    pub lambda_min: Option<f64>,
+}
+
+impl Progress {
+    /// What a criterion sees of a run's state.
+    pub fn of<I>(state: &crate::State<I>) -> Self {
+        Self {
+            iteration: state.iteration,
+            cost: state.cost,
+            cost_change: state.cost_change(),
+            grad_norm: state.grad_norm,
+            step_norm: state.step_norm,
+            elapsed: state.elapsed,
+            lambda_min: state.lambda_min,
+        }
+    }
 }
 
 /// Why a run ended.
@@ -95,6 +112,20 @@ pub enum StopCriterion {
     StepNorm(f64),
     /// Stop when |Δ cost| ≤ this.
     CostChange(f64),
+    /// Stop when |Δ cost| ≤ this·|cost|: progress at the rounding level of
+    /// the cost, whatever its scale (a gradient tolerance can be out of
+    /// reach when |f| is large: ‖grad‖ stalls where f is exact to rounding).
+    RelativeCostChange(f64),
+    /// Approximate second-order stationarity: ‖grad f‖ ≤ `gradient` and
+    /// λ_min(Hess f) ≥ −`hessian` (λ_min from a second-order solver, which
+    /// computes it where the gradient is small). Reason:
+    /// [`StopReason::SecondOrderStationary`].
+    SecondOrder {
+        /// ε_g.
+        gradient: f64,
+        /// ε_H.
+        hessian: f64,
+    },
     /// Stop when this much wall time has passed.
     TimeBudget(Duration),
     /// Stop when the predicate holds.
@@ -112,6 +143,13 @@ impl fmt::Debug for StopCriterion {
             StopCriterion::GradientNorm(t) => write!(f, "GradientNorm({t:e})"),
             StopCriterion::StepNorm(t) => write!(f, "StepNorm({t:e})"),
             StopCriterion::CostChange(t) => write!(f, "CostChange({t:e})"),
+            StopCriterion::RelativeCostChange(t) => write!(f, "RelativeCostChange({t:e})"),
+            StopCriterion::SecondOrder { gradient, hessian } => {
+                write!(
+                    f,
+                    "SecondOrder {{ gradient: {gradient:e}, hessian: {hessian:e} }}"
+                )
+            }
             StopCriterion::TimeBudget(d) => write!(f, "TimeBudget({d:?})"),
             StopCriterion::Predicate(_) => write!(f, "Predicate(..)"),
             StopCriterion::Any(v) => f.debug_tuple("Any").field(v).finish(),
@@ -121,6 +159,33 @@ impl fmt::Debug for StopCriterion {
 }
 
 impl StopCriterion {
+    /// A criterion that never fires (the run ends when the solver says so).
+    pub fn never() -> Self {
+        StopCriterion::Any(Vec::new())
+    }
+
+    /// Checks every tolerance: finite and ≥ 0 (a NaN tolerance would never
+    /// fire and a negative one never could).
+    pub fn validate(&self) -> Result<(), crate::OptimError> {
+        let ok = |name: &'static str, t: f64| {
+            crate::error::check_option(name, t.is_finite() && t >= 0.0, "must be finite and >= 0")
+        };
+        match self {
+            StopCriterion::GradientNorm(t) => ok("GradientNorm", *t),
+            StopCriterion::StepNorm(t) => ok("StepNorm", *t),
+            StopCriterion::CostChange(t) => ok("CostChange", *t),
+            StopCriterion::RelativeCostChange(t) => ok("RelativeCostChange", *t),
+            StopCriterion::SecondOrder { gradient, hessian } => {
+                ok("SecondOrder gradient", *gradient)?;
+                ok("SecondOrder hessian", *hessian)
+            }
+            StopCriterion::Any(v) | StopCriterion::All(v) => v.iter().try_for_each(|c| c.validate()),
+            StopCriterion::MaxIterations(_) | StopCriterion::TimeBudget(_) | StopCriterion::Predicate(_) => {
+                Ok(())
+            }
+        }
+    }
+
     /// A predicate criterion from a closure.
     pub fn predicate(f: impl Fn(&Progress) -> bool + Send + Sync + 'static) -> Self {
         StopCriterion::Predicate(Arc::new(f))
@@ -135,6 +200,14 @@ impl StopCriterion {
             }
             StopCriterion::StepNorm(t) => (p.step_norm <= *t).then_some(StopReason::StepNorm),
             StopCriterion::CostChange(t) => (p.cost_change <= *t).then_some(StopReason::CostChange),
+            StopCriterion::RelativeCostChange(t) => {
+                (p.cost_change <= *t * p.cost.abs()).then_some(StopReason::CostChange)
+            }
+            StopCriterion::SecondOrder { gradient, hessian } => {
+                let flat = p.grad_norm.is_some_and(|g| g <= *gradient);
+                let convex = p.lambda_min.is_some_and(|l| l >= -*hessian);
+                (flat && convex).then_some(StopReason::SecondOrderStationary)
+            }
             StopCriterion::TimeBudget(d) => (p.elapsed >= *d).then_some(StopReason::TimeBudget),
             StopCriterion::Predicate(f) => f(p).then_some(StopReason::Predicate),
             StopCriterion::Any(v) => v.iter().find_map(|c| c.check(p)),

@@ -4,10 +4,10 @@
 
 mod composite_common;
 
-use composite_common::{Bilinear, lasso_by_coordinate_descent};
+use composite_common::{Bilinear, RunComposite, iadm, iadm_with_noise, lasso_by_coordinate_descent, x_of};
 use manifold::{Manifold, Sphere};
 use nalgebra::{DMatrix, DVector};
-use optim::{Composite, CompositeSolver, InertialAdm, L1, NoObserver, StopCriterion as S, StopReason};
+use optim::{Composite, InertialAdm, L1, NoObserver, StopCriterion as S, StopReason};
 use proptest::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -38,19 +38,19 @@ fn x_steps_of_adm_and_iadm_solve_the_lasso() {
             penalty: L1::default(),
             lambda,
         };
-        let solver = InertialAdm::for_manifold(&m).with_beta(beta);
+        let solver = iadm(beta);
         let stop = S::MaxIterations(20_000) | S::GradientNorm(1e-12);
         let res = solver
             .solve_composite(&m, &mut problem, &a0, &[0.0; 20], &stop, &mut NoObserver)
             .unwrap();
-        let err = (&res.x - &reference).norm() / reference.norm();
+        let err = (&x_of(&res) - &reference).norm() / reference.norm();
         assert!(
             err <= 1e-8,
             "β = {beta}: relative error {err:e} after {} iterations",
             res.iterations
         );
         // ∇_a ψ = 0 here: every a-step is an exact zero step.
-        assert_eq!(res.a.as_slice(), &a0);
+        assert_eq!(res.iterate.a.as_slice(), &a0);
     }
 }
 
@@ -69,7 +69,7 @@ fn iadm_with_an_over_large_momentum_stays_finite_and_no_worse() {
             .to_vec();
         let x0 = vec![0.0; 15];
         let start = problem.value(&a0, &x0);
-        let solver = InertialAdm::for_manifold(&m).with_beta(1.5);
+        let solver = iadm(1.5);
         let res = solver
             .solve_composite(
                 &m,
@@ -80,17 +80,13 @@ fn iadm_with_an_over_large_momentum_stays_finite_and_no_worse() {
                 &mut NoObserver,
             )
             .unwrap();
-        assert!(res.cost.is_finite() && res.x.iter().all(|t| t.is_finite()));
+        assert!(res.cost.is_finite() && res.iterate.x.iter().all(|t| t.is_finite()));
         assert!(res.cost <= start, "seed {seed}: {} > {start}", res.cost);
-        assert!(res.restarts > 0, "β = 1.5 should trigger the safeguard");
-        let flagged = res
-            .history
-            .iter()
-            .filter(|r| r.extra("restart") == Some(1.0))
-            .count();
-        assert_eq!(flagged, res.restarts);
+        assert!(res.counts.restarts > 0, "β = 1.5 should trigger the safeguard");
+        let flagged = res.history.iter().filter(|r| r.restarted).count();
+        assert_eq!(flagged, res.counts.restarts);
         assert_eq!(res.stop, StopReason::MaxIterations);
-        m.check_point(res.a.as_slice(), 1e-12).unwrap();
+        m.check_point(res.iterate.a.as_slice(), 1e-12).unwrap();
     }
 }
 
@@ -114,7 +110,7 @@ proptest! {
             prop_assert!(r.cost <= prev * (1.0 + 1e-12) + 1e-14, "Ψ rose from {prev} to {}", r.cost);
             prev = r.cost;
         }
-        prop_assert_eq!(res.restarts, 0);
+        prop_assert_eq!(res.counts.restarts, 0);
     }
 }
 
@@ -135,7 +131,7 @@ fn ipalm_solves_the_lasso_and_keeps_a_in_its_set() {
         let res = solver
             .solve_composite(&m, &mut problem, &[1.0, 0.0], &[0.0; 20], &stop, &mut NoObserver)
             .unwrap();
-        let err = (&res.x - &reference).norm() / reference.norm();
+        let err = (&x_of(&res) - &reference).norm() / reference.norm();
         assert!(err <= 1e-8, "{set:?}: relative error {err:e}");
     }
     for (seed, set) in [(0, KernelSet::Sphere), (1, KernelSet::Ball)] {
@@ -162,7 +158,7 @@ fn ipalm_solves_the_lasso_and_keeps_a_in_its_set() {
             )
             .unwrap();
         assert!(res.cost <= start && res.cost.is_finite());
-        let na = res.a.norm();
+        let na = nalgebra::DVector::from_column_slice(&res.iterate.a).norm();
         match set {
             KernelSet::Sphere => assert!((na - 1.0).abs() <= 1e-12),
             KernelSet::Ball => assert!(na <= 1.0 + 1e-12),
@@ -186,19 +182,13 @@ fn a_restart_is_not_mistaken_for_convergence() {
             .as_slice()
             .to_vec();
         let stop = S::MaxIterations(300) | S::CostChange(1e-14) | S::StepNorm(1e-14);
-        let res = InertialAdm::for_manifold(&m)
-            .with_beta(1.5)
+        let res = iadm(1.5)
             .solve_composite(&m, &mut problem, &a0, &[0.0; 15], &stop, &mut NoObserver)
             .unwrap();
-        assert!(res.restarts > 0);
+        assert!(res.counts.restarts > 0);
         let last = res.history.last().unwrap();
         if res.stop != StopReason::MaxIterations {
-            assert_ne!(
-                last.extra("restart"),
-                Some(1.0),
-                "seed {seed}: {:?} fired on a restart",
-                res.stop
-            );
+            assert!(!last.restarted, "seed {seed}: {:?} fired on a restart", res.stop);
         }
     }
 }
@@ -269,11 +259,10 @@ fn noisy_values_still_let_adm_and_iadm_solve_the_lasso() {
             lambda,
         };
         let stop = S::MaxIterations(20_000) | S::GradientNorm(1e-10);
-        let res = InertialAdm::for_manifold(&m)
-            .with_beta(beta)
+        let res = iadm(beta)
             .solve_composite(&m, &mut problem, &[1.0, 0.0], &[0.0; 20], &stop, &mut NoObserver)
             .unwrap();
-        let err = (&res.x - &reference).norm() / reference.norm();
+        let err = (&x_of(&res) - &reference).norm() / reference.norm();
         assert_eq!(res.stop, StopReason::GradientNorm, "β = {beta}: {err:e}");
         assert!(err <= 1e-8, "β = {beta}: relative error {err:e}");
     }
@@ -320,17 +309,17 @@ fn noisy_values_of_a_bilinear_problem_end_at_the_noise_floor() {
                 penalty: L1::default(),
                 lambda: 0.1,
             };
-            let solver = InertialAdm::for_manifold(&m);
             let solver = if measured {
-                solver
+                InertialAdm::for_manifold(&m)
             } else {
-                solver.with_value_noise(0.0)
+                iadm_with_noise(0.0)
             };
             let stop = S::MaxIterations(3000) | S::GradientNorm(1e-6);
             let res = solver
                 .solve_composite(&m, &mut problem, &a0, &[0.0; 15], &stop, &mut NoObserver)
                 .unwrap();
-            let gap = exact_cost(&mut exact, res.a.as_slice(), res.x.as_slice()) - optimum.cost;
+            let gap =
+                exact_cost(&mut exact, res.iterate.a.as_slice(), res.iterate.x.as_slice()) - optimum.cost;
             eprintln!(
                 "seed {seed}, noise {}: {:?} after {} iterations, Ψ − Ψ* = {gap:.1e}",
                 if measured { "measured" } else { "0" },
@@ -366,8 +355,7 @@ fn an_overflowing_extrapolation_restarts_the_momentum() {
             .to_vec();
         let x0 = vec![0.0; 15];
         let start = problem.value(&a0, &x0);
-        let res = InertialAdm::for_manifold(&m)
-            .with_beta(1e300)
+        let res = iadm(1e300)
             .solve_composite(
                 &m,
                 &mut problem,
@@ -378,7 +366,11 @@ fn an_overflowing_extrapolation_restarts_the_momentum() {
             )
             .unwrap();
         assert_eq!(res.stop, StopReason::MaxIterations, "seed {seed}");
-        assert!(res.restarts >= 99, "seed {seed}: {} restarts", res.restarts);
+        assert!(
+            res.counts.restarts >= 99,
+            "seed {seed}: {} restarts",
+            res.counts.restarts
+        );
         assert!(res.cost.is_finite() && res.cost < start, "seed {seed}");
         let mut prev = start;
         for r in &res.history {

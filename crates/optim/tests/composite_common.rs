@@ -127,3 +127,75 @@ pub fn weighted_lasso_by_coordinate_descent(
     }
     x
 }
+
+use manifold::{Exponential, Sphere};
+use optim::{
+    Blocks, Composite, Executor, InertialAdm, InertialAdmOptions, ManifoldProblem, NoObserver, OptimError,
+    Solution, Solver, StopCriterion,
+};
+
+/// Runs a composite solver through the executor until `stop`.
+pub trait RunComposite<B, G> {
+    fn solve_composite(
+        &self,
+        m: &Sphere,
+        problem: &mut Composite<B, G>,
+        a0: &[f64],
+        x0: &[f64],
+        stop: &StopCriterion,
+        observer: &mut NoObserver,
+    ) -> Result<Solution<Blocks>, OptimError>;
+}
+
+impl<T, B, G> RunComposite<B, G> for T
+where
+    T: Clone + for<'a> Solver<ManifoldProblem<'a, Sphere, Composite<B, G>>, Iterate = Blocks>,
+{
+    fn solve_composite(
+        &self,
+        m: &Sphere,
+        problem: &mut Composite<B, G>,
+        a0: &[f64],
+        x0: &[f64],
+        stop: &StopCriterion,
+        observer: &mut NoObserver,
+    ) -> Result<Solution<Blocks>, OptimError> {
+        let start = Blocks {
+            a: a0.to_vec(),
+            x: x0.to_vec(),
+        };
+        Executor::new(self.clone(), ManifoldProblem::new(m, problem))
+            .stop(stop.clone())
+            .observe(observer)
+            .run(start)
+    }
+}
+
+/// iADM with momentum β.
+pub fn iadm(beta: f64) -> InertialAdm<Exponential> {
+    InertialAdm::new(
+        InertialAdmOptions {
+            beta,
+            ..InertialAdmOptions::iadm()
+        },
+        Exponential,
+    )
+    .unwrap()
+}
+
+/// iADM with a fixed value-noise figure.
+pub fn iadm_with_noise(noise: f64) -> InertialAdm<Exponential> {
+    InertialAdm::new(
+        InertialAdmOptions {
+            value_noise: Some(noise),
+            ..InertialAdmOptions::iadm()
+        },
+        Exponential,
+    )
+    .unwrap()
+}
+
+/// The x block as a vector.
+pub fn x_of(res: &Solution<Blocks>) -> DVector<f64> {
+    DVector::from_column_slice(&res.iterate.x)
+}

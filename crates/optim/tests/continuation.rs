@@ -5,13 +5,22 @@ mod composite_common;
 
 use std::time::Duration;
 
-use composite_common::{Bilinear, lasso_by_coordinate_descent, weighted_lasso_by_coordinate_descent};
-use manifold::Sphere;
+use composite_common::{
+    Bilinear, iadm_with_noise, lasso_by_coordinate_descent, weighted_lasso_by_coordinate_descent, x_of,
+};
+use manifold::{Exponential, Sphere};
 use nalgebra::{DMatrix, DVector};
 use optim::{
-    Budget, Composite, Control, Homotopy, InertialAdm, L1, NoObserver, Record, Reweighting, StopReason,
-    WeightedL1,
+    Blocks, Composite, Control, Executor, Homotopy, HomotopyOptions, InertialAdm, L1, ManifoldProblem,
+    Reweighting, ReweightingOptions, State, StopCriterion as S, StopReason, WeightedL1,
 };
+
+fn start() -> Blocks {
+    Blocks {
+        a: vec![1.0, 0.0],
+        x: vec![0.0; 20],
+    }
+}
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand_distr::{Distribution, StandardNormal};
@@ -37,24 +46,28 @@ fn homotopy_reaches_the_lasso_solution_along_its_schedule() {
         penalty: L1::default(),
         lambda: lambda0,
     };
-    let mut homotopy = Homotopy::new(InertialAdm::for_manifold(&m), lambda0, lambda_star);
-    homotopy.eps_star = 1e-9;
-    homotopy.budget.stage_iterations = 20_000;
-    let schedule = homotopy.schedule();
+    let options = HomotopyOptions {
+        eps_star: Some(1e-9),
+        stage_iterations: 20_000,
+        ..HomotopyOptions::new(lambda0, lambda_star)
+    };
+    let homotopy = Homotopy::new(InertialAdm::for_manifold(&m), options).unwrap();
+    let schedule = homotopy.schedule().to_vec();
     // K = ⌈log(0.05)/log(0.9)⌉ = 29 stages before the final round at λ*.
     assert_eq!(schedule.len(), 30);
     assert_eq!(*schedule.last().unwrap(), lambda_star);
     assert!(schedule.windows(2).all(|w| w[1] < w[0]));
     let mut seen = Vec::new();
-    let mut observer = |r: &Record| {
-        seen.push(r.extra("lambda").unwrap());
+    let mut observer = |st: &State<Blocks>| {
+        seen.push(st.extra("lambda").unwrap());
         Control::Continue
     };
-    let res = homotopy
-        .solve(&m, &mut problem, &[1.0, 0.0], &[0.0; 20], &mut observer)
+    let res = Executor::new(homotopy, ManifoldProblem::new(&m, &mut problem))
+        .observe(&mut observer)
+        .run(start())
         .unwrap();
     assert_eq!(res.stop, StopReason::Completed);
-    let err = (&res.x - &reference).norm() / reference.norm();
+    let err = (&x_of(&res) - &reference).norm() / reference.norm();
     assert!(err <= 1e-8, "relative error {err:e}");
     assert_eq!(problem.lambda, lambda_star);
     assert!(
@@ -74,46 +87,56 @@ fn homotopy_honours_its_budget_and_the_observer() {
         penalty: L1::default(),
         lambda: 1.0,
     };
-    let mut homotopy = Homotopy::new(InertialAdm::for_manifold(&m), 10.0, 0.01);
-    homotopy.budget = Budget {
-        stage_iterations: 1000,
-        total_iterations: 25,
-        time: None,
+    let homotopy = Homotopy::new(InertialAdm::for_manifold(&m), HomotopyOptions::new(10.0, 0.01)).unwrap();
+    let run = |problem: &mut Composite<Bilinear, L1>, stop: S| {
+        Executor::new(homotopy.clone(), ManifoldProblem::new(&m, problem))
+            .stop(stop)
+            .run(start())
+            .unwrap()
     };
-    let res = homotopy
-        .solve(&m, &mut problem, &[1.0, 0.0], &[0.0; 20], &mut NoObserver)
-        .unwrap();
-    assert!(res.iterations <= 25);
-    homotopy.budget = Budget {
-        time: Some(Duration::ZERO),
-        ..Budget::default()
-    };
-    let err = homotopy.solve(&m, &mut problem, &[1.0, 0.0], &[0.0; 20], &mut NoObserver);
-    assert!(err.is_err(), "a zero time budget leaves no stage to run");
-    homotopy.budget = Budget::default();
-    let mut observer = |r: &Record| {
-        if r.iteration >= 3 {
+    // The whole run's limits are the executor's criterion.
+    let res = run(&mut problem, S::MaxIterations(25));
+    assert_eq!((res.stop, res.iterations), (StopReason::MaxIterations, 25));
+    let res = run(&mut problem, S::TimeBudget(Duration::ZERO));
+    assert_eq!((res.stop, res.iterations), (StopReason::TimeBudget, 0));
+    let mut observer = |st: &State<Blocks>| {
+        if st.iteration >= 3 {
             Control::Stop
         } else {
             Control::Continue
         }
     };
-    let res = homotopy
-        .solve(&m, &mut problem, &[1.0, 0.0], &[0.0; 20], &mut observer)
+    let res = Executor::new(homotopy.clone(), ManifoldProblem::new(&m, &mut problem))
+        .observe(&mut observer)
+        .run(start())
         .unwrap();
     assert_eq!((res.stop, res.iterations), (StopReason::Observer, 3));
+    // Invalid options are refused when the solver is built.
+    for bad in [
+        HomotopyOptions {
+            eta: 1.0,
+            ..HomotopyOptions::new(10.0, 0.01)
+        },
+        HomotopyOptions::new(10.0, -1.0),
+        HomotopyOptions {
+            stage_iterations: 0,
+            ..HomotopyOptions::new(10.0, 0.01)
+        },
+    ] {
+        assert!(Homotopy::new(InertialAdm::iadm(Exponential), bad).is_err());
+    }
 }
 
 #[test]
 fn reweighting_uses_rule_b7_and_solves_each_weighted_problem() {
-    let rw = Reweighting {
-        inner: (),
+    let options = ReweightingOptions {
         rounds: 3,
         rank: 2,
         eps_floor: 1e-3,
         precision: 1e-12,
-        budget: Budget::default(),
+        stage_iterations: 1000,
     };
+    let rw = Reweighting::new((), options).unwrap();
     let mut w = [0.0; 4];
     // |x| sorted decreasingly: 3, 2, 0.5, 0 → ε = |x|_(2) = 2.
     let eps = rw.weights(&[0.5, -3.0, 0.0, 2.0], &mut w);
@@ -130,17 +153,8 @@ fn reweighting_uses_rule_b7_and_solves_each_weighted_problem() {
         penalty: WeightedL1::uniform(20, false),
         lambda,
     };
-    let rw = Reweighting {
-        inner: InertialAdm::for_manifold(&m),
-        rounds: rw.rounds,
-        rank: rw.rank,
-        eps_floor: rw.eps_floor,
-        precision: rw.precision,
-        budget: rw.budget,
-    };
-    let res = rw
-        .solve(&m, &mut problem, &[1.0, 0.0], &[0.0; 20], &mut NoObserver)
-        .unwrap();
+    let rw = Reweighting::new(InertialAdm::for_manifold(&m), options).unwrap();
+    let res = rw.solve(&m, &mut problem, &[1.0, 0.0], &[0.0; 20]).unwrap();
     assert_eq!(res.stop, StopReason::Completed);
     // The last round solved the Lasso with the final weights.
     let lambdas: Vec<f64> = problem.penalty.weights.iter().map(|w| lambda * w).collect();
@@ -149,7 +163,7 @@ fn reweighting_uses_rule_b7_and_solves_each_weighted_problem() {
         "weights were updated"
     );
     let reference = weighted_lasso_by_coordinate_descent(&a, &y, &lambdas);
-    let err = (&res.x - &reference).norm() / reference.norm();
+    let err = (&x_of(&res) - &reference).norm() / reference.norm();
     assert!(err <= 1e-8, "relative error {err:e}");
     let rounds: Vec<f64> = res.history.iter().map(|r| r.extra("round").unwrap()).collect();
     assert_eq!((rounds[0], *rounds.last().unwrap()), (0.0, 2.0));
@@ -166,12 +180,13 @@ fn a_capped_final_round_is_reported() {
         penalty: L1::default(),
         lambda: 1.0,
     };
-    let mut homotopy = Homotopy::new(InertialAdm::for_manifold(&m), 10.0, 0.1);
-    homotopy.eps_star = 1e-14;
-    homotopy.budget.stage_iterations = 3;
-    let res = homotopy
-        .solve(&m, &mut problem, &[1.0, 0.0], &[0.0; 20], &mut NoObserver)
-        .unwrap();
+    let options = HomotopyOptions {
+        eps_star: Some(1e-14),
+        stage_iterations: 3,
+        ..HomotopyOptions::new(10.0, 0.1)
+    };
+    let homotopy = Homotopy::new(InertialAdm::for_manifold(&m), options).unwrap();
+    let res = homotopy.solve(&m, &mut problem, &[1.0, 0.0], &[0.0; 20]).unwrap();
     assert_eq!(res.stop, StopReason::MaxIterations);
 }
 
@@ -242,25 +257,20 @@ fn reweighting_runs_every_round_on_noisy_values() {
                 penalty: WeightedL1::uniform(15, false),
                 lambda: 0.1,
             };
-            let inner = InertialAdm::for_manifold(&m);
-            let rw = Reweighting {
-                inner: if measured {
-                    inner
-                } else {
-                    inner.with_value_noise(0.0)
-                },
+            let inner = if measured {
+                InertialAdm::for_manifold(&m)
+            } else {
+                iadm_with_noise(0.0)
+            };
+            let options = ReweightingOptions {
                 rounds: 4,
                 rank: 3,
                 eps_floor: 1e-3,
                 precision: 1e-6,
-                budget: Budget {
-                    stage_iterations: 3000,
-                    ..Budget::default()
-                },
+                stage_iterations: 3000,
             };
-            let res = rw
-                .solve(&m, &mut problem, &a0, &[0.0; 15], &mut NoObserver)
-                .unwrap();
+            let rw = Reweighting::new(inner, options).unwrap();
+            let res = rw.solve(&m, &mut problem, &a0, &[0.0; 15]).unwrap();
             let last_round = res.history.last().unwrap().extra("round").unwrap();
             if measured {
                 assert_ne!(res.stop, StopReason::LineSearchFailed, "seed {seed}");

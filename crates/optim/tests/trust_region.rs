@@ -5,10 +5,8 @@
 mod rayleigh_common;
 
 use manifold::{Exponential, Manifold, ParallelTransport, Sphere};
-use optim::second_order::{
-    ExactHessian, FiniteDifferenceHessian, InnerStop, TrustRegion, TrustRegionOptions,
-};
-use optim::{Control, NoObserver, Record, StopCriterion as S, StopReason};
+use optim::second_order::{ExactHessian, FiniteDifferenceHessian, TrustRegion, TrustRegionOptions};
+use optim::{Control, Executor, ManifoldProblem, State, StopCriterion as S, StopReason};
 use rayleigh_common::Rayleigh;
 
 fn options() -> TrustRegionOptions {
@@ -29,19 +27,19 @@ fn escapes_a_strict_saddle_and_certifies_the_minimiser() {
     let m = Sphere::new(n).unwrap();
     let x0 = p.eigenvector(n / 2);
     let mut oracle = ExactHessian::new(&mut p);
-    let tr = TrustRegion::for_manifold(&m, options());
-    let res = tr.solve(&m, &mut oracle, &x0, &mut NoObserver).unwrap();
+    let tr = TrustRegion::for_manifold(&m, options()).unwrap();
+    let res = tr.solve(&m, &mut oracle, &x0).unwrap();
     assert_eq!(res.stop, StopReason::SecondOrderStationary);
     assert_eq!(
-        res.history[0].inner_stop,
-        InnerStop::Eigenstep,
+        res.history[0].extra("eigenstep"),
+        Some(1.0),
         "the first step must use curvature"
     );
     let lambda_min = res.lambda_min.unwrap();
     assert!(lambda_min >= -1e-8, "λ_min = {lambda_min}");
     // At the minimiser Hess f = P(A − λ₁ I)P has smallest eigenvalue λ₂ − λ₁ = 1.
     assert!((lambda_min - 1.0).abs() <= 1e-6, "λ_min = {lambda_min}");
-    let err = p.distance_to_minimiser(&res.x);
+    let err = p.distance_to_minimiser(&res.iterate);
     assert!(err <= 1e-8, "distance to the minimiser {err:e}");
     assert!((res.cost - 0.5).abs() <= 1e-12);
 }
@@ -57,15 +55,15 @@ fn converges_superlinearly_with_the_exact_hessian() {
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(1);
     let x0 = m.random_point(&mut rng);
     let mut oracle = ExactHessian::new(&mut p);
-    let tr = TrustRegion::for_manifold(&m, options());
-    let res = tr.solve(&m, &mut oracle, x0.as_slice(), &mut NoObserver).unwrap();
+    let tr = TrustRegion::for_manifold(&m, options()).unwrap();
+    let res = tr.solve(&m, &mut oracle, x0.as_slice()).unwrap();
     assert_eq!(res.stop, StopReason::SecondOrderStationary);
-    assert!(p.distance_to_minimiser(&res.x) <= 1e-8);
+    assert!(p.distance_to_minimiser(&res.iterate) <= 1e-8);
     let grads: Vec<f64> = res
         .history
         .iter()
-        .filter(|s| s.accepted)
-        .map(|s| s.grad_norm)
+        .filter(|s| s.extra("accepted") == Some(1.0))
+        .map(|s| s.grad_norm.unwrap())
         .collect();
     let tail: Vec<&[f64]> = grads.windows(2).filter(|w| w[0] < 1e-2 && w[1] > 1e-13).collect();
     assert!(
@@ -91,23 +89,23 @@ fn finite_difference_hessian_reaches_the_same_point() {
     let m = Sphere::new(n).unwrap();
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(2);
     let x0 = m.random_point(&mut rng);
-    let tr = TrustRegion::for_manifold(&m, options());
+    let tr = TrustRegion::for_manifold(&m, options()).unwrap();
     let exact = {
         let mut oracle = ExactHessian::new(&mut p);
-        tr.solve(&m, &mut oracle, x0.as_slice(), &mut NoObserver).unwrap()
+        tr.solve(&m, &mut oracle, x0.as_slice()).unwrap()
     };
     let mut oracle = FiniteDifferenceHessian::new(&mut p, Exponential, ParallelTransport);
-    let fd = tr.solve(&m, &mut oracle, x0.as_slice(), &mut NoObserver).unwrap();
+    let fd = tr.solve(&m, &mut oracle, x0.as_slice()).unwrap();
     assert_eq!(fd.stop, StopReason::SecondOrderStationary);
     let gap: f64 = exact
-        .x
+        .iterate
         .iter()
-        .zip(&fd.x)
+        .zip(&fd.iterate)
         .map(|(a, b)| (a - b).powi(2))
         .sum::<f64>()
         .sqrt();
     assert!(gap <= 1e-8, "exact and FD runs differ by {gap:e}");
-    assert!(p.distance_to_minimiser(&fd.x) <= 1e-8);
+    assert!(p.distance_to_minimiser(&fd.iterate) <= 1e-8);
 }
 
 #[test]
@@ -118,42 +116,57 @@ fn stopping_criteria_time_budget_and_observer_are_honoured() {
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(3);
     let x0 = m.random_point(&mut rng);
     let mut oracle = ExactHessian::new(&mut p);
-    let tr = TrustRegion::for_manifold(&m, options());
-    let res = tr
-        .clone()
-        .with_stop(S::MaxIterations(2))
-        .solve(&m, &mut oracle, x0.as_slice(), &mut NoObserver)
-        .unwrap();
+    let tr = TrustRegion::for_manifold(&m, options()).unwrap();
+    let mut run = |stop: S| {
+        Executor::new(tr.clone(), ManifoldProblem::new(&m, &mut oracle))
+            .stop(stop)
+            .run(x0.as_slice().to_vec())
+            .unwrap()
+    };
+    let res = run(S::MaxIterations(2));
     assert_eq!((res.stop, res.iterations), (StopReason::MaxIterations, 2));
-    let res = tr
-        .clone()
-        .with_stop(S::TimeBudget(std::time::Duration::ZERO))
-        .solve(&m, &mut oracle, x0.as_slice(), &mut NoObserver)
-        .unwrap();
-    assert_eq!((res.stop, res.iterations), (StopReason::TimeBudget, 1));
-    let res = tr
-        .clone()
-        .with_stop(S::GradientNorm(1e-3))
-        .solve(&m, &mut oracle, x0.as_slice(), &mut NoObserver)
-        .unwrap();
+    // The criterion is asked before the first iteration too (as Manopt.jl).
+    let res = run(S::TimeBudget(std::time::Duration::ZERO));
+    assert_eq!((res.stop, res.iterations), (StopReason::TimeBudget, 0));
+    let res = run(S::GradientNorm(1e-3));
     assert_eq!(res.stop, StopReason::GradientNorm);
-    assert!(res.grad_norm <= 1e-3);
+    assert!(res.grad_norm.unwrap() <= 1e-3);
     let mut rhos = Vec::new();
-    let mut observer = |r: &Record| {
-        rhos.push(r.extra("rho").unwrap());
-        if r.iteration >= 3 {
+    let mut observer = |st: &State<Vec<f64>>| {
+        rhos.push(st.extra("rho").unwrap());
+        if st.iteration >= 3 {
             Control::Stop
         } else {
             Control::Continue
         }
     };
-    let res = tr.solve(&m, &mut oracle, x0.as_slice(), &mut observer).unwrap();
+    let res = Executor::new(tr.clone(), ManifoldProblem::new(&m, &mut oracle))
+        .observe(&mut observer)
+        .run(x0.as_slice().to_vec())
+        .unwrap();
     assert_eq!(
         (res.stop, res.iterations, res.history.len()),
         (StopReason::Observer, 3, 3)
     );
     assert_eq!(rhos.len(), 3);
-    assert_eq!(rhos[2], res.history[2].rho);
+    assert_eq!(Some(rhos[2]), res.history[2].extra("rho"));
+    // Options out of range are refused when the solver is built.
+    for bad in [
+        TrustRegionOptions {
+            rho_prime: 2.0,
+            ..options()
+        },
+        TrustRegionOptions {
+            kappa: -1.0,
+            ..options()
+        },
+        TrustRegionOptions {
+            initial_radius: Some(0.0),
+            ..options()
+        },
+    ] {
+        assert!(TrustRegion::for_manifold(&m, bad).is_err());
+    }
 }
 
 /// The curvilinear search escapes the same kind of saddle through its
@@ -171,21 +184,22 @@ fn curvilinear_search_escapes_a_strict_saddle() {
         eps_hessian: 1e-8,
         ..Default::default()
     };
-    let cs = CurvilinearSearch::for_manifold(&m, opts);
-    let res = cs.solve(&m, &mut oracle, &x0, &mut NoObserver).unwrap();
+    let cs = CurvilinearSearch::for_manifold(&m, opts).unwrap();
+    let res = cs.solve(&m, &mut oracle, &x0).unwrap();
     assert_eq!(
         res.stop,
         StopReason::SecondOrderStationary,
         "after {} iterations",
         res.iterations
     );
-    assert!(res.history[0].negative_curvature && res.history[0].lambda_min.unwrap() < -1.0);
+    let first = &res.history[0];
+    assert!(first.extra("negative_curvature") == Some(1.0) && first.extra("lambda_min").unwrap() < -1.0);
     let lambda_min = res.lambda_min.unwrap();
     assert!(
         lambda_min >= -1e-8 && (lambda_min - 1.0).abs() <= 1e-6,
         "λ_min = {lambda_min}"
     );
-    let err = p.distance_to_minimiser(&res.x);
+    let err = p.distance_to_minimiser(&res.iterate);
     assert!(err <= 1e-8, "distance to the minimiser {err:e}");
 }
 

@@ -16,6 +16,18 @@ pub struct LanczosOptions {
     pub tol: f64,
 }
 
+impl LanczosOptions {
+    /// Checks the options: at least one Krylov vector, a tolerance ≥ 0.
+    pub fn validate(&self) -> Result<(), crate::OptimError> {
+        crate::error::check_option("lanczos max_iter", self.max_iter >= 1, "must be >= 1")?;
+        crate::error::check_option(
+            "lanczos tol",
+            self.tol >= 0.0 && self.tol.is_finite(),
+            "must be finite and >= 0",
+        )
+    }
+}
+
 impl Default for LanczosOptions {
     fn default() -> Self {
         Self {

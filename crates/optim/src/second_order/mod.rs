@@ -5,15 +5,11 @@
 pub mod curvilinear;
 pub mod lanczos;
 pub mod oracle;
-pub mod result;
 pub mod tcg;
 pub mod trust_region;
 
-pub use curvilinear::{CurvilinearOptions, CurvilinearResult, CurvilinearSearch, CurvilinearStep};
+pub use curvilinear::{CurvilinearOptions, CurvilinearSearch};
 pub use lanczos::{Eigenpair, LanczosOptions, smallest_eigenpair};
 pub use oracle::{ExactHessian, FiniteDifferenceHessian, SecondOrderOracle};
-pub use result::SecondOrderResult;
 pub use tcg::{Tcg, TcgOptions, TcgOutcome, TcgStop};
-pub use trust_region::{
-    InnerStop, TrustRegion, TrustRegionOptions, TrustRegionResult, TrustRegionStep, hessian_min_eig,
-};
+pub use trust_region::{InnerStop, TrustRegion, TrustRegionOptions, hessian_min_eig};

@@ -17,6 +17,12 @@ pub trait SecondOrderOracle<M: Manifold> {
 
     /// Hess f(x)\[u\] into `out`, for the x of the last `cost_rgrad` call.
     fn rhess(&mut self, m: &M, x: &[f64], u: &[f64], out: &mut [f64]) -> Result<(), ManifoldError>;
+
+    /// The problem's own running count of its expensive operations
+    /// ([`Problem::work`]); 0 by default.
+    fn work(&self) -> u64 {
+        0
+    }
 }
 
 /// Exact Riemannian Hessian: Hess f(x)\[u\] = P_x ∇²f(x)\[u\] + Weingarten term
@@ -73,6 +79,10 @@ impl<M: Manifold, P: HessianProblem> SecondOrderOracle<M> for ExactHessian<'_, P
         manifold::check_len(out, x.len())?;
         self.problem.ehess(x, u, out);
         m.ehess_to_rhess(x, &self.egrad, u, out)
+    }
+
+    fn work(&self) -> u64 {
+        self.problem.work()
     }
 }
 
@@ -153,5 +163,9 @@ where
             .zip(&self.grad_x)
             .for_each(|(o, g)| *o = (*o - g) / c);
         Ok(())
+    }
+
+    fn work(&self) -> u64 {
+        self.problem.work()
     }
 }

@@ -4,18 +4,20 @@
 
 use manifold::vecops::dot;
 
-use crate::error::OptimError;
-use crate::record::Observer;
-use crate::run::{Run, record};
-use crate::stop::{StopCriterion, StopReason};
 use manifold::{Manifold, Retraction};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use super::lanczos::{Eigenpair, LanczosOptions, smallest_eigenpair};
 use super::oracle::SecondOrderOracle;
-use super::result::SecondOrderResult;
 use super::tcg::{Tcg, TcgOptions, TcgStop};
+use crate::error::{OptimError, check_option};
+use crate::executor::Executor;
+use crate::problem::ManifoldProblem;
+use crate::solution::Solution;
+use crate::solver::{Solver, Step};
+use crate::state::State;
+use crate::stop::{StopCriterion, StopReason};
 
 /// What the inner solver (or the eigenstep) did in one outer iteration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,8 +58,9 @@ pub struct TrustRegionOptions {
     /// Inner iterations at most; `None` = the manifold's dimension.
     pub max_inner: Option<usize>,
     /// Below this Riemannian gradient norm the solver asks Lanczos for
-    /// λ_min(Hess f): it stops when λ_min ≥ −`eps_hessian`, otherwise it takes
-    /// an eigenstep.
+    /// λ_min(Hess f) (into the state, for the
+    /// [`SecondOrder`](StopCriterion::SecondOrder) criterion of the default
+    /// stop); where λ_min < −`eps_hessian` it takes an eigenstep.
     pub eps_gradient: f64,
     /// Second-order tolerance ε_H.
     pub eps_hessian: f64,
@@ -85,38 +88,45 @@ impl Default for TrustRegionOptions {
     }
 }
 
-/// One outer iteration of the trust region.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TrustRegionStep {
-    /// Iteration number (1-based).
-    pub iteration: usize,
-    /// f at the iterate after this iteration.
-    pub cost: f64,
-    /// ‖grad f‖ at the iterate after this iteration.
-    pub grad_norm: f64,
-    /// Agreement ratio ρ of the proposed step.
-    pub rho: f64,
-    /// Radius Δ used for the step (before the update).
-    pub radius: f64,
-    /// Whether the step was accepted.
-    pub accepted: bool,
-    /// Inner iterations of tCG (0 for an eigenstep).
-    pub inner: usize,
-    /// Why the inner solver stopped.
-    pub inner_stop: InnerStop,
-    /// ‖η‖, the length of the proposed step.
-    pub step_norm: f64,
-}
-
-/// The Riemannian trust-region solver, retracting with `R`.
-#[derive(Debug, Clone)]
-pub struct TrustRegion<R> {
-    /// Options.
-    pub options: TrustRegionOptions,
-    /// When to stop besides second-order stationarity (1000 iterations).
-    pub stop: StopCriterion,
-    /// Retraction.
-    pub retraction: R,
+impl TrustRegionOptions {
+    fn validate(&self) -> Result<(), OptimError> {
+        let pos = |v: f64| v.is_finite() && v > 0.0;
+        if let Some(r) = self.max_radius {
+            check_option("max_radius", pos(r), "must be finite and > 0")?;
+        }
+        if let Some(r) = self.initial_radius {
+            check_option("initial_radius", pos(r), "must be finite and > 0")?;
+            if let Some(max) = self.max_radius {
+                check_option("initial_radius", r <= max, "must be <= max_radius")?;
+            }
+        }
+        check_option(
+            "rho_prime",
+            self.rho_prime >= 0.0 && self.rho_prime < 0.25,
+            "must lie in [0, 0.25) (a step with ρ < 1/4 shrinks the radius)",
+        )?;
+        check_option(
+            "rho_regularization",
+            self.rho_regularization >= 0.0 && self.rho_regularization.is_finite(),
+            "must be finite and >= 0",
+        )?;
+        check_option(
+            "kappa",
+            self.kappa > 0.0 && self.kappa < 1.0,
+            "must lie in (0, 1)",
+        )?;
+        check_option(
+            "theta",
+            self.theta > 0.0 && self.theta <= 1.0,
+            "must lie in (0, 1]",
+        )?;
+        if let Some(k) = self.max_inner {
+            check_option("max_inner", k >= 1, "must be >= 1")?;
+        }
+        check_option("eps_gradient", self.eps_gradient >= 0.0, "must be >= 0")?;
+        check_option("eps_hessian", self.eps_hessian >= 0.0, "must be >= 0")?;
+        self.lanczos.validate()
+    }
 }
 
 /// The smallest eigenpair of Hess f(x) on T_x M (a second-order certificate).
@@ -134,170 +144,253 @@ pub fn hessian_min_eig<M: Manifold, O: SecondOrderOracle<M>>(
     Ok(pair)
 }
 
-/// Result of a trust-region run.
-pub type TrustRegionResult = SecondOrderResult<TrustRegionStep>;
+/// The Riemannian trust-region solver, retracting with `R`.
+///
+/// Records carry the extras `rho`, `radius`, `inner` (tCG iterations),
+/// `accepted` and `eigenstep` (1 when the step followed the leftmost
+/// eigenvector). Default stop: 1000 iterations, or
+/// [`StopCriterion::SecondOrder`] with the options' ε_g and ε_H; the run
+/// also ends with [`StopReason::RadiusCollapsed`] when the radius falls
+/// below ε·Δ̄.
+#[derive(Debug, Clone)]
+pub struct TrustRegion<R> {
+    options: TrustRegionOptions,
+    retraction: R,
+    work: Option<Work>,
+}
+
+/// Buffers and memory of a run.
+#[derive(Debug, Clone)]
+struct Work {
+    tcg: Tcg,
+    tcg_options: TcgOptions,
+    x_prop: Vec<f64>,
+    grad: Vec<f64>,
+    eta: Vec<f64>,
+    heta: Vec<f64>,
+    radius: f64,
+    max_radius: f64,
+    lanczos_seed: u64,
+    /// The leftmost eigenpair at the iterate, when computed there.
+    eig: Option<Eigenpair>,
+    work0: u64,
+}
 
 impl<R> TrustRegion<R> {
     /// A trust region with the given options and retraction.
-    pub fn new(options: TrustRegionOptions, retraction: R) -> Self {
-        Self {
+    pub fn new(options: TrustRegionOptions, retraction: R) -> Result<Self, OptimError> {
+        options.validate()?;
+        Ok(Self {
             options,
-            stop: StopCriterion::MaxIterations(1000),
             retraction,
-        }
-    }
-
-    /// The same solver with another stopping criterion.
-    pub fn with_stop(mut self, stop: StopCriterion) -> Self {
-        self.stop = stop;
-        self
+            work: None,
+        })
     }
 
     /// A trust region with the manifold's default retraction.
-    pub fn for_manifold<M: Manifold<Retraction = R>>(_m: &M, options: TrustRegionOptions) -> Self
+    pub fn for_manifold<M: Manifold<Retraction = R>>(
+        _m: &M,
+        options: TrustRegionOptions,
+    ) -> Result<Self, OptimError>
     where
         R: Default,
     {
         Self::new(options, R::default())
     }
-}
 
-impl<R> TrustRegion<R> {
-    /// Minimises f from `x0` until a second-order stationary point or the
-    /// stopping criterion; the observer sees a [`Record`](crate::Record) per iteration with
-    /// extras `rho`, `radius`, `inner` and `accepted`.
-    pub fn solve<M, S, O>(
-        &self,
-        m: &M,
-        oracle: &mut S,
-        x0: &[f64],
-        observer: &mut O,
-    ) -> Result<TrustRegionResult, OptimError>
+    /// The options.
+    pub fn options(&self) -> &TrustRegionOptions {
+        &self.options
+    }
+
+    /// Minimises f from `x0` with the default stop and no observer (use an
+    /// [`Executor`] for more).
+    pub fn solve<M, S>(&self, m: &M, oracle: &mut S, x0: &[f64]) -> Result<Solution<Vec<f64>>, OptimError>
     where
         M: Manifold,
         S: SecondOrderOracle<M>,
-        R: Retraction<M>,
-        O: Observer,
+        R: Retraction<M> + Clone,
     {
-        m.check_point(x0, 1e-8)?;
-        let o = &self.options;
+        Executor::new(self.clone(), ManifoldProblem::new(m, oracle)).run(x0.to_vec())
+    }
+}
+
+/// Where the gradient at the iterate is small, only curvature can tell a
+/// minimiser from a saddle: asks Lanczos for the leftmost eigenpair.
+fn curvature<M: Manifold, S: SecondOrderOracle<M>>(
+    m: &M,
+    oracle: &mut S,
+    x: &[f64],
+    opts: &LanczosOptions,
+    seed: u64,
+    state_counts: &mut crate::Counts,
+) -> Result<Eigenpair, OptimError> {
+    let eig = hessian_min_eig(m, oracle, x, opts, seed)?;
+    state_counts.hess += eig.hess_calls;
+    Ok(eig)
+}
+
+impl<M, S, R> Solver<ManifoldProblem<'_, M, S>> for TrustRegion<R>
+where
+    M: Manifold,
+    S: SecondOrderOracle<M>,
+    R: Retraction<M>,
+{
+    type Iterate = Vec<f64>;
+
+    fn init(
+        &mut self,
+        p: &mut ManifoldProblem<'_, M, S>,
+        state: &mut State<Vec<f64>>,
+    ) -> Result<(), OptimError> {
+        let (m, o) = (p.manifold, &self.options);
+        m.check_point(&state.iterate, 1e-8)?;
         let d = m.ambient_dim();
         let max_radius = o.max_radius.unwrap_or_else(|| m.typical_dist());
-        let mut radius = o.initial_radius.unwrap_or(max_radius / 8.0);
-        let tcg_opts = TcgOptions {
-            kappa: o.kappa,
-            theta: o.theta,
-            max_inner: o.max_inner.unwrap_or(m.dim()).max(1),
+        let mut w = Work {
+            tcg: Tcg::new(d),
+            tcg_options: TcgOptions {
+                kappa: o.kappa,
+                theta: o.theta,
+                max_inner: o.max_inner.unwrap_or(m.dim()).max(1),
+            },
+            x_prop: vec![0.0; d],
+            grad: vec![0.0; d],
+            eta: vec![0.0; d],
+            heta: vec![0.0; d],
+            radius: o.initial_radius.unwrap_or(max_radius / 8.0),
+            max_radius,
+            lanczos_seed: o.seed,
+            eig: None,
+            work0: p.objective.work(),
         };
-        let mut tcg = Tcg::new(d);
-        let mut x = x0.to_vec();
-        let mut x_prop = vec![0.0; d];
-        let mut grad = vec![0.0; d];
-        let mut eta = vec![0.0; d];
-        let mut heta = vec![0.0; d];
-        let mut lanczos_seed = o.seed;
-        let mut result = TrustRegionResult::start();
-        let mut fx = oracle.cost_rgrad(m, &x, &mut grad)?;
-        let mut grad_norm = m.norm(&x, &grad);
-        let mut run = Run::new(&self.stop, observer, fx);
-        loop {
-            if !fx.is_finite() || !grad_norm.is_finite() {
-                result.stop = StopReason::NonFinite;
-                break;
-            }
-            // Where the gradient is small, only curvature can tell a minimiser
-            // from a saddle: ask Lanczos.
-            let mut inner_stop = None;
-            if grad_norm <= o.eps_gradient {
-                let eig = hessian_min_eig(m, oracle, &x, &o.lanczos, lanczos_seed)?;
-                lanczos_seed = lanczos_seed.wrapping_add(1);
-                result.hess_calls += eig.hess_calls;
-                result.lambda_min = Some(eig.value);
-                if eig.value >= -o.eps_hessian {
-                    result.stop = StopReason::SecondOrderStationary;
-                    break;
-                }
+        let fx = p.objective.cost_rgrad(m, &state.iterate, &mut w.grad)?;
+        state.counts.grad += 1;
+        state.cost = fx;
+        let grad_norm = m.norm(&state.iterate, &w.grad);
+        state.grad_norm = Some(grad_norm);
+        if grad_norm <= o.eps_gradient {
+            let eig = curvature(
+                m,
+                p.objective,
+                &state.iterate,
+                &o.lanczos,
+                w.lanczos_seed,
+                &mut state.counts,
+            )?;
+            w.lanczos_seed = w.lanczos_seed.wrapping_add(1);
+            state.lambda_min = Some(eig.value);
+            w.eig = Some(eig);
+        }
+        state.counts.work = p.objective.work().saturating_sub(w.work0);
+        self.work = Some(w);
+        Ok(())
+    }
+
+    fn next_iter(
+        &mut self,
+        p: &mut ManifoldProblem<'_, M, S>,
+        state: &mut State<Vec<f64>>,
+    ) -> Result<Step, OptimError> {
+        let (m, o) = (p.manifold, &self.options);
+        let oracle = &mut *p.objective;
+        let w = self.work.as_mut().expect("init runs before next_iter");
+        let grad_norm = state.grad_norm.unwrap_or(f64::NAN);
+        if !state.cost.is_finite() || !grad_norm.is_finite() {
+            return Ok(Step::Halt(StopReason::NonFinite));
+        }
+        let x = &state.iterate;
+        let (inner_stop, inner) = match w.eig.as_ref().filter(|e| e.value < -o.eps_hessian) {
+            Some(eig) => {
                 // Eigenstep: the model ⟨g, η⟩ + ½⟨η, Hη⟩ along the leftmost
                 // eigenvector v, signed downhill, is minimised on the boundary.
-                let sign = if dot(&grad, &eig.vector) > 0.0 { -1.0 } else { 1.0 };
-                eta.iter_mut()
+                let sign = if dot(&w.grad, &eig.vector) > 0.0 {
+                    -1.0
+                } else {
+                    1.0
+                };
+                let r = w.radius;
+                w.eta
+                    .iter_mut()
                     .zip(&eig.vector)
-                    .for_each(|(e, v)| *e = sign * radius * v);
-                oracle.rhess(m, &x, &eta, &mut heta)?;
-                result.hess_calls += 1;
-                inner_stop = Some((InnerStop::Eigenstep, 0));
+                    .for_each(|(e, v)| *e = sign * r * v);
+                oracle.rhess(m, x, &w.eta, &mut w.heta)?;
+                state.counts.hess += 1;
+                (InnerStop::Eigenstep, 0)
             }
-            let (inner_stop, inner) = match inner_stop {
-                Some(s) => s,
-                None => {
-                    let outcome =
-                        tcg.solve(m, &x, &grad, radius, &tcg_opts, |u: &[f64], out: &mut [f64]| {
-                            oracle.rhess(m, &x, u, out)
-                        })?;
-                    result.hess_calls += outcome.hess_calls;
-                    eta.copy_from_slice(tcg.eta());
-                    heta.copy_from_slice(tcg.heta());
-                    (InnerStop::Tcg(outcome.stop), outcome.inner)
-                }
-            };
-            self.retraction.retract(m, &x, &eta, &mut x_prop)?;
-            let f_prop = oracle.cost(m, &x_prop);
-            result.cost_calls += 1;
+            None => {
+                let outcome = w.tcg.solve(
+                    m,
+                    x,
+                    &w.grad,
+                    w.radius,
+                    &w.tcg_options,
+                    |u: &[f64], out: &mut [f64]| oracle.rhess(m, x, u, out),
+                )?;
+                state.counts.hess += outcome.hess_calls;
+                w.eta.copy_from_slice(w.tcg.eta());
+                w.heta.copy_from_slice(w.tcg.heta());
+                (InnerStop::Tcg(outcome.stop), outcome.inner)
+            }
+        };
+        self.retraction.retract(m, x, &w.eta, &mut w.x_prop)?;
+        let f_prop = oracle.cost(m, &w.x_prop);
+        state.counts.cost += 1;
 
-            // ρ = (f(x) − f(R_x(η))) / (m(0) − m(η)), regularised.
-            let reg = fx.abs().max(1.0) * f64::EPSILON * o.rho_regularization;
-            let mut model_decrease = -dot(&grad, &eta);
-            model_decrease -= 0.5 * dot(&eta, &heta);
-            let rho_num = fx - f_prop + reg;
-            let rho_den = model_decrease + reg;
-            let model_decreased = rho_den >= 0.0;
-            let rho = rho_num / rho_den;
-            let step_radius = radius;
-            if rho < 0.25 || !model_decreased || rho.is_nan() {
-                radius /= 4.0;
-            } else if rho > 0.75 && inner_stop.on_boundary() {
-                radius = (2.0 * radius).min(max_radius);
-            }
-            let accepted = model_decreased && rho > o.rho_prime && f_prop.is_finite();
-            if accepted {
-                std::mem::swap(&mut x, &mut x_prop);
-                fx = oracle.cost_rgrad(m, &x, &mut grad)?;
-                result.grad_calls += 1;
-                grad_norm = m.norm(&x, &grad);
-                result.lambda_min = None;
-            }
-            result.iterations += 1;
-            let step = TrustRegionStep {
-                iteration: result.iterations,
-                cost: fx,
-                grad_norm,
-                rho,
-                radius: step_radius,
-                accepted,
-                inner,
-                inner_stop,
-                step_norm: m.norm(&x, &eta),
-            };
-            let mut rec = record(step.iteration, fx, Some(grad_norm), step.step_norm, step_radius);
-            rec.extras.extend([
-                ("rho", rho),
-                ("radius", step_radius),
-                ("inner", inner as f64),
-                ("accepted", f64::from(u8::from(accepted))),
-            ]);
-            result.history.push(step);
-            if let Some(reason) = run.end_iteration(rec) {
-                result.stop = reason;
-                break;
-            }
-            if radius < f64::EPSILON * max_radius {
-                result.stop = StopReason::RadiusCollapsed;
-                break;
+        // ρ = (f(x) − f(R_x(η))) / (m(0) − m(η)), regularised.
+        let fx = state.cost;
+        let reg = fx.abs().max(1.0) * f64::EPSILON * o.rho_regularization;
+        let mut model_decrease = -dot(&w.grad, &w.eta);
+        model_decrease -= 0.5 * dot(&w.eta, &w.heta);
+        let rho_num = fx - f_prop + reg;
+        let rho_den = model_decrease + reg;
+        let model_decreased = rho_den >= 0.0;
+        let rho = rho_num / rho_den;
+        let step_radius = w.radius;
+        if rho < 0.25 || !model_decreased || rho.is_nan() {
+            w.radius /= 4.0;
+        } else if rho > 0.75 && inner_stop.on_boundary() {
+            w.radius = (2.0 * w.radius).min(w.max_radius);
+        }
+        let accepted = model_decreased && rho > o.rho_prime && f_prop.is_finite();
+        state.step_norm = m.norm(x, &w.eta);
+        state.step_size = step_radius;
+        if accepted {
+            std::mem::swap(&mut state.iterate, &mut w.x_prop);
+            let x = &state.iterate;
+            state.cost = oracle.cost_rgrad(m, x, &mut w.grad)?;
+            state.counts.grad += 1;
+            let grad_norm = m.norm(x, &w.grad);
+            state.grad_norm = Some(grad_norm);
+            state.lambda_min = None;
+            w.eig = None;
+            if grad_norm <= o.eps_gradient {
+                let eig = curvature(m, oracle, x, &o.lanczos, w.lanczos_seed, &mut state.counts)?;
+                w.lanczos_seed = w.lanczos_seed.wrapping_add(1);
+                state.lambda_min = Some(eig.value);
+                w.eig = Some(eig);
             }
         }
-        result.cost = fx;
-        result.grad_norm = grad_norm;
-        result.x = x;
-        Ok(result)
+        state.counts.work = oracle.work().saturating_sub(w.work0);
+        state.tag("rho", rho);
+        state.tag("radius", step_radius);
+        state.tag("inner", inner as f64);
+        state.tag("accepted", f64::from(u8::from(accepted)));
+        state.tag(
+            "eigenstep",
+            f64::from(u8::from(inner_stop == InnerStop::Eigenstep)),
+        );
+        if w.radius < f64::EPSILON * w.max_radius {
+            return Ok(Step::Finished(StopReason::RadiusCollapsed));
+        }
+        Ok(Step::Continue)
+    }
+
+    fn default_stop(&self) -> StopCriterion {
+        StopCriterion::MaxIterations(1000)
+            | StopCriterion::SecondOrder {
+                gradient: self.options.eps_gradient,
+                hessian: self.options.eps_hessian,
+            }
     }
 }
