@@ -2,7 +2,8 @@
 //! retractions stay on the manifold, fix zero, have identity differential and
 //! are inverted by their inverses; transports land in the target tangent
 //! space and parallel transport is an isometry; exp/log consistency; the
-//! distance is symmetric and matches step lengths.
+//! distance is symmetric and matches step lengths. Also the Stiefel
+//! exponential and logarithm.
 
 mod common;
 
@@ -123,6 +124,64 @@ proptest! {
         prop_assert!(d1 >= 0.0 && d1 <= std::f64::consts::PI * (k as f64).sqrt() + 1e-12);
         prop_assert_eq!(m.dist(x.as_slice(), x.as_slice()).unwrap(), 0.0);
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// The full battery for the Stiefel exponential and its Newton logarithm.
+    #[test]
+    fn stiefel_exponential(seed in any::<u64>(), n in 2usize..9, p in 1usize..9, len in 1e-3..2.5f64) {
+        battery(&Stiefel::new(n, p.min(n)).unwrap(), &Exponential, seed, len, false);
+    }
+
+    /// Exp stays on St(n, p) to 1e-10 for short and long steps alike.
+    #[test]
+    fn stiefel_exp_stays_on_the_manifold(seed in any::<u64>(), n in 2usize..12, p in 1usize..12, len in 1e-3..50.0f64) {
+        let n = n.max(p);
+        let m = Stiefel::new(n, p).unwrap();
+        let (x, v) = point_and_step(&m, seed, len);
+        let y = retract(&m, &Exponential, &x, &v);
+        let dev = m.point_deviation(y.as_slice());
+        prop_assert!(dev <= 1e-10, "off St({n}, {p}) by {dev:e} after a step of {len}");
+    }
+
+    /// t ↦ Exp_X(tV) is a geodesic of the embedded metric: constant speed ‖V‖
+    /// and an acceleration normal to the manifold (P_Y γ'' = 0), which tells
+    /// it apart from the canonical metric's geodesics.
+    #[test]
+    fn stiefel_exp_is_a_geodesic(seed in any::<u64>(), n in 2usize..9, p in 1usize..9, len in 0.1..3.0f64) {
+        let m = Stiefel::new(n, p.min(n)).unwrap();
+        let (x, v) = point_and_step(&m, seed, len);
+        let h = 1e-3;
+        let at = |t: f64| retract(&m, &Exponential, &x, &(&v * t));
+        let (before, y, after) = (at(1.0 - h), at(1.0), at(1.0 + h));
+        let speed = ((&after - &before) / (2.0 * h)).norm();
+        prop_assert!((speed - len).abs() <= 1e-5 * len, "speed {speed} vs {len}");
+        let mut acc = (&after - &y * 2.0 + &before) / (h * h);
+        let acc_norm = acc.norm();
+        m.project(y.as_slice(), acc.as_mut_slice()).unwrap();
+        prop_assert!(acc.norm() <= 1e-5 * acc_norm.max(len * len), "tangential acceleration {:e}", acc.norm());
+    }
+
+    /// log(X, exp(X, V)) = V to 1e-8 below the tested radius; the distance
+    /// is ‖V‖, symmetric, and zero at X.
+    #[test]
+    fn stiefel_log_and_distance(seed in any::<u64>(), n in 2usize..9, p in 1usize..9, len in 1e-6..Stiefel::LOG_TESTED_RADIUS) {
+        let m = Stiefel::new(n, p.min(n)).unwrap();
+        let (x, v) = point_and_step(&m, seed, len);
+        let y = retract(&m, &Exponential, &x, &v);
+        let mut w = m.zero_tangent();
+        Exponential.inverse_retract(&m, x.as_slice(), y.as_slice(), w.as_mut_slice()).unwrap();
+        prop_assert!((&w - &v).norm() <= 1e-8, "log error {:e}", (&w - &v).norm());
+        m.check_tangent(x.as_slice(), w.as_slice(), 1e-12).unwrap();
+        let d = m.dist(x.as_slice(), y.as_slice()).unwrap();
+        let back = m.dist(y.as_slice(), x.as_slice()).unwrap();
+        prop_assert!((d - len).abs() <= 1e-8, "dist {d} vs {len}");
+        prop_assert!((d - back).abs() <= 1e-10, "dist not symmetric: {d} vs {back}");
+        prop_assert_eq!(m.dist(x.as_slice(), x.as_slice()).unwrap(), 0.0);
+    }
+
 }
 
 /// Parallel transport along the geodesic t ↦ Exp_x(t v) maps the velocity at
