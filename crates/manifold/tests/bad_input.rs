@@ -2,7 +2,8 @@
 
 use manifold::{
     Addition, Distance, Euclidean, Exponential, InverseRetraction, LqSphere, Manifold, ManifoldError as E,
-    Normalize, Oblique, ParallelTransport, Polar, Qr, Retraction, Sphere, Stiefel, VectorTransport,
+    Normalize, Oblique, ParallelTransport, Polar, Power, PowerOf, Product, ProductOf, Qr, Retraction, Sphere,
+    Stiefel, VectorTransport,
 };
 
 #[test]
@@ -261,4 +262,77 @@ fn stiefel_exponential_and_logarithm_refuse_bad_input() {
         Err(E::OutsideDomain { .. })
     ));
     assert!(matches!(st4.dist(&id, &minus_id), Err(E::OutsideDomain { .. })));
+}
+
+#[test]
+fn product_and_power_refuse_bad_input() {
+    let m = Product::new(Sphere::new(2).unwrap(), Euclidean::new(2).unwrap());
+    let x = [1.0, 0.0, 3.0, 4.0];
+    assert_eq!(
+        m.dist(&x, &x[..3]),
+        Err(E::LengthMismatch {
+            expected: 4,
+            found: 3
+        })
+    );
+    assert_eq!(
+        m.dist(&x, &[1.0, 0.0, f64::NAN, 0.0]),
+        Err(E::NonFinite { index: 2 })
+    );
+    // A factor's own refusal comes through.
+    let st = Product::new(Stiefel::new(2, 2).unwrap(), Sphere::new(2).unwrap());
+    let y = [1.0, 0.0, 0.0, 1.0, 1.0, 0.0];
+    let minus = [-1.0, 0.0, 0.0, -1.0, 1.0, 0.0];
+    assert!(matches!(st.dist(&y, &minus), Err(E::NotConverged { .. })));
+    assert!(matches!(
+        ProductOf(Exponential, Exponential).inverse_retract(&st, &y, &minus, &mut [0.0; 6]),
+        Err(E::NotConverged { .. })
+    ));
+
+    assert!(matches!(
+        Power::new(Sphere::new(3).unwrap(), 0),
+        Err(E::ZeroDimension { .. })
+    ));
+    let p = Power::new(Sphere::new(2).unwrap(), 3).unwrap();
+    let x = [1.0, 0.0, 0.0, 1.0, -1.0, 0.0];
+    let mut out = [0.0; 6];
+    let mismatch = E::LengthMismatch {
+        expected: 6,
+        found: 5,
+    };
+    assert_eq!(p.project(&x, &mut [0.0; 5]), Err(mismatch.clone()));
+    assert_eq!(p.egrad_to_rgrad(&x[..5], &mut [0.0; 6]), Err(mismatch.clone()));
+    assert_eq!(p.ehess_to_rhess(&x, &x, &x[..5], &mut out), Err(mismatch.clone()));
+    assert_eq!(
+        PowerOf(Exponential).retract(&p, &x, &[0.0; 5], &mut out),
+        Err(mismatch.clone())
+    );
+    assert_eq!(
+        PowerOf(Normalize).inverse_retract(&p, &x, &x, &mut [0.0; 5]),
+        Err(mismatch.clone())
+    );
+    assert_eq!(
+        PowerOf(ParallelTransport).transport(&p, &x, &x, &[0.0; 5], &mut out),
+        Err(mismatch.clone())
+    );
+    assert_eq!(p.dist(&x, &x[..5]), Err(mismatch.clone()));
+    assert_eq!(p.check_point(&x[..5], 1e-12), Err(mismatch));
+    let mut nan = [0.0; 6];
+    nan[4] = f64::NAN;
+    assert_eq!(
+        PowerOf(Exponential).retract(&p, &x, &nan, &mut out),
+        Err(E::NonFinite { index: 4 })
+    );
+    assert_eq!(p.dist(&x, &nan), Err(E::NonFinite { index: 4 }));
+    assert_eq!(p.check_point(&nan, 1e-12), Err(E::NonFinite { index: 4 }));
+    // A block's own refusal comes through: antipodal third blocks.
+    let antipodal = [1.0, 0.0, 0.0, 1.0, 1.0, 0.0];
+    assert!(matches!(
+        PowerOf(Exponential).inverse_retract(&p, &x, &antipodal, &mut out),
+        Err(E::OutsideDomain { .. })
+    ));
+    assert!(matches!(
+        p.check_point(&[1.0, 0.0, 0.0, 2.0, 1.0, 0.0], 1e-12),
+        Err(E::NotOnManifold { .. })
+    ));
 }
