@@ -71,6 +71,21 @@ pub enum ManifoldError {
         /// Why.
         reason: &'static str,
     },
+    /// An iterative operation (the Stiefel logarithm's Newton iteration)
+    /// stopped before its residual reached the tolerance.
+    #[error(
+        "{operation} did not converge: residual {residual:.3e} after {iterations} iterations (tolerance {tol:.1e})"
+    )]
+    NotConverged {
+        /// The operation.
+        operation: &'static str,
+        /// Iterations taken.
+        iterations: usize,
+        /// The last residual.
+        residual: f64,
+        /// The tolerance asked for.
+        tol: f64,
+    },
     /// A linear system of a retraction or its inverse was singular.
     #[error("singular system in {operation}")]
     Singular {

@@ -2,7 +2,7 @@
 
 use rand::Rng;
 
-use crate::error::{ManifoldError, Result, check_args, check_len};
+use crate::error::{ManifoldError, Result, check_args, check_len, check_vector};
 use crate::manifold::{Distance, Manifold, Vector, gaussian_vector};
 use crate::retraction::{
     Addition, Exponential, InverseRetraction, ParallelTransport, Retraction, VectorTransport,
@@ -73,8 +73,8 @@ impl Manifold for Euclidean {
 
 impl Distance for Euclidean {
     fn dist(&self, x: &[f64], y: &[f64]) -> Result<f64> {
-        check_len(x, self.n)?;
-        check_len(y, self.n)?;
+        check_vector(x, self.n)?;
+        check_vector(y, self.n)?;
         Ok(x.iter()
             .zip(y)
             .map(|(a, b)| (a - b) * (a - b))

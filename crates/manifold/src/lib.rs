@@ -5,7 +5,9 @@
 //! conversion of Euclidean gradients and Hessian-vector products to
 //! Riemannian ones; [`retraction`] holds the retractions, their inverses and
 //! the vector transports as small strategy types. Points and tangent vectors
-//! are flat `f64` slices (column-major for matrix manifolds).
+//! are flat `f64` slices (column-major for matrix manifolds). Manifolds
+//! combine as a [`Product`] of two (longer products nest, [`product!`]) or a
+//! [`Power`] of k copies of one; each has a [`Distance`] when its factors do.
 //!
 //! ```
 //! use manifold::{Manifold, Retraction, Exponential, Sphere, Vector};
@@ -23,6 +25,7 @@ mod error;
 mod euclidean;
 mod lq_sphere;
 mod manifold;
+mod power;
 mod product;
 pub mod retraction;
 mod sphere;
@@ -34,6 +37,7 @@ pub use error::{ManifoldError, Result, check_finite, check_len, check_vector};
 pub use euclidean::Euclidean;
 pub use lq_sphere::LqSphere;
 pub use manifold::{Distance, Manifold, Vector, gaussian_vector};
+pub use power::{Power, PowerOf};
 pub use product::{Product, ProductOf};
 pub use retraction::{
     Addition, Exponential, InverseRetraction, Normalize, ParallelTransport, Polar, ProjectionTransport, Qr,

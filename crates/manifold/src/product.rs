@@ -1,10 +1,12 @@
 //! The product M₁ × M₂ of two manifolds, e.g. S^{n−1} × ℝ^m for a joint
-//! (kernel, activation) problem.
+//! (kernel, activation) problem; longer products nest
+//! ([`product!`](crate::product!)), and k copies of one manifold form a
+//! [`Power`](crate::Power).
 
 use rand::Rng;
 
-use crate::error::{Result, check_args, check_len};
-use crate::manifold::{Manifold, Vector};
+use crate::error::{Result, check_args, check_len, check_vector};
+use crate::manifold::{Distance, Manifold, Vector};
 use crate::retraction::{InverseRetraction, Retraction, VectorTransport};
 
 /// M₁ × M₂ with the product metric; a point is the concatenation [x₁; x₂].
@@ -31,6 +33,29 @@ impl<A: Manifold, B: Manifold> Product<A, B> {
     pub fn split_mut<'a>(&self, v: &'a mut [f64]) -> (&'a mut [f64], &'a mut [f64]) {
         v.split_at_mut(self.first.ambient_dim())
     }
+}
+
+/// M₁ × M₂ × … × M_k as right-nested [`Product`]s:
+/// `product!(a, b, c)` is `Product::new(a, Product::new(b, c))`, a point is
+/// the concatenation [x₁; x₂; x₃], and a strategy for it is the matching
+/// nest of [`ProductOf`]s, e.g. `ProductOf(Exponential, ProductOf(Addition, Polar))`.
+///
+/// ```
+/// use manifold::{product, Euclidean, Manifold, Sphere, Stiefel};
+/// let m = product!(Sphere::new(3).unwrap(), Euclidean::new(2).unwrap(), Stiefel::new(3, 2).unwrap());
+/// assert_eq!(m.ambient_dim(), 3 + 2 + 6);
+/// assert_eq!(m.dim(), 2 + 2 + 3);
+/// let (sphere_part, rest) = m.split(&[0.0; 11]);
+/// assert_eq!((sphere_part.len(), m.second.split(rest).1.len()), (3, 6));
+/// ```
+#[macro_export]
+macro_rules! product {
+    ($m:expr $(,)?) => {
+        $m
+    };
+    ($m:expr, $($rest:expr),+ $(,)?) => {
+        $crate::Product::new($m, $crate::product!($($rest),+))
+    };
 }
 
 /// A retraction (or transport) acting factor-wise.
@@ -111,6 +136,18 @@ impl<A: Manifold, B: Manifold> Manifold for Product<A, B> {
         self.first
             .tangent_deviation(x1, v1)
             .max(self.second.tangent_deviation(x2, v2))
+    }
+}
+
+/// d((x₁, x₂), (y₁, y₂)) = (d₁(x₁, y₁)² + d₂(x₂, y₂)²)^{1/2}, the geodesic
+/// distance of the Riemannian product (geodesics of a product are pairs of
+/// geodesics).
+impl<A: Distance, B: Distance> Distance for Product<A, B> {
+    fn dist(&self, x: &[f64], y: &[f64]) -> Result<f64> {
+        check_vector(x, self.ambient_dim())?;
+        check_vector(y, self.ambient_dim())?;
+        let ((x1, x2), (y1, y2)) = (self.split(x), self.split(y));
+        Ok(self.first.dist(x1, y1)?.hypot(self.second.dist(x2, y2)?))
     }
 }
 

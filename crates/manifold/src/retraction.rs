@@ -7,7 +7,7 @@
 //!
 //! | strategy | manifolds | inverse |
 //! |---|---|---|
-//! | [`Exponential`] | Sphere, Oblique, Euclidean | the logarithm |
+//! | [`Exponential`] | Sphere, Oblique, Euclidean, Stiefel | the logarithm (Newton on Stiefel) |
 //! | [`Normalize`] | Sphere, Oblique, ℓ^q sphere | closed form |
 //! | [`Polar`] | Stiefel | Lyapunov solve |
 //! | [`Qr`] | Stiefel | — |

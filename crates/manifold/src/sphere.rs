@@ -3,7 +3,7 @@
 
 use rand::Rng;
 
-use crate::error::{ManifoldError, Result, check_args, check_len};
+use crate::error::{ManifoldError, Result, check_args, check_len, check_vector};
 use crate::manifold::{Distance, Manifold, Vector, gaussian_vector};
 use crate::retraction::{
     Exponential, InverseRetraction, Normalize, ParallelTransport, Retraction, VectorTransport,
@@ -185,8 +185,8 @@ macro_rules! unit_blocks_manifold {
             /// d(x, y) = (Σ_k d_S(x_k, y_k)²)^{1/2}, the product-sphere distance.
             fn dist(&self, x: &[f64], y: &[f64]) -> Result<f64> {
                 let (b, _) = self.blocks();
-                check_len(x, self.ambient_dim())?;
-                check_len(y, self.ambient_dim())?;
+                check_vector(x, self.ambient_dim())?;
+                check_vector(y, self.ambient_dim())?;
                 let s: f64 = x
                     .chunks_exact(b)
                     .zip(y.chunks_exact(b))

@@ -1,8 +1,9 @@
 //! Bad input gives a typed error, never a panic or a silent NaN.
 
 use manifold::{
-    Addition, Euclidean, Exponential, InverseRetraction, LqSphere, Manifold, ManifoldError as E, Normalize,
-    Oblique, ParallelTransport, Polar, Qr, Retraction, Sphere, Stiefel, VectorTransport,
+    Addition, Distance, Euclidean, Exponential, InverseRetraction, LqSphere, Manifold, ManifoldError as E,
+    Normalize, Oblique, ParallelTransport, Polar, Power, PowerOf, Product, ProductOf, Qr, Retraction, Sphere,
+    Stiefel, VectorTransport,
 };
 
 #[test]
@@ -171,6 +172,167 @@ fn off_manifold_points_and_non_tangent_vectors_are_reported() {
     let st = Stiefel::new(2, 2).unwrap();
     assert!(matches!(
         st.check_point(&[1.0, 0.0, 1.0, 0.0], 1e-12),
+        Err(E::NotOnManifold { .. })
+    ));
+}
+
+/// Q = [[1, 0], [0, 1], [0, 0]] and a tangent step at it, St(3, 2).
+fn stiefel_frame() -> (Stiefel, [f64; 6], [f64; 6]) {
+    let st = Stiefel::new(3, 2).unwrap();
+    (
+        st,
+        [1.0, 0.0, 0.0, 0.0, 1.0, 0.0],
+        [0.0, 0.0, 0.3, 0.0, 0.0, -0.2],
+    )
+}
+
+#[test]
+fn stiefel_exponential_and_logarithm_refuse_bad_input() {
+    let (st, x, v) = stiefel_frame();
+    let mut out = [0.0; 6];
+    assert_eq!(
+        Exponential.retract(&st, &x, &v[..5], &mut out),
+        Err(E::LengthMismatch {
+            expected: 6,
+            found: 5
+        })
+    );
+    assert_eq!(
+        Exponential.retract(&st, &x, &v, &mut [0.0; 7]),
+        Err(E::LengthMismatch {
+            expected: 6,
+            found: 7
+        })
+    );
+    let mut nan = v;
+    nan[2] = f64::NAN;
+    assert_eq!(
+        Exponential.retract(&st, &x, &nan, &mut out),
+        Err(E::NonFinite { index: 2 })
+    );
+    assert!(matches!(
+        Exponential.retract(&st, &x, &[0.0, 0.0, 1e7, 0.0, 0.0, 0.0], &mut out),
+        Err(E::OutsideDomain { .. })
+    ));
+    Exponential.retract(&st, &x, &v, &mut out).unwrap();
+    let y = out;
+    let mut log = [0.0; 6];
+    assert_eq!(
+        Exponential.inverse_retract(&st, &x, &y[..4], &mut log),
+        Err(E::LengthMismatch {
+            expected: 6,
+            found: 4
+        })
+    );
+    let mut inf = y;
+    inf[5] = f64::INFINITY;
+    assert_eq!(
+        Exponential.inverse_retract(&st, &x, &inf, &mut log),
+        Err(E::NonFinite { index: 5 })
+    );
+    assert_eq!(st.dist(&x, &inf), Err(E::NonFinite { index: 5 }));
+    assert_eq!(
+        st.dist(&x, &y[..3]),
+        Err(E::LengthMismatch {
+            expected: 6,
+            found: 3
+        })
+    );
+    // Off the manifold, the Newton iteration could not reach its tolerance.
+    let mut off = y;
+    off[0] += 1e-6;
+    assert!(matches!(
+        Exponential.inverse_retract(&st, &x, &off, &mut log),
+        Err(E::NotOnManifold { .. })
+    ));
+    // −X: the chord ‖−X − X‖_F = 2√2 is below π but d(X, −X) is not (the
+    // columns must turn by π each); Newton starts at P_X(−2X) = 0, where the
+    // residual −2X is normal, so it cannot move and says so.
+    let far = [-1.0, 0.0, 0.0, 0.0, -1.0, 0.0];
+    assert!(matches!(
+        Exponential.inverse_retract(&st, &x, &far, &mut log),
+        Err(E::NotConverged { iterations: 1, .. })
+    ));
+    // On O(4), ‖−I − I‖_F = 4 ≥ π: beyond the injectivity radius at once.
+    let st4 = Stiefel::new(4, 4).unwrap();
+    let id: Vec<f64> = (0..16).map(|k| f64::from(u8::from(k % 5 == 0))).collect();
+    let minus_id: Vec<f64> = id.iter().map(|t| -t).collect();
+    assert!(matches!(
+        Exponential.inverse_retract(&st4, &id, &minus_id, &mut [0.0; 16]),
+        Err(E::OutsideDomain { .. })
+    ));
+    assert!(matches!(st4.dist(&id, &minus_id), Err(E::OutsideDomain { .. })));
+}
+
+#[test]
+fn product_and_power_refuse_bad_input() {
+    let m = Product::new(Sphere::new(2).unwrap(), Euclidean::new(2).unwrap());
+    let x = [1.0, 0.0, 3.0, 4.0];
+    assert_eq!(
+        m.dist(&x, &x[..3]),
+        Err(E::LengthMismatch {
+            expected: 4,
+            found: 3
+        })
+    );
+    assert_eq!(
+        m.dist(&x, &[1.0, 0.0, f64::NAN, 0.0]),
+        Err(E::NonFinite { index: 2 })
+    );
+    // A factor's own refusal comes through.
+    let st = Product::new(Stiefel::new(2, 2).unwrap(), Sphere::new(2).unwrap());
+    let y = [1.0, 0.0, 0.0, 1.0, 1.0, 0.0];
+    let minus = [-1.0, 0.0, 0.0, -1.0, 1.0, 0.0];
+    assert!(matches!(st.dist(&y, &minus), Err(E::NotConverged { .. })));
+    assert!(matches!(
+        ProductOf(Exponential, Exponential).inverse_retract(&st, &y, &minus, &mut [0.0; 6]),
+        Err(E::NotConverged { .. })
+    ));
+
+    assert!(matches!(
+        Power::new(Sphere::new(3).unwrap(), 0),
+        Err(E::ZeroDimension { .. })
+    ));
+    let p = Power::new(Sphere::new(2).unwrap(), 3).unwrap();
+    let x = [1.0, 0.0, 0.0, 1.0, -1.0, 0.0];
+    let mut out = [0.0; 6];
+    let mismatch = E::LengthMismatch {
+        expected: 6,
+        found: 5,
+    };
+    assert_eq!(p.project(&x, &mut [0.0; 5]), Err(mismatch.clone()));
+    assert_eq!(p.egrad_to_rgrad(&x[..5], &mut [0.0; 6]), Err(mismatch.clone()));
+    assert_eq!(p.ehess_to_rhess(&x, &x, &x[..5], &mut out), Err(mismatch.clone()));
+    assert_eq!(
+        PowerOf(Exponential).retract(&p, &x, &[0.0; 5], &mut out),
+        Err(mismatch.clone())
+    );
+    assert_eq!(
+        PowerOf(Normalize).inverse_retract(&p, &x, &x, &mut [0.0; 5]),
+        Err(mismatch.clone())
+    );
+    assert_eq!(
+        PowerOf(ParallelTransport).transport(&p, &x, &x, &[0.0; 5], &mut out),
+        Err(mismatch.clone())
+    );
+    assert_eq!(p.dist(&x, &x[..5]), Err(mismatch.clone()));
+    assert_eq!(p.check_point(&x[..5], 1e-12), Err(mismatch));
+    let mut nan = [0.0; 6];
+    nan[4] = f64::NAN;
+    assert_eq!(
+        PowerOf(Exponential).retract(&p, &x, &nan, &mut out),
+        Err(E::NonFinite { index: 4 })
+    );
+    assert_eq!(p.dist(&x, &nan), Err(E::NonFinite { index: 4 }));
+    assert_eq!(p.check_point(&nan, 1e-12), Err(E::NonFinite { index: 4 }));
+    // A block's own refusal comes through: antipodal third blocks.
+    let antipodal = [1.0, 0.0, 0.0, 1.0, 1.0, 0.0];
+    assert!(matches!(
+        PowerOf(Exponential).inverse_retract(&p, &x, &antipodal, &mut out),
+        Err(E::OutsideDomain { .. })
+    ));
+    assert!(matches!(
+        p.check_point(&[1.0, 0.0, 0.0, 2.0, 1.0, 0.0], 1e-12),
         Err(E::NotOnManifold { .. })
     ));
 }

@@ -11,7 +11,8 @@ mod common;
 
 use common::{rel_err, retract};
 use manifold::{
-    Euclidean, LqSphere, Manifold, ManifoldError, Oblique, Product, Retraction, Sphere, Stiefel, Vector,
+    Euclidean, LqSphere, Manifold, ManifoldError, Oblique, Power, Product, Retraction, Sphere, Stiefel,
+    Vector, product,
 };
 use nalgebra::DMatrix;
 use rand::RngExt;
@@ -164,6 +165,20 @@ fn product_hessians() {
     check_manifold(
         &Product::new(Oblique::new(3, 2).unwrap(), Stiefel::new(4, 2).unwrap()),
         5..10,
+    );
+}
+
+#[test]
+fn power_and_nested_product_hessians() {
+    check_manifold(&Power::new(Stiefel::new(4, 2).unwrap(), 3).unwrap(), 0..5);
+    check_manifold(&Power::new(LqSphere::new(5, 3.0).unwrap(), 2).unwrap(), 5..10);
+    check_manifold(
+        &product!(
+            Sphere::new(4).unwrap(),
+            Euclidean::new(3).unwrap(),
+            Stiefel::new(3, 2).unwrap()
+        ),
+        10..15,
     );
 }
 
