@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, criterion_group, criterion_main};
 use manifold::{Manifold, Sphere};
 use nalgebra::{DMatrix, DVectorView, DVectorViewMut};
-use optim::{GradientDescent, NoObserver, Problem, StopCriterion};
+use optim::{Executor, GradientDescent, ManifoldProblem, Problem, StopCriterion};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand_distr::{Distribution, StandardNormal};
@@ -68,13 +68,17 @@ fn bench(c: &mut Criterion) {
     let sphere = Sphere::new(N).expect("n > 0");
     let mut problem = Rayleigh::random(N, 7);
     let x0 = sphere.random_point(&mut StdRng::seed_from_u64(8));
-    let solver = GradientDescent::for_manifold(&sphere).with_stop(StopCriterion::MaxIterations(ITERATIONS));
+    let solver = GradientDescent::for_manifold(&sphere);
+    let run_once = |problem: &mut Rayleigh| {
+        Executor::new(solver.clone(), ManifoldProblem::new(&sphere, problem))
+            .stop(StopCriterion::MaxIterations(ITERATIONS))
+            .run(x0.as_slice().to_vec())
+            .expect("valid input")
+    };
 
     // One run up front, to report what an iteration costs in oracle calls.
     problem.products = 0;
-    let run = solver
-        .solve(&sphere, &mut problem, x0.as_slice(), &mut NoObserver)
-        .expect("valid input");
+    let run = run_once(&mut problem);
     eprintln!(
         "rgd_rayleigh: n = {N}, {} iterations ({:?}), {:.2} matrix-vector products per iteration \
          (counts: {:?}), f = {:.6}, ‖grad‖ = {:.3e}",
@@ -83,7 +87,7 @@ fn bench(c: &mut Criterion) {
         problem.products as f64 / run.iterations.max(1) as f64,
         run.counts,
         run.cost,
-        run.grad_norm,
+        run.grad_norm.unwrap_or(f64::NAN),
     );
 
     let mut group = c.benchmark_group("rayleigh_n1000");
@@ -94,9 +98,7 @@ fn bench(c: &mut Criterion) {
             let mut total = Duration::ZERO;
             for _ in 0..runs {
                 let start = Instant::now();
-                let r = solver
-                    .solve(&sphere, &mut problem, black_box(x0.as_slice()), &mut NoObserver)
-                    .expect("valid input");
+                let r = black_box(run_once(&mut problem));
                 total += start.elapsed() / r.iterations.max(1) as u32;
             }
             total

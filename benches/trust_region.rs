@@ -13,7 +13,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use manifold::{Euclidean, Manifold, Sphere};
 use nalgebra::{DMatrix, DVector};
 use optim::second_order::{ExactHessian, TrustRegion, TrustRegionOptions};
-use optim::{HessianProblem, NoObserver, Problem, StopCriterion};
+use optim::{Executor, HessianProblem, ManifoldProblem, Problem, StopCriterion};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand_distr::{Distribution, StandardNormal};
@@ -43,13 +43,13 @@ impl HessianProblem for Rayleigh {
 }
 
 fn run<M: Manifold, P: HessianProblem>(m: &M, p: &mut P, x0: &[f64]) -> (usize, usize) {
-    let tr = TrustRegion::for_manifold(m, TrustRegionOptions::default())
-        .with_stop(StopCriterion::MaxIterations(OUTER));
+    let tr = TrustRegion::for_manifold(m, TrustRegionOptions::default()).expect("valid options");
     let mut oracle = ExactHessian::new(p);
-    let res = tr
-        .solve(m, &mut oracle, x0, &mut NoObserver)
+    let res = Executor::new(tr, ManifoldProblem::new(m, &mut oracle))
+        .stop(StopCriterion::MaxIterations(OUTER))
+        .run(x0.to_vec())
         .expect("valid start");
-    (res.iterations, res.hess_calls)
+    (res.iterations, res.counts.hess)
 }
 
 fn bench(c: &mut Criterion) {

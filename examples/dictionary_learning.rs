@@ -21,7 +21,7 @@ use std::time::Instant;
 
 use manifold::{Manifold, Sphere, Stiefel};
 use nalgebra::{DMatrix, DVector};
-use optim::{ConjugateGradient, NoObserver, Problem, StopCriterion as S};
+use optim::{ConjugateGradient, Executor, ManifoldProblem, Problem, StopCriterion as S};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
@@ -160,12 +160,13 @@ fn deflation(inst: &Instance, penalty: Penalty, rng: &mut StdRng) -> (DMatrix<f6
                 penalty,
             };
             let w0 = sphere.random_point(rng);
-            let res = ConjugateGradient::for_manifold(&sphere)
-                .with_stop(stop())
-                .solve(&sphere, &mut cost, w0.as_slice(), &mut NoObserver)
+            let cg = ConjugateGradient::for_manifold(&sphere);
+            let res = Executor::new(cg, ManifoldProblem::new(&sphere, &mut cost))
+                .stop(stop())
+                .run(w0.as_slice().to_vec())
                 .expect("valid start");
             iterations += res.iterations;
-            res.x
+            DVector::from_vec(res.iterate)
         };
         est.set_column(col, &(&basis * &w));
         if k > 1 {
@@ -195,11 +196,12 @@ fn orthogonal_group(inst: &Instance, rng: &mut StdRng) -> (DMatrix<f64>, usize) 
         penalty: Penalty::NegativeL4,
     };
     let q0 = st.random_point(rng);
-    let res = ConjugateGradient::for_manifold(&st)
-        .with_stop(stop())
-        .solve(&st, &mut cost, q0.as_slice(), &mut NoObserver)
+    let cg = ConjugateGradient::for_manifold(&st);
+    let res = Executor::new(cg, ManifoldProblem::new(&st, &mut cost))
+        .stop(stop())
+        .run(q0.as_slice().to_vec())
         .expect("valid start");
-    (DMatrix::from_column_slice(n, n, res.x.as_slice()), res.iterations)
+    (DMatrix::from_column_slice(n, n, &res.iterate), res.iterations)
 }
 
 fn main() {

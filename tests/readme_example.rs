@@ -4,7 +4,7 @@
 
 use manifold::{Manifold, Sphere};
 use optim::second_order::{ExactHessian, TrustRegion, TrustRegionOptions};
-use optim::{HessianProblem, NoObserver, Problem, StopReason};
+use optim::{HessianProblem, Problem, StopReason};
 use rand::SeedableRng;
 
 struct Quartic;
@@ -29,13 +29,8 @@ impl HessianProblem for Quartic {
 fn readme_example_reaches_the_minimum() -> Result<(), Box<dyn std::error::Error>> {
     let m = Sphere::new(10)?;
     let x0 = m.random_point(&mut rand::rngs::StdRng::seed_from_u64(3));
-    let tr = TrustRegion::for_manifold(&m, TrustRegionOptions::default());
-    let res = tr.solve(
-        &m,
-        &mut ExactHessian::new(&mut Quartic),
-        x0.as_slice(),
-        &mut NoObserver,
-    )?;
+    let tr = TrustRegion::for_manifold(&m, TrustRegionOptions::default())?;
+    let res = tr.solve(&m, &mut ExactHessian::new(&mut Quartic), x0.as_slice())?;
     assert_eq!(res.stop, StopReason::SecondOrderStationary);
     assert!(res.lambda_min.unwrap() >= -1e-6);
     // Second-order stationary points of Σx⁴ on the sphere are the points with

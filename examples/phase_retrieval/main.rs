@@ -28,7 +28,7 @@ use std::time::Instant;
 use manifold::{Euclidean, Manifold};
 use nalgebra::DVector;
 use optim::second_order::{ExactHessian, TrustRegion, TrustRegionOptions};
-use optim::{GradientDescent, NoObserver, StopCriterion as S};
+use optim::{Executor, GradientDescent, ManifoldProblem, StopCriterion as S};
 use problem::{Field, PhaseRetrieval, relative_error};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -60,21 +60,28 @@ fn trust_region(p: &mut PhaseRetrieval, x0: &DVector<f64>) -> (DVector<f64>, usi
         eps_hessian: 1e-8,
         ..Default::default()
     };
-    let tr = TrustRegion::for_manifold(&m, options).with_stop(S::MaxIterations(500));
+    let stop = S::MaxIterations(500)
+        | S::SecondOrder {
+            gradient: options.eps_gradient,
+            hessian: options.eps_hessian,
+        };
+    let tr = TrustRegion::for_manifold(&m, options).expect("valid options");
     let mut oracle = ExactHessian::new(p);
-    let res = tr
-        .solve(&m, &mut oracle, x0.as_slice(), &mut NoObserver)
+    let res = Executor::new(tr, ManifoldProblem::new(&m, &mut oracle))
+        .stop(stop)
+        .run(x0.as_slice().to_vec())
         .expect("valid start");
-    (DVector::from_vec(res.x), res.iterations)
+    (DVector::from_vec(res.iterate), res.iterations)
 }
 
 fn gradient_descent(p: &mut PhaseRetrieval, x0: &DVector<f64>) -> (DVector<f64>, usize) {
     let m = Euclidean::new(x0.len()).expect("d > 0");
-    let gd = GradientDescent::for_manifold(&m).with_stop(S::MaxIterations(5000) | S::GradientNorm(1e-10));
-    let res = gd
-        .solve(&m, p, x0.as_slice(), &mut NoObserver)
+    let gd = GradientDescent::for_manifold(&m);
+    let res = Executor::new(gd, ManifoldProblem::new(&m, p))
+        .stop(S::MaxIterations(5000) | S::GradientNorm(1e-10))
+        .run(x0.as_slice().to_vec())
         .expect("valid start");
-    (res.x, res.iterations)
+    (DVector::from_vec(res.iterate), res.iterations)
 }
 
 fn median(v: &mut [f64]) -> f64 {

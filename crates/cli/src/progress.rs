@@ -4,11 +4,12 @@
 use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use optim::{Control, Observer, Record};
+use optim::{Control, Record};
+use sasd::pipeline::RunObserver;
 
 use crate::Verbosity;
 
-/// An [`Observer`] that reports a solve's progress and never stops it.
+/// A [`RunObserver`] that reports a solve's progress and never stops it.
 pub struct Progress {
     bar: Option<ProgressBar>,
     verbose: bool,
@@ -44,7 +45,7 @@ impl Progress {
     }
 }
 
-impl Observer for Progress {
+impl RunObserver for Progress {
     fn observe(&mut self, record: &Record) -> Control {
         if record.iteration.is_multiple_of(16)
             && let Some(bar) = &self.bar

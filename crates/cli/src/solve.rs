@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use clap::ValueEnum;
-use optim::{Observer, Record, StopReason};
+use optim::{Record, StopReason};
+use sasd::pipeline::RunObserver;
 use sasd::pipeline::{Deconvolution, Deconvolved, Dims, FFTS, KERNEL_ERROR, Method as PipelineMethod};
 use sasd::refine::{RefinementReport, SupportRefinement};
 use sasd::synth::{Convolution, Shape, convolve};
@@ -283,7 +284,7 @@ pub struct Solution {
 }
 
 /// Deconvolves one signal or image.
-pub fn solve<O: Observer>(data: Data<'_>, s: &Settings, observer: &mut O) -> Result<Solution, CliError> {
+pub fn solve<O: RunObserver>(data: Data<'_>, s: &Settings, observer: &mut O) -> Result<Solution, CliError> {
     let run = s.pipeline();
     let out = match data {
         Data::Signal(y) => {

@@ -324,17 +324,17 @@ impl<R> InertialAdm<R> {
         check_len("x0", x0, problem.smooth.x_len())?;
         manifold::check_finite(x0)?;
         let (n, len_x) = (a0.len(), x0.len());
+        let work0 = match &self.work {
+            // A later stage (`restart`) continues the count of the first.
+            Some(w) => w.work0,
+            None => problem.smooth.work(),
+        };
         let cost = problem.value(a0, x0);
         state.counts.cost += 1;
         if !cost.is_finite() {
             return Err(OptimError::NonFiniteStart { what: "objective" });
         }
         let noise = self.options.value_noise.or(noise);
-        let work0 = match &self.work {
-            // A later stage (`restart`) continues the count of the first.
-            Some(w) => w.work0,
-            None => problem.smooth.work(),
-        };
         self.work = Some(Work {
             a_prev: a0.clone(),
             a_new: vec![0.0; n],

@@ -30,7 +30,6 @@
 //! # Ok::<(), sasd::SasdError>(())
 //! ```
 
-use std::cell::{Cell, RefCell};
 use std::time::{Duration, Instant};
 
 use manifold::{Euclidean, Manifold, Product, Sphere};
@@ -38,13 +37,14 @@ use optim::second_order::{
     CurvilinearOptions, CurvilinearSearch, ExactHessian, LanczosOptions, TrustRegion, TrustRegionOptions,
 };
 use optim::{
-    Control, HessianProblem, NoObserver, Observer, OptimError, Problem, Record, StopCriterion, StopReason,
+    Control, Executor, HessianProblem, ManifoldProblem, NoObserver, Observer, OptimError, Problem, Record,
+    State, StopCriterion, StopReason,
 };
 
 use crate::error::{Result, SasdError, check_at_least, check_finite, check_lambda};
 use crate::metrics::kernel_error;
 use crate::objective::{Abl, AblEnergy, HuberLasso};
-use crate::pipeline::{FFTS, KERNEL_ERROR, initial_kernel, max_energy_window};
+use crate::pipeline::{FFTS, KERNEL_ERROR, RunObserver, initial_kernel, max_energy_window};
 
 /// Default λ of the second-order runner: 0.1 (see
 /// [`SecondOrderDeconvolution::lambda`] for why).
@@ -285,13 +285,17 @@ impl SecondOrderDeconvolution {
     /// As [`run`](Self::run), with an observer that sees every iteration and
     /// may stop the run. Every record carries the cumulative FFT count (extra
     /// [`FFTS`]).
-    pub fn run_observed<O: Observer>(&self, y: &[f64], observer: &mut O) -> Result<SecondOrderDeconvolved> {
+    pub fn run_observed<O: RunObserver>(
+        &self,
+        y: &[f64],
+        observer: &mut O,
+    ) -> Result<SecondOrderDeconvolved> {
         self.run_traced(y, observer, Trace::NONE)
     }
 
     /// As [`run_observed`](Self::run_observed), with the kernel error
     /// against `trace`'s truth in the records (extra [`KERNEL_ERROR`]).
-    pub(crate) fn run_traced<O: Observer>(
+    pub(crate) fn run_traced<O: RunObserver>(
         &self,
         y: &[f64],
         observer: &mut O,
@@ -305,8 +309,7 @@ impl SecondOrderDeconvolution {
         let m = y.len();
         let a0 = initial_kernel(y, n0, 0.0, self.seed)?;
         let mut history = Vec::new();
-        let watch = Watch::default();
-        let mut recorder = Recorder::new(observer, &mut history, &watch, trace);
+        let mut recorder = Recorder::new(observer, &mut history, trace);
         let spec = |stage: f64, budget_left: Option<Duration>| SolveSpec {
             solver: self.solver,
             kernel_len: n,
@@ -402,7 +405,7 @@ impl SecondOrderDeconvolution {
 /// from the point `p0` = [a; x] (a on S^{n−1}); with `balance`, in the
 /// coordinates (a, x/‖y‖) of [`Balanced`]. Returns the solve, its point in
 /// the original coordinates, and the FFTs it ran.
-pub(crate) fn huber_solve<O: Observer>(
+pub(crate) fn huber_solve<O: RunObserver>(
     y: &[f64],
     n: usize,
     (lambda, mu): (f64, f64),
@@ -539,7 +542,8 @@ impl Solved {
 }
 
 /// Minimises a smooth problem with exact Hessian products on `manifold` from
-/// `x0` with the solver of `spec`.
+/// `x0` with the solver of `spec`, until its stop or second-order
+/// stationarity (‖grad f‖ ≤ ε_g and λ_min ≥ −ε_H).
 pub(crate) fn solve_smooth<M, P, O>(
     manifold: &M,
     problem: &mut P,
@@ -549,18 +553,20 @@ pub(crate) fn solve_smooth<M, P, O>(
 ) -> Result<Solved>
 where
     M: Manifold,
-    P: HessianProblem + FftCount,
-    O: Observer,
+    P: HessianProblem,
+    O: RunObserver,
 {
-    recorder.begin(spec.tags.clone());
-    let mut counted = Counted {
-        inner: problem,
-        kernel_len: spec.kernel_len,
-        watch: recorder.watch,
-    };
-    let mut oracle = ExactHessian::new(&mut counted);
+    recorder.begin(spec.tags.clone(), spec.kernel_len);
+    let mut oracle = ExactHessian::new(problem);
     let retraction = M::Retraction::default();
-    let solved = match spec.solver {
+    let stop = spec.stop.clone()
+        | StopCriterion::SecondOrder {
+            gradient: spec.eps_gradient,
+            hessian: spec.eps_hessian,
+        };
+    let problem = ManifoldProblem::new(manifold, &mut oracle);
+    let start = x0.to_vec();
+    let r = match spec.solver {
         SecondOrderSolver::TrustRegion => {
             let options = TrustRegionOptions {
                 eps_gradient: spec.eps_gradient,
@@ -569,19 +575,11 @@ where
                 seed: spec.seed,
                 ..Default::default()
             };
-            let tr = TrustRegion::new(options, retraction).with_stop(spec.stop.clone());
-            let r = tr.solve(manifold, &mut oracle, x0, recorder)?;
-            Solved {
-                point: r.x,
-                stop: r.stop,
-                iterations: r.iterations,
-                hess_calls: r.hess_calls,
-                grad_calls: r.grad_calls,
-                cost_calls: r.cost_calls,
-                cost: r.cost,
-                grad_norm: r.grad_norm,
-                lambda_min: r.lambda_min,
-            }
+            Executor::new(TrustRegion::new(options, retraction)?, problem)
+                .stop(stop)
+                .keep_history(false)
+                .observe(recorder)
+                .run(start)?
         }
         SecondOrderSolver::Curvilinear => {
             let options = CurvilinearOptions {
@@ -595,23 +593,25 @@ where
                 seed: spec.seed,
                 ..Default::default()
             };
-            let cs = CurvilinearSearch::new(options, retraction).with_stop(spec.stop.clone());
-            let r = cs.solve(manifold, &mut oracle, x0, recorder)?;
-            Solved {
-                point: r.x,
-                stop: r.stop,
-                iterations: r.iterations,
-                hess_calls: r.hess_calls,
-                grad_calls: r.grad_calls,
-                cost_calls: r.cost_calls,
-                cost: r.cost,
-                grad_norm: r.grad_norm,
-                lambda_min: r.lambda_min,
-            }
+            Executor::new(CurvilinearSearch::new(options, retraction)?, problem)
+                .stop(stop)
+                .keep_history(false)
+                .observe(recorder)
+                .run(start)?
         }
     };
-    recorder.end();
-    Ok(solved)
+    recorder.end(r.counts.work);
+    Ok(Solved {
+        point: r.iterate,
+        stop: r.stop,
+        iterations: r.iterations,
+        hess_calls: r.counts.hess,
+        grad_calls: r.counts.grad,
+        cost_calls: r.counts.cost,
+        cost: r.cost,
+        grad_norm: r.grad_norm.unwrap_or(f64::NAN),
+        lambda_min: r.lambda_min,
+    })
 }
 
 /// Lanczos for the second-order certificate: 50 Krylov vectors at most,
@@ -630,16 +630,6 @@ fn lanczos() -> LanczosOptions {
     }
 }
 
-/// What the [`Counted`] wrapper last saw, for the [`Recorder`]: the kernel
-/// block of the last point whose gradient was taken (the iterate: trust
-/// region and curvilinear search take gradients only at accepted points)
-/// and the FFT count of the objective being minimised.
-#[derive(Debug, Default)]
-pub(crate) struct Watch {
-    kernel: RefCell<Vec<f64>>,
-    ffts: Cell<u64>,
-}
-
 /// A ground-truth kernel for the history's kernel error, taken on
 /// iteration 1 and every `every`-th.
 #[derive(Debug, Clone, Copy)]
@@ -656,70 +646,16 @@ impl Trace<'_> {
     };
 }
 
-/// An objective that counts its real FFTs.
-pub(crate) trait FftCount {
-    fn ffts(&self) -> u64;
-}
-
-impl FftCount for HuberLasso {
-    fn ffts(&self) -> u64 {
-        HuberLasso::ffts(self)
-    }
-}
-
-impl FftCount for Abl {
-    fn ffts(&self) -> u64 {
-        Abl::ffts(self)
-    }
-}
-
-impl<P: FftCount> FftCount for Balanced<'_, P> {
-    fn ffts(&self) -> u64 {
-        self.inner.ffts()
-    }
-}
-
-/// The objective, unchanged, reporting its FFT count and the kernel block
-/// of its gradient points to a [`Watch`].
-struct Counted<'a, P> {
-    inner: &'a mut P,
-    kernel_len: usize,
-    watch: &'a Watch,
-}
-
-impl<P: Problem + FftCount> Problem for Counted<'_, P> {
-    fn cost(&mut self, p: &[f64]) -> f64 {
-        let f = self.inner.cost(p);
-        self.watch.ffts.set(self.inner.ffts());
-        f
-    }
-
-    fn cost_grad(&mut self, p: &[f64], g: &mut [f64]) -> f64 {
-        let f = self.inner.cost_grad(p, g);
-        self.watch.ffts.set(self.inner.ffts());
-        let mut kernel = self.watch.kernel.borrow_mut();
-        kernel.clear();
-        kernel.extend_from_slice(&p[..self.kernel_len.min(p.len())]);
-        f
-    }
-}
-
-impl<P: HessianProblem + FftCount> HessianProblem for Counted<'_, P> {
-    fn ehess(&mut self, p: &[f64], d: &[f64], out: &mut [f64]) {
-        self.inner.ehess(p, d, out);
-        self.watch.ffts.set(self.inner.ffts());
-    }
-}
-
 /// Keeps every record of a multi-solve run with running iteration numbers,
 /// times and FFT counts (extra [`FFTS`]), the kernel error against a truth
-/// (extra [`KERNEL_ERROR`], of the solve's kernel, lifted or not), tags each
-/// with its solve's extras, and forwards it to the caller's observer.
+/// (extra [`KERNEL_ERROR`], of the solve's kernel block — the first
+/// `kernel_len` entries of the iterate, lifted or not), tags each with its
+/// solve's extras, and forwards it to the caller's observer.
 pub(crate) struct Recorder<'a, O> {
     inner: &'a mut O,
     history: &'a mut Vec<Record>,
-    watch: &'a Watch,
     trace: Trace<'a>,
+    kernel_len: usize,
     iteration_offset: usize,
     time_offset: Duration,
     ffts_offset: u64,
@@ -727,13 +663,13 @@ pub(crate) struct Recorder<'a, O> {
     tags: Vec<(&'static str, f64)>,
 }
 
-impl<'a, O: Observer> Recorder<'a, O> {
-    pub fn new(inner: &'a mut O, history: &'a mut Vec<Record>, watch: &'a Watch, trace: Trace<'a>) -> Self {
+impl<'a, O: RunObserver> Recorder<'a, O> {
+    pub fn new(inner: &'a mut O, history: &'a mut Vec<Record>, trace: Trace<'a>) -> Self {
         Self {
             inner,
             history,
-            watch,
             trace,
+            kernel_len: 0,
             iteration_offset: 0,
             time_offset: Duration::ZERO,
             ffts_offset: 0,
@@ -747,32 +683,34 @@ impl<'a, O: Observer> Recorder<'a, O> {
         self.ffts_offset += ffts;
     }
 
-    fn begin(&mut self, tags: Vec<(&'static str, f64)>) {
+    fn begin(&mut self, tags: Vec<(&'static str, f64)>, kernel_len: usize) {
         self.tags = tags;
+        self.kernel_len = kernel_len;
         self.last = None;
-        self.watch.ffts.set(0);
     }
 
-    fn end(&mut self) {
+    /// Continues the counts after a solve that ran `ffts` FFTs.
+    fn end(&mut self, ffts: u64) {
         if let Some((it, t)) = self.last.take() {
             self.iteration_offset = it;
             self.time_offset = t;
         }
-        self.ffts_offset += self.watch.ffts.replace(0);
+        self.ffts_offset += ffts;
     }
 }
 
-impl<O: Observer> Observer for Recorder<'_, O> {
-    fn observe(&mut self, record: &Record) -> Control {
-        let mut r = record.clone();
+impl<O: RunObserver> Observer<Vec<f64>> for Recorder<'_, O> {
+    fn observe(&mut self, state: &State<Vec<f64>>) -> Control {
+        let mut r = state.record();
         r.iteration += self.iteration_offset;
         r.elapsed += self.time_offset;
         r.extras.extend(self.tags.iter().copied());
         r.extras
-            .push((FFTS, (self.ffts_offset + self.watch.ffts.get()) as f64));
+            .push((FFTS, (self.ffts_offset + state.counts.work) as f64));
+        let kernel = &state.iterate[..self.kernel_len.min(state.iterate.len())];
         if let Some(truth) = self.trace.truth
             && (r.iteration == 1 || r.iteration.is_multiple_of(self.trace.every.max(1)))
-            && let Ok(e) = kernel_error(truth, &self.watch.kernel.borrow())
+            && let Ok(e) = kernel_error(truth, kernel)
         {
             r.extras.push((KERNEL_ERROR, e));
         }
@@ -825,6 +763,10 @@ impl<'a, P> Balanced<'a, P> {
 }
 
 impl<P: Problem> Problem for Balanced<'_, P> {
+    fn work(&self) -> u64 {
+        self.inner.work()
+    }
+
     fn cost(&mut self, p: &[f64]) -> f64 {
         Self::unscale(self.n, self.sigma, p, &mut self.point);
         self.inner.cost(&self.point)

@@ -35,7 +35,9 @@
 use std::time::{Duration, Instant};
 
 use manifold::{Manifold, Sphere};
-use optim::{NoObserver, Observer, OptimError, StopCriterion, StopReason};
+use optim::{NoObserver, OptimError, StopCriterion, StopReason};
+
+use crate::pipeline::RunObserver;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
@@ -43,7 +45,7 @@ use crate::error::{Result, SasdError, check_at_least, check_lambda};
 use crate::objective::{Abl, AblEnergy};
 use crate::pipeline::init::RANDOM_INIT_STREAM;
 use crate::second_order::{
-    DEFAULT_MU_RATIO, Recorder, SecondOrderDeconvolved, SecondOrderSolver, SolveSpec, Solved, Trace, Watch,
+    DEFAULT_MU_RATIO, Recorder, SecondOrderDeconvolved, SecondOrderSolver, SolveSpec, Solved, Trace,
     huber_solve, lifted_length, shift_correct, stop_criterion,
 };
 
@@ -222,7 +224,7 @@ impl TwoStage {
 
     /// As [`run`](Self::run), with an observer that sees every iteration of
     /// every solve and may stop the run.
-    pub fn run_observed<O: Observer>(&self, y: &[f64], observer: &mut O) -> Result<TwoStageDeconvolved> {
+    pub fn run_observed<O: RunObserver>(&self, y: &[f64], observer: &mut O) -> Result<TwoStageDeconvolved> {
         self.run_traced(y, observer, Trace::NONE)
     }
 
@@ -230,7 +232,7 @@ impl TwoStage {
     /// against `trace`'s truth in the records (extra
     /// [`KERNEL_ERROR`](crate::pipeline::KERNEL_ERROR); of ā in stage I, of
     /// the lifted kernel in stage II).
-    pub(crate) fn run_traced<O: Observer>(
+    pub(crate) fn run_traced<O: RunObserver>(
         &self,
         y: &[f64],
         observer: &mut O,
@@ -255,8 +257,7 @@ impl TwoStage {
         let norm_y = y.iter().map(|t| t * t).sum::<f64>().sqrt();
         let remaining = |t: Option<Duration>| t.map(|b| b.saturating_sub(start.elapsed()));
         let mut history = Vec::new();
-        let watch = Watch::default();
-        let mut recorder = Recorder::new(observer, &mut history, &watch, trace);
+        let mut recorder = Recorder::new(observer, &mut history, trace);
 
         // Stage I: random a on S^{n₀−1}, x = S_λ₀(y ⋆ a) (the ABL minimiser).
         let sphere = Sphere::new(n0).map_err(OptimError::from)?;

@@ -4,7 +4,10 @@
 
 use manifold::{Euclidean, Exponential, Oblique, Product, Sphere};
 use optim::check::check_gradient;
-use optim::{CompositeSolver, InertialAdm, NoObserver, Regularizer, StopCriterion, TwoBlockSmooth};
+use optim::{
+    Blocks, Executor, InertialAdm, InertialAdmOptions, ManifoldProblem, Regularizer, StopCriterion,
+    TwoBlockSmooth,
+};
 use sasd::SasdError;
 use sasd::objective::{BilinearLasso, BilinearLasso2d, lasso_penalty};
 
@@ -205,13 +208,19 @@ fn iadm_run_fft_count_matches_the_budget() {
         // Not zero: the caches start at the zero vector, whose spectrum is free.
         let x_init = sparse(&mut r, m, 0.05);
         problem.smooth.reset_ffts();
-        let solver = InertialAdm::new(Exponential).with_beta(beta);
-        let stop = StopCriterion::MaxIterations(40);
-        let result = solver
-            .solve_composite(&sphere, &mut problem, &a_init, &x_init, &stop, &mut NoObserver)
+        let options = InertialAdmOptions {
+            beta,
+            ..InertialAdmOptions::iadm()
+        };
+        let solver = InertialAdm::new(options, Exponential).unwrap();
+        let start = Blocks { a: a_init, x: x_init };
+        let result = Executor::new(solver, ManifoldProblem::new(&sphere, &mut problem))
+            .stop(StopCriterion::MaxIterations(40))
+            .run(start)
             .unwrap();
         let c = result.counts;
         let ffts = problem.smooth.ffts();
+        assert_eq!(c.work, ffts, "the run reports the objective's FFTs");
         assert!(
             ffts <= 2 + 2 * c.grad as u64 + (c.cost as u64 - 1),
             "beta {beta}: {ffts} FFTs, {c:?}"

@@ -35,8 +35,8 @@ use std::time::{Duration, Instant};
 
 use manifold::{Exponential, Sphere};
 use optim::{
-    AUpdate, Budget, Composite, Homotopy, InertialAdm, NoObserver, ProxBacktracking, Record, StopReason,
-    TwoBlockSmooth,
+    AUpdate, Blocks, Composite, Executor, Homotopy, HomotopyOptions, InertialAdm, InertialAdmOptions,
+    ManifoldProblem, ProxBacktracking, Record, StopCriterion, StopReason, TwoBlockSmooth,
 };
 
 pub use gradient::image_gradients;
@@ -225,15 +225,21 @@ impl Deblur {
         };
         let sphere = Sphere::matrix(lgrid.0, lgrid.1).map_err(optim::OptimError::from)?;
         let start = Instant::now();
-        let res = self.homotopy(lambda0, lambda_star).solve(
-            &sphere,
-            &mut problem,
-            &a0,
-            &vec![0.0; 2 * m],
-            &mut NoObserver,
-        )?;
+        let mut stop = StopCriterion::MaxIterations(self.max_iterations);
+        if let Some(t) = self.time_budget {
+            stop = stop | StopCriterion::TimeBudget(t);
+        }
+        let res = Executor::new(
+            self.homotopy(lambda0, lambda_star)?,
+            ManifoldProblem::new(&sphere, &mut problem),
+        )
+        .stop(stop)
+        .run(Blocks {
+            a: a0,
+            x: vec![0.0; 2 * m],
+        })?;
         let elapsed = start.elapsed();
-        let lifted = res.a.as_slice().to_vec();
+        let lifted = res.iterate.a.clone();
         let s = max_energy_start(&lifted, lgrid, kgrid);
         let (kernel, norm) = normalised_window(&lifted, lgrid, s, kgrid);
         if !(norm > 0.0 && norm.is_finite()) {
@@ -241,7 +247,7 @@ impl Deblur {
             // holds at least 1/#windows of its energy): never a NaN kernel.
             return Err(SasdError::NoSignal);
         }
-        let x = res.x.as_slice();
+        let x = res.iterate.x.as_slice();
         Ok(Deblurred {
             kernel,
             kernel_dims: self.kernel,
@@ -299,23 +305,22 @@ impl Deblur {
 
     /// Seed 003 Alg. 6 from λ₀ to λ* (final precision δ·λ*) around iPALM
     /// (β = 0.9) with the kernel projected onto S^{n−1} ∩ ℝⁿ₊.
-    fn homotopy(&self, lambda0: f64, lambda_star: f64) -> Homotopy<InertialAdm<Exponential>> {
-        let ipalm = InertialAdm {
+    fn homotopy(&self, lambda0: f64, lambda_star: f64) -> Result<Homotopy<InertialAdm<Exponential>>> {
+        let options = InertialAdmOptions {
             a_update: AUpdate::ProjectedNonNegative {
                 rule: ProxBacktracking::default(),
             },
-            ..InertialAdm::new(Exponential)
+            ..InertialAdmOptions::iadm()
         };
-        let mut homotopy = Homotopy::new(ipalm, lambda0, lambda_star);
-        homotopy.eta = self.eta;
-        homotopy.delta = self.delta;
-        homotopy.eps_star = self.delta * lambda_star;
-        homotopy.budget = Budget {
+        let ipalm = InertialAdm::new(options, Exponential)?;
+        let options = HomotopyOptions {
+            eta: self.eta,
+            delta: self.delta,
+            eps_star: Some(self.delta * lambda_star),
             stage_iterations: self.max_iterations,
-            total_iterations: self.max_iterations,
-            time: self.time_budget,
+            ..HomotopyOptions::new(lambda0, lambda_star)
         };
-        homotopy
+        Ok(Homotopy::new(ipalm, options)?)
     }
 }
 

@@ -212,6 +212,11 @@ impl<P: Plan> Problem for Abl<P> {
         self.work = work;
         self.half_y_sq - e
     }
+
+    /// The real FFTs run so far.
+    fn work(&self) -> u64 {
+        self.ffts()
+    }
 }
 
 impl<P: Plan> HessianProblem for Abl<P> {

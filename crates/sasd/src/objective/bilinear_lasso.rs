@@ -235,4 +235,8 @@ impl<P: Plan> TwoBlockSmooth for BilinearLasso<P> {
         self.bias = Some(b);
         Some(psi)
     }
+
+    fn work(&self) -> u64 {
+        self.ffts()
+    }
 }

@@ -164,6 +164,11 @@ impl<P: Plan> Problem for HuberLasso<P> {
         }
         half + self.lambda * penalty
     }
+
+    /// The real FFTs run so far.
+    fn work(&self) -> u64 {
+        self.ffts()
+    }
 }
 
 impl<P: Plan> HessianProblem for HuberLasso<P> {

@@ -3,22 +3,15 @@
 //! is known, the kernel error — the axes of seed 003 Fig. 15 (error vs FFTs)
 //! and Figs. 11–14 (vs iterations).
 //!
-//! The solver's observer sees a [`Record`] but not the iterate, and the
-//! objective (which knows the FFT count) is borrowed by the solver. So the
-//! objective is wrapped in a [`Probe`] that, at the end of every iteration
-//! ([`TwoBlockSmooth::refresh`], which ADM, iADM and iPALM call once per
-//! iteration with the accepted point, again after a momentum restart),
-//! copies the kernel block and the FFT count into a [`Watch`] the
-//! [`Historian`] observer reads.
+//! The solver's observers see its state, the iterate and the objective's
+//! FFT count (`Counts::work`) included, so the [`Historian`] reads the
+//! kernel block and the count from there: nothing spies on the objective.
 
-use std::cell::RefCell;
 use std::time::Instant;
 
-use optim::{Control, Observer, Record, TwoBlockSmooth};
+use optim::{Blocks, Control, NoObserver, Observer, Record, State};
 
-use crate::conv::Plan;
 use crate::metrics::{cdl_kernel_errors_2d, kernel_error_2d};
-use crate::objective::BilinearLasso;
 use crate::synth::Shape;
 
 /// Name of the record extra holding the cumulative FFT count.
@@ -27,51 +20,24 @@ pub const FFTS: &str = "ffts";
 /// (the largest over kernels after the best matching, for CDL).
 pub const KERNEL_ERROR: &str = "kernel_error";
 
-/// What the probe last saw: the accepted kernel block and the FFT count.
-#[derive(Debug, Default)]
-pub(crate) struct Watch {
-    pub a: Vec<f64>,
-    pub ffts: u64,
+/// Sees every record of a deconvolution run (with the [`FFTS`] extra and,
+/// when a truth is set, [`KERNEL_ERROR`]) and may stop the run. Closures
+/// `FnMut(&Record) -> Control` are run observers, and so is
+/// [`optim::NoObserver`].
+pub trait RunObserver {
+    /// Called after each iteration.
+    fn observe(&mut self, record: &Record) -> Control;
 }
 
-/// The Bilinear Lasso, unchanged, reporting to a [`Watch`].
-pub(crate) struct Probe<'w, P: Plan> {
-    pub inner: BilinearLasso<P>,
-    pub watch: &'w RefCell<Watch>,
+impl<F: FnMut(&Record) -> Control> RunObserver for F {
+    fn observe(&mut self, record: &Record) -> Control {
+        self(record)
+    }
 }
 
-impl<P: Plan> TwoBlockSmooth for Probe<'_, P> {
-    fn a_len(&self) -> usize {
-        self.inner.a_len()
-    }
-    fn x_len(&self) -> usize {
-        self.inner.x_len()
-    }
-    fn fix_a(&mut self, a: &[f64]) {
-        self.inner.fix_a(a)
-    }
-    fn value_x(&mut self, x: &[f64]) -> f64 {
-        self.inner.value_x(x)
-    }
-    fn grad_x(&mut self, x: &[f64], grad: &mut [f64]) -> f64 {
-        self.inner.grad_x(x, grad)
-    }
-    fn fix_x(&mut self, x: &[f64]) {
-        self.inner.fix_x(x)
-    }
-    fn value_a(&mut self, a: &[f64]) -> f64 {
-        self.inner.value_a(a)
-    }
-    fn grad_a(&mut self, a: &[f64], grad: &mut [f64]) -> f64 {
-        self.inner.grad_a(a, grad)
-    }
-    fn refresh(&mut self, a: &[f64], x: &[f64]) -> Option<f64> {
-        let psi = self.inner.refresh(a, x);
-        let mut w = self.watch.borrow_mut();
-        w.a.clear();
-        w.a.extend_from_slice(a);
-        w.ffts = self.inner.ffts();
-        psi
+impl RunObserver for NoObserver {
+    fn observe(&mut self, _record: &Record) -> Control {
+        Control::Continue
     }
 }
 
@@ -99,7 +65,6 @@ impl Truth<'_> {
 
 /// Stamps and keeps every record, then shows it to the caller's observer.
 pub(crate) struct Historian<'w, O> {
-    pub watch: &'w RefCell<Watch>,
     pub user: &'w mut O,
     pub truth: Option<Truth<'w>>,
     pub every: usize,
@@ -107,26 +72,36 @@ pub(crate) struct Historian<'w, O> {
     pub history: Vec<Record>,
     /// Added to the iteration numbers (a later solve continues the count).
     pub offset: usize,
+    /// Added to the FFT counts (the FFTs of earlier solves).
+    pub ffts_offset: u64,
     /// Extras appended to every record (the tags of a later solve).
     pub tags: Vec<(&'static str, f64)>,
 }
 
-impl<O: Observer> Observer for Historian<'_, O> {
-    fn observe(&mut self, record: &Record) -> Control {
-        let mut r = record.clone();
+impl<O: RunObserver> Historian<'_, O> {
+    /// Continues the counts after a solve of `iterations` iterations and
+    /// `ffts` FFTs.
+    pub fn after(&mut self, iterations: usize, ffts: u64) {
+        self.offset += iterations;
+        self.ffts_offset += ffts;
+    }
+}
+
+impl<O: RunObserver> Observer<Blocks> for Historian<'_, O> {
+    fn observe(&mut self, state: &State<Blocks>) -> Control {
+        let mut r = state.record();
         r.iteration += self.offset;
         r.extras.extend_from_slice(&self.tags);
-        // Stages of a homotopy restart their clocks: time from the solve's start.
+        // Stages of a run restart their clocks: time from the solve's start.
         r.elapsed = self.start.elapsed();
-        let w = self.watch.borrow();
-        r.extras.push((FFTS, w.ffts as f64));
+        r.extras
+            .push((FFTS, (self.ffts_offset + state.counts.work) as f64));
         if let Some(truth) = &self.truth
             && (r.iteration == 1 || r.iteration.is_multiple_of(self.every))
-            && let Some(e) = truth.error(&w.a)
+            && let Some(e) = truth.error(&state.iterate.a)
         {
             r.extras.push((KERNEL_ERROR, e));
         }
-        drop(w);
         let control = self.user.observe(&r);
         self.history.push(r);
         control

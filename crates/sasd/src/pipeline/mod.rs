@@ -48,13 +48,13 @@ mod scoring;
 pub(crate) mod shift;
 mod smooth;
 
-use std::cell::RefCell;
 use std::time::{Duration, Instant};
 
 use manifold::Oblique;
 use optim::{
-    Budget, Composite, CompositeResult, CompositeSolver, Homotopy, InertialAdm, KernelSet, NoObserver,
-    Observer, Reweighting, StopCriterion, StopReason, TwoBlockSmooth,
+    Blocks, Composite, Executor, Homotopy, HomotopyOptions, InertialAdm, KernelSet, ManifoldProblem,
+    NoObserver, Regularizer, Reweighting, ReweightingOptions, Solution, Solver, StopCriterion, StopReason,
+    TwoBlockSmooth,
 };
 
 use crate::conv::{Plan1d, Plan2d};
@@ -67,7 +67,7 @@ use crate::synth::Shape;
 
 pub use batch::{deconvolve_batch, deconvolve_batch_2d};
 pub use geometry::Dims;
-pub use history::{FFTS, KERNEL_ERROR};
+pub use history::{FFTS, KERNEL_ERROR, RunObserver};
 pub use init::{Init, initial_kernel, initial_lambda};
 pub use lambda::noise_level;
 pub use result::{Certificate, Deconvolved};
@@ -75,7 +75,7 @@ pub use scoring::{align_activation, aligned_spike_scores};
 pub use shift::{ShiftCorrection, max_energy_window};
 
 use geometry::{Grid, GridPlan, at, shift_scaled, user_offset};
-use history::{Historian, Probe, Truth, Watch};
+use history::{Historian, Truth};
 
 /// The solver: first-order methods on the Bilinear Lasso (seed 003), or
 /// second-order methods on a smoothed SaSD objective (seed 000).
@@ -396,7 +396,7 @@ impl Deconvolution {
     /// As [`run`](Self::run), with an observer that sees every iteration's
     /// record (with the [`FFTS`] and [`KERNEL_ERROR`] extras) and may stop
     /// the run.
-    pub fn run_observed<O: Observer>(&self, y: &[f64], observer: &mut O) -> Result<Deconvolved> {
+    pub fn run_observed<O: RunObserver>(&self, y: &[f64], observer: &mut O) -> Result<Deconvolved> {
         self.run_dims(y, Dims::D1(y.len()), observer)
     }
 
@@ -407,7 +407,7 @@ impl Deconvolution {
     }
 
     /// As [`run_2d`](Self::run_2d), with an observer.
-    pub fn run_2d_observed<O: Observer>(
+    pub fn run_2d_observed<O: RunObserver>(
         &self,
         image: &[f64],
         rows: usize,
@@ -418,7 +418,7 @@ impl Deconvolution {
     }
 
     /// Validates, then runs in the geometry of the signal.
-    fn run_dims<O: Observer>(&self, y: &[f64], signal: Dims, observer: &mut O) -> Result<Deconvolved> {
+    fn run_dims<O: RunObserver>(&self, y: &[f64], signal: Dims, observer: &mut O) -> Result<Deconvolved> {
         if self.kernels == 0 {
             return Err(SasdError::ZeroDimension {
                 what: "number of kernels",
@@ -500,33 +500,36 @@ impl Deconvolution {
         }
     }
 
-    /// Alg. 6 around `inner` from λ₀ (given, or `auto_lambda0`) down to λ*.
+    /// Alg. 6 around `inner` from λ₀ (given, or `auto_lambda0`) down to λ*,
+    /// each stage at most `stage_iterations`.
     fn homotopy<S>(
         &self,
         inner: S,
         auto_lambda0: f64,
         lambda_star: f64,
-        budget: Budget,
+        stage_iterations: usize,
     ) -> Result<Homotopy<S>> {
         let lambda0 = match self.lambda0 {
             Some(l) => check_lambda(l)?,
             None => auto_lambda0,
         }
         .max(lambda_star);
-        let mut homotopy = Homotopy::new(inner, lambda0, lambda_star);
-        homotopy.eta = self.eta.unwrap_or(0.9);
-        homotopy.delta = self.delta;
-        // ε* = δ·λ*: tighter final precision buys no accuracy on the §5.2
-        // instance (kernel error 2–4e-7 either way) and ends in line-search
-        // failures at rounding level.
-        homotopy.eps_star = self.delta * lambda_star;
-        homotopy.budget = budget;
-        Ok(homotopy)
+        let options = HomotopyOptions {
+            eta: self.eta.unwrap_or(0.9),
+            delta: self.delta,
+            // ε* = δ·λ*: tighter final precision buys no accuracy on the §5.2
+            // instance (kernel error 2–4e-7 either way) and ends in line-search
+            // failures at rounding level.
+            eps_star: Some(self.delta * lambda_star),
+            stage_iterations: stage_iterations.max(1),
+            ..HomotopyOptions::new(lambda0, lambda_star)
+        };
+        Ok(Homotopy::new(inner, options)?)
     }
 
     /// Alg. 7 around `inner` at λ*, every round with its share of the
-    /// iterations (with the whole budget the first, unweighted, round used
-    /// it all); `n` and `m` count the entries of all kernels and all
+    /// `total` iterations (with the whole budget the first, unweighted, round
+    /// used it all); `n` and `m` count the entries of all kernels and all
     /// activations.
     fn reweighting<S>(
         &self,
@@ -534,24 +537,21 @@ impl Deconvolution {
         n: usize,
         m: usize,
         lambda_star: f64,
-        budget: Budget,
-    ) -> Reweighting<S> {
+        total: usize,
+    ) -> Result<Reweighting<S>> {
         let rounds = self.rounds.max(1);
-        Reweighting {
-            inner,
+        let options = ReweightingOptions {
             rounds,
             rank: Reweighting::<()>::seed_rank(n, m),
             eps_floor: 1e-3,
             precision: 1e-3 * lambda_star,
-            budget: Budget {
-                stage_iterations: (budget.total_iterations / rounds).max(1),
-                ..budget
-            },
-        }
+            stage_iterations: (total / rounds).max(1),
+        };
+        Ok(Reweighting::new(inner, options)?)
     }
 
     /// Initialise, solve, shift-correct (seed 003 Alg. 1 and App. B.3).
-    fn solve<P: GridPlan, O: Observer>(
+    fn solve<P: GridPlan, O: RunObserver>(
         &self,
         y: &[f64],
         kernel: Dims,
@@ -575,33 +575,15 @@ impl Deconvolution {
                 .unwrap_or_else(|| lambda::default_lambda(self.method, n, y, grid)),
         )?;
         let penalty = lasso_penalty(count * m, None, self.nonnegative)?;
-        let watch = RefCell::new(Watch {
-            a: a0.clone(),
-            ffts: 0,
-        });
         let mut problem = Composite {
-            smooth: Probe {
-                inner: objective,
-                watch: &watch,
-            },
+            smooth: objective,
             penalty,
             lambda: lambda_star,
         };
         let manifold = Oblique::of_matrices(lgrid.0, lgrid.1, count).map_err(optim::OptimError::from)?;
         let x0 = vec![0.0; count * m];
-        let budget = Budget {
-            stage_iterations: max_iterations,
-            total_iterations: max_iterations,
-            time: self.time_budget,
-        };
-        let mut stop =
-            StopCriterion::MaxIterations(max_iterations) | StopCriterion::StepNorm(self.step_tolerance);
-        if let Some(t) = self.time_budget {
-            stop = stop | StopCriterion::TimeBudget(t);
-        }
         let truth_shape = Shape::d2(kgrid.0, kgrid.1);
         let mut historian = Historian {
-            watch: &watch,
             user: observer,
             truth: self.truth.as_deref().map(|kernels| Truth {
                 kernels,
@@ -612,6 +594,7 @@ impl Deconvolution {
             start: Instant::now(),
             history: Vec::new(),
             offset: 0,
+            ffts_offset: 0,
             tags: Vec::new(),
         };
         let iadm = InertialAdm::for_manifold(&manifold);
@@ -623,66 +606,80 @@ impl Deconvolution {
         // sparse. Taken from the objective's own FFTs (two transforms, not
         // counted: the counter is reset below) rather than by direct sums.
         let auto_lambda0 = {
-            let f = &mut problem.smooth.inner;
+            let f = &mut problem.smooth;
             f.fix_a(&a0);
             let mut g = vec![0.0_f64; count * m];
             f.grad_x(&x0, &mut g);
             g.iter().fold(0.0_f64, |acc, t| acc.max(t.abs()))
         };
-        problem.smooth.inner.reset_ffts();
-        let obs = &mut historian;
-        let res: CompositeResult = match self.method {
-            Method::Adm => {
-                InertialAdm::adm(exp).solve_composite(&manifold, &mut problem, &a0, &x0, &stop, obs)?
+        problem.smooth.reset_ffts();
+        // The whole run's limits: the iteration budget and the time budget.
+        let limits = |iterations: usize, since: Instant| {
+            let stop = StopCriterion::MaxIterations(iterations);
+            match self.time_budget {
+                Some(t) => stop | StopCriterion::TimeBudget(t.saturating_sub(since.elapsed())),
+                None => stop,
             }
-            Method::Iadm => iadm.solve_composite(&manifold, &mut problem, &a0, &x0, &stop, obs)?,
-            Method::Ipalm => InertialAdm::ipalm(exp, KernelSet::Ball).solve_composite(
-                &manifold,
+        };
+        let single = limits(max_iterations, start) | StopCriterion::StepNorm(self.step_tolerance);
+        let blocks = |a: &[f64], x: &[f64]| Blocks {
+            a: a.to_vec(),
+            x: x.to_vec(),
+        };
+        let run = Runner {
+            manifold: &manifold,
+            start: blocks(&a0, &x0),
+        };
+        let res: Solution<Blocks> = match self.method {
+            Method::Adm => run.go(InertialAdm::adm(exp), &mut problem, single, &mut historian)?,
+            Method::Iadm => run.go(iadm, &mut problem, single, &mut historian)?,
+            Method::Ipalm => run.go(
+                InertialAdm::ipalm(exp, KernelSet::Ball),
                 &mut problem,
-                &a0,
-                &x0,
-                &stop,
-                obs,
+                single,
+                &mut historian,
             )?,
             Method::HomotopyAdm | Method::HomotopyIadm => {
                 let inner = match self.method {
                     Method::HomotopyAdm => InertialAdm::adm(exp),
                     _ => iadm,
                 };
-                let homotopy = self.homotopy(inner, auto_lambda0, lambda_star, budget)?;
-                homotopy.solve(&manifold, &mut problem, &a0, &x0, obs)?
+                let homotopy = self.homotopy(inner, auto_lambda0, lambda_star, max_iterations)?;
+                run.go(
+                    homotopy,
+                    &mut problem,
+                    limits(max_iterations, start),
+                    &mut historian,
+                )?
             }
             Method::ReweightedIadm => {
-                let rw = self.reweighting(iadm, kernel.len() * count, m * count, lambda_star, budget);
-                rw.solve(&manifold, &mut problem, &a0, &x0, obs)?
+                let rw =
+                    self.reweighting(iadm, kernel.len() * count, m * count, lambda_star, max_iterations)?;
+                run.go(rw, &mut problem, limits(max_iterations, start), &mut historian)?
             }
             Method::HomotopyReweightedIadm => {
                 // Half of the budget for the homotopy, at most a round's
                 // share per stage (one slow stage must not take it all), and
                 // the rest for the rounds.
-                let half = Budget {
-                    stage_iterations: (max_iterations / (2 * self.rounds.max(1))).max(1),
-                    total_iterations: (max_iterations / 2).max(1),
-                    ..budget
-                };
-                let homotopy = self.homotopy(iadm, auto_lambda0, lambda_star, half)?;
-                let warm = homotopy.solve(&manifold, &mut problem, &a0, &x0, &mut *obs)?;
+                let half = (max_iterations / 2).max(1);
+                let per_stage = (max_iterations / (2 * self.rounds.max(1))).max(1);
+                let homotopy = self.homotopy(iadm, auto_lambda0, lambda_star, per_stage)?;
+                let warm = run.go(homotopy, &mut problem, limits(half, start), &mut historian)?;
                 if matches!(warm.stop, StopReason::Observer | StopReason::TimeBudget) {
                     warm
                 } else {
-                    let left = Budget {
-                        total_iterations: max_iterations.saturating_sub(warm.iterations).max(1),
-                        time: self.time_budget.map(|t| t.saturating_sub(start.elapsed())),
-                        ..budget
-                    };
+                    let left = max_iterations.saturating_sub(warm.iterations).max(1);
                     let inner = InertialAdm::for_manifold(&manifold);
-                    let rw = self.reweighting(inner, kernel.len() * count, m * count, lambda_star, left);
-                    obs.offset = warm.iterations;
+                    let rw = self.reweighting(inner, kernel.len() * count, m * count, lambda_star, left)?;
+                    historian.after(warm.iterations, warm.counts.work);
                     // A homotopy cut short by its budget ends above λ*.
                     problem.lambda = lambda_star;
-                    let rounds =
-                        rw.solve(&manifold, &mut problem, warm.a.as_slice(), warm.x.as_slice(), obs)?;
-                    CompositeResult {
+                    let from = Runner {
+                        manifold: &manifold,
+                        start: warm.iterate.clone(),
+                    };
+                    let rounds = from.go(rw, &mut problem, limits(left, start), &mut historian)?;
+                    Solution {
                         iterations: warm.iterations + rounds.iterations,
                         ..rounds
                     }
@@ -698,24 +695,25 @@ impl Deconvolution {
         if self.recenter
             && polishes
             && left > 0
-            && let Some((a1, x1)) = recentre(res.a.as_slice(), res.x.as_slice(), grid, lgrid, kgrid)
+            && let Some((a1, x1)) = recentre(&res.iterate.a, &res.iterate.x, grid, lgrid, kgrid)
         {
             // Seed 003 Alg. 1 ends here; the polish is this pipeline's own
             // safeguard (see `recenter`).
-            let mut stop = StopCriterion::MaxIterations(left)
+            let stop = limits(left, start)
                 | StopCriterion::StepNorm(self.step_tolerance)
                 | StopCriterion::GradientNorm(self.delta * lambda_star);
-            if let Some(t) = self.time_budget {
-                stop = stop | StopCriterion::TimeBudget(t.saturating_sub(start.elapsed()));
-            }
             let inner = match self.method {
                 Method::HomotopyAdm => InertialAdm::adm(exp),
                 _ => InertialAdm::for_manifold(&manifold),
             };
-            historian.offset = res.iterations;
+            historian.after(res.iterations, problem.smooth.ffts());
             historian.tags = vec![("lambda", problem.lambda), (RECENTRED, 1.0)];
-            let polish = inner.solve_composite(&manifold, &mut problem, &a1, &x1, &stop, &mut historian)?;
-            res = CompositeResult {
+            let from = Runner {
+                manifold: &manifold,
+                start: blocks(&a1, &x1),
+            };
+            let polish = from.go(inner, &mut problem, stop, &mut historian)?;
+            res = Solution {
                 iterations: res.iterations + polish.iterations,
                 stop: match polish.stop {
                     StopReason::GradientNorm | StopReason::StepNorm | StopReason::MaxIterations => res.stop,
@@ -726,9 +724,9 @@ impl Deconvolution {
         }
         let elapsed = start.elapsed();
         let history = std::mem::take(&mut historian.history);
-        let bias = problem.smooth.inner.bias();
-        let lifted = res.a.as_slice();
-        let x = res.x.as_slice();
+        let bias = problem.smooth.bias();
+        let lifted = res.iterate.a.as_slice();
+        let x = res.iterate.x.as_slice();
         let starts: Vec<Grid> = match self.shift_correction {
             ShiftCorrection::MaxEnergy => lifted
                 .chunks_exact(n)
@@ -766,13 +764,44 @@ impl Deconvolution {
             lambda: problem.lambda,
             stop: res.stop,
             iterations: res.iterations,
-            ffts: problem.smooth.inner.ffts(),
+            ffts: problem.smooth.ffts(),
             elapsed,
             history,
             truth_errors,
             certificate: None,
             refinement: None,
         })
+    }
+}
+
+/// One solve of the pipeline from a start, through the executor, its
+/// records stamped by the historian.
+struct Runner<'m> {
+    manifold: &'m Oblique,
+    start: Blocks,
+}
+
+impl Runner<'_> {
+    fn go<S, T, G, O>(
+        &self,
+        solver: S,
+        problem: &mut Composite<T, G>,
+        stop: StopCriterion,
+        historian: &mut Historian<'_, O>,
+    ) -> Result<Solution<Blocks>>
+    where
+        S: for<'a> Solver<ManifoldProblem<'a, Oblique, Composite<T, G>>, Iterate = Blocks>,
+        T: TwoBlockSmooth,
+        G: Regularizer,
+        O: RunObserver,
+    {
+        Ok(
+            Executor::new(solver, ManifoldProblem::new(self.manifold, problem))
+                .stop(stop)
+                .keep_history(false)
+                .observe(historian)
+                .run(self.start.clone())?,
+        )
     }
 }
 

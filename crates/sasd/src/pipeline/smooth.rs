@@ -3,7 +3,7 @@
 //! are handed to [`SecondOrderDeconvolution`] or [`TwoStage`], and their
 //! outcome comes back as a [`Deconvolved`] like any other run.
 
-use optim::Observer;
+use super::history::RunObserver;
 
 use super::geometry::Dims;
 use super::result::{Certificate, Deconvolved};
@@ -16,7 +16,7 @@ use crate::two_stage::TwoStage;
 
 /// Runs a second-order `spec` on the 1-D signal y (already checked non-empty
 /// and finite by the caller; the runners check the lengths).
-pub(super) fn run<O: Observer>(
+pub(super) fn run<O: RunObserver>(
     spec: &Deconvolution,
     y: &[f64],
     signal: Dims,
