@@ -13,8 +13,9 @@
 //! into (re, im) registers and put back, and pulp's
 //! `deinterleave_shfl_f64s` / `interleave_shfl_f64s` do that with the
 //! backend's own shuffles (two unpacks on AVX2, as the hand-written AVX code
-//! did); compiling the scalar loop for AVX (`multiversion`) leaves that to
-//! the auto-vectoriser, which the serial energy sum makes unreliable.
+//! did), so the vector form of the step is written, not hoped for;
+//! compiling the scalar loop for AVX (`multiversion`) would leave it to the
+//! auto-vectoriser (not tried: pulp expressed the step and kept the speed).
 //!
 //! Why the results are bit for bit the same on every backend (the scalar
 //! path defines them):
