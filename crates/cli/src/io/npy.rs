@@ -1,9 +1,12 @@
-//! `.npy` files: the header parsed by `npyz`, the elements decoded here;
-//! written through `npyz`.
+//! `.npy` files, read and written through `npyz`.
+//!
+//! `npyz` parses the header (dtype, order, shape) and decodes the elements in
+//! either byte order; this module only checks what the toolkit accepts,
+//! converts to `f64` and reorders Fortran-ordered data into C order.
 
 use std::path::Path;
 
-use npyz::WriterBuilder;
+use npyz::{DType, Deserialize, NpyFile, NpyHeader, Order, TypeChar, TypeStr, WriterBuilder};
 
 use super::atomic::write_atomic;
 use super::{Array, IoError, read_bytes};
@@ -14,47 +17,43 @@ use super::{Array, IoError, read_bytes};
 /// Accepts float32 and float64 (the formats the toolkit documents) and, for
 /// convenience, signed/unsigned integers of 1 to 8 bytes; either byte order.
 /// Refuses other dtypes, truncated data, empty arrays and non-finite values.
+/// The data length is checked against the header before anything is
+/// allocated for it, so a forged shape cannot exhaust memory.
 pub fn read_npy(path: &Path) -> Result<Array, IoError> {
     let bytes = read_bytes(path)?;
     let mut rest: &[u8] = &bytes;
-    let header = npyz::NpyHeader::from_reader(&mut rest)
+    let header = NpyHeader::from_reader(&mut rest)
         .map_err(|e| IoError::format(path, format!("not a valid .npy file ({e})")))?;
+    let too_large = || IoError::format(path, "array shape too large for this machine");
     let shape: Vec<usize> = header
         .shape()
         .iter()
         .map(|&s| usize::try_from(s))
         .collect::<Result<_, _>>()
-        .map_err(|_| IoError::format(path, "array shape too large for this machine"))?;
+        .map_err(|_| too_large())?;
     let n = shape
         .iter()
         .try_fold(1usize, |a, &b| a.checked_mul(b))
-        .ok_or_else(|| IoError::format(path, "array shape too large for this machine"))?;
-    let npyz::DType::Plain(ts) = header.dtype() else {
+        .ok_or_else(too_large)?;
+    let DType::Plain(ts) = header.dtype() else {
         return Err(IoError::format(
             path,
             "structured or nested dtypes are not supported: expected float32 or float64",
         ));
     };
-    use npyz::{Endianness, TypeChar};
-    let size = ts.size_field() as usize;
-    let kind = ts.type_char();
-    let supported = matches!(
-        (kind, size),
-        (TypeChar::Float, 4 | 8) | (TypeChar::Int | TypeChar::Uint, 1 | 2 | 4 | 8)
-    );
-    if !supported {
-        return Err(IoError::format(
+    let decode = decoder(&ts).ok_or_else(|| {
+        IoError::format(
             path,
             format!("unsupported dtype '{ts}': expected float32 or float64"),
-        ));
-    }
+        )
+    })?;
     if n == 0 {
         return Err(IoError::format(
             path,
             format!("no data (array of shape {shape:?} is empty)"),
         ));
     }
-    let need = n.saturating_mul(size);
+    let need = n.saturating_mul(ts.size_field() as usize);
     if rest.len() < need {
         return Err(IoError::format(
             path,
@@ -64,12 +63,10 @@ pub fn read_npy(path: &Path) -> Result<Array, IoError> {
             ),
         ));
     }
-    let big = ts.endianness() == Endianness::Big;
-    let mut flat = Vec::with_capacity(n);
-    for chunk in rest[..need].chunks_exact(size) {
-        flat.push(decode_scalar(chunk, kind, big));
-    }
-    let data = if header.order() == npyz::Order::Fortran && shape.len() > 1 {
+    let order = header.order();
+    let flat = decode(NpyFile::with_header(header, rest), n)
+        .map_err(|e| IoError::format(path, format!("not a valid .npy file ({e})")))?;
+    let data = if order == Order::Fortran && shape.len() > 1 {
         fortran_to_c(&flat, &shape)
     } else {
         flat
@@ -83,32 +80,40 @@ pub fn read_npy(path: &Path) -> Result<Array, IoError> {
     Ok(Array { data, shape })
 }
 
-/// One element of dtype `kind` (the size is `b.len()`) as `f64`.
-fn decode_scalar(b: &[u8], kind: npyz::TypeChar, big: bool) -> f64 {
-    use npyz::TypeChar;
-    macro_rules! num {
-        ($t:ty, $n:expr) => {{
-            let mut a = [0u8; $n];
-            a.copy_from_slice(b);
-            (if big {
-                <$t>::from_be_bytes(a)
-            } else {
-                <$t>::from_le_bytes(a)
-            }) as f64
-        }};
+/// Reads the `n` elements of a file, in storage order, converted to `f64`.
+type Decode = fn(NpyFile<&[u8]>, usize) -> std::io::Result<Vec<f64>>;
+
+/// The decoder of a plain dtype, if it is one the toolkit reads: float32,
+/// float64, or an integer of 1, 2, 4 or 8 bytes (either signedness).
+fn decoder(ts: &TypeStr) -> Option<Decode> {
+    let d: Decode = match (ts.type_char(), ts.size_field()) {
+        (TypeChar::Float, 4) => |f, n| collect::<f32>(f, n, f64::from),
+        (TypeChar::Float, 8) => |f, n| collect(f, n, |v: f64| v),
+        (TypeChar::Int, 1) => |f, n| collect::<i8>(f, n, f64::from),
+        (TypeChar::Int, 2) => |f, n| collect::<i16>(f, n, f64::from),
+        (TypeChar::Int, 4) => |f, n| collect::<i32>(f, n, f64::from),
+        // Integers beyond 2^53 round, as numpy's astype(float) does.
+        (TypeChar::Int, 8) => |f, n| collect(f, n, |v: i64| v as f64),
+        (TypeChar::Uint, 1) => |f, n| collect::<u8>(f, n, f64::from),
+        (TypeChar::Uint, 2) => |f, n| collect::<u16>(f, n, f64::from),
+        (TypeChar::Uint, 4) => |f, n| collect::<u32>(f, n, f64::from),
+        (TypeChar::Uint, 8) => |f, n| collect(f, n, |v: u64| v as f64),
+        _ => return None,
+    };
+    Some(d)
+}
+
+fn collect<T: Deserialize>(
+    file: NpyFile<&[u8]>,
+    n: usize,
+    to_f64: impl Fn(T) -> f64,
+) -> std::io::Result<Vec<f64>> {
+    let reader = file.data::<T>().map_err(std::io::Error::other)?;
+    let mut out = Vec::with_capacity(n);
+    for v in reader {
+        out.push(to_f64(v?));
     }
-    match (kind, b.len()) {
-        (TypeChar::Float, 4) => num!(f32, 4),
-        (TypeChar::Float, _) => num!(f64, 8),
-        (TypeChar::Int, 1) => num!(i8, 1),
-        (TypeChar::Int, 2) => num!(i16, 2),
-        (TypeChar::Int, 4) => num!(i32, 4),
-        (TypeChar::Int, _) => num!(i64, 8),
-        (_, 1) => num!(u8, 1),
-        (_, 2) => num!(u16, 2),
-        (_, 4) => num!(u32, 4),
-        (_, _) => num!(u64, 8),
-    }
+    Ok(out)
 }
 
 /// `[i0, i1, ...]`, the multi-index of the row-major position `flat`.
@@ -282,6 +287,30 @@ mod tests {
                 data: vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
                 rows: 2,
                 cols: 3
+            }
+        );
+    }
+
+    #[test]
+    fn npy_integers_are_converted() {
+        let d = tmp();
+        let p = d.path().join("i.npy");
+        let bytes: Vec<u8> = [-300i16, 7, 12_000]
+            .iter()
+            .flat_map(|v| v.to_be_bytes())
+            .collect();
+        raw_npy(&p, ">i2", false, &[3], &bytes);
+        assert_eq!(
+            read_input(&p).unwrap(),
+            Input::Signal(vec![-300.0, 7.0, 12_000.0])
+        );
+        raw_npy(&p, "|u1", false, &[2, 2], &[0, 1, 254, 255]);
+        assert_eq!(
+            read_input(&p).unwrap(),
+            Input::Image {
+                data: vec![0.0, 1.0, 254.0, 255.0],
+                rows: 2,
+                cols: 2
             }
         );
     }
