@@ -1,4 +1,4 @@
-//! Oracle work of one ADM / iADM iteration on the Bilinear Lasso (seed 003,
+//! Oracle work of one ADM / iADM iteration on the Bilinear Lasso (LQK+20,
 //! eq. 3.1) against the real FFTs it needs, measured in the same run.
 //!
 //! * `bl_1d_m<m>`: m = 1e4 and 1e5, n₀ = 100 lifted to n = 3n₀ − 2 = 298.

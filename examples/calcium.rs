@@ -1,4 +1,4 @@
-//! Calcium imaging (seed 003 §6.1.1, Figs. 16–18): a fluorescence trace is a
+//! Calcium imaging (LQK+20 §6.1.1, Figs. 16–18): a fluorescence trace is a
 //! calcium transient (AR(1), eq. 6.2, τ = 0.25 s; or AR(2), eq. 6.3,
 //! τ₁ = 0.2 s, τ₂ = 0.03 s; 100 Hz, n₀ = 100) convolved with a spike train
 //! x₀ ~ B(n₀^(−4/5)), plus a baseline b = 1 and noise σ = 0.05 (m = 10⁴).
@@ -22,14 +22,14 @@
 //! default for its reweighted methods; its homotopy default 0.1/√n ≈ 0.006
 //! fits the noise).
 //!
-//! Printed per run: the kernel error (seed 003 §5.1) of the n₀ window, the
+//! Printed per run: the kernel error (LQK+20 §5.1) of the n₀ window, the
 //! spike F1 within ±2 samples after undoing the kernel's shift and sign
 //! (detections: entries above a fifth of the largest, which is often a merged
 //! pair of spikes), precision and recall, iterations and time; then the mean
 //! per kernel and method and how many seeds reached kernel error ≤ 5e-2 with
 //! F1 ≥ 0.9.
 //!
-//! `--nonneg-study true` adds the non-negativity study of seed 003 Fig. 10c:
+//! `--nonneg-study true` adds the non-negativity study of LQK+20 Fig. 10c:
 //! a random kernel (n₀ = 30, m = 3000), Bernoulli activations at several
 //! rates θ, homotopy-iADM with x free (signed) and with x ≥ 0; recovery is
 //! kernel error ≤ 1e-2.
@@ -95,7 +95,7 @@ fn pipeline(inst: &Instance, method: Method, lambda: f64, iterations: usize, see
     }
 }
 
-/// Seed 003 Fig. 10c: success rates of the signed and the non-negative
+/// LQK+20 Fig. 10c: success rates of the signed and the non-negative
 /// formulation on Bernoulli activations, per θ.
 fn nonnegativity_study(seeds: &[u64]) -> Vec<Value> {
     let (n0, m) = (30, 3000);

@@ -1,4 +1,4 @@
-//! The coherent Gaussian kernel g_{100,0.5} of seed 003 §5.2 (n₀ = 100,
+//! The coherent Gaussian kernel g_{100,0.5} of LQK+20 §5.2 (n₀ = 100,
 //! m = 10⁴, θ = n₀^(−3/4), Bernoulli–Rademacher, bias b = 1, no noise):
 //! homotopy-iADM alone, and followed by the support refinement
 //! (`sasd::refine`), per seed: kernel error, atoms against the true count,

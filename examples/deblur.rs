@@ -1,10 +1,10 @@
-//! Blind image deblurring in the gradient domain (seed 000 §4.1, eqs.
+//! Blind image deblurring in the gradient domain (ZLK+19 §4.1, eqs.
 //! 27–28): a 128×128 cartoon image is blurred (cyclically) by a camera-shake
 //! motion line or a Gaussian; the kernel is recovered on S^{k−1} ∩ ℝᵏ₊ from
 //! the two gradient images, and the sharp image restored by a Tikhonov
 //! (gradient-regularised) deconvolution with it.
 //!
-//! Printed per blur: kernel error (seed 003 §5.1), iterations, FFTs, time,
+//! Printed per blur: kernel error (LQK+20 §5.1), iterations, FFTs, time,
 //! and the relative error ‖x̂ − x₀‖/‖x₀‖ of the blurred image, of the
 //! restoration with the recovered kernel and of the one with the true kernel.
 //! `--out DIR` writes sharp.png, blurred-*.png, restored-*.png and

@@ -1,5 +1,5 @@
 //! Complete dictionary learning over the sphere and the orthogonal group
-//! (seed 004, "Dictionary Learning – Complete Case").
+//! (Qu19, "Dictionary Learning – Complete Case").
 //!
 //! Y = A₀X₀ with A₀ a random n×n orthogonal matrix and X₀ Bernoulli–Gaussian(θ);
 //! preconditioning Ȳ = (YYᵀ/(θp))^{-1/2} Y ∝ A₀X₀; then the columns of A₀ are

@@ -3,10 +3,10 @@
 //!
 //! Random kernels (n₀ = 50, m = 5000, Bernoulli–Rademacher θ = n₀^(−3/4), no
 //! bias, no noise), per seed: homotopy-ADM and homotopy-iADM on the Bilinear
-//! Lasso (seed 003, Alg. 1/6), trust region and curvilinear search on the
-//! Huber-smoothed Bilinear Lasso at λ = 0.1 (seed 000 eq. 22), and the
-//! two-stage algorithm (seed 000 Algorithm 1). Printed: kernel error
-//! (seed 003 §5.1), iterations, real FFTs and time.
+//! Lasso (LQK+20, Alg. 1/6), trust region and curvilinear search on the
+//! Huber-smoothed Bilinear Lasso at λ = 0.1 (ZLK+19 eq. 22), and the
+//! two-stage algorithm (ZLK+19 Algorithm 1). Printed: kernel error
+//! (LQK+20 §5.1), iterations, real FFTs and time.
 //!
 //! ```sh
 //! cargo run --release --example first_vs_second_order -- --seed 1..=5 --json fvs.json

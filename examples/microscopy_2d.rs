@@ -1,4 +1,4 @@
-//! 2-D deconvolution for microscopy (seed 003 §6.2):
+//! 2-D deconvolution for microscopy (LQK+20 §6.2):
 //!
 //! - **STM** (Fig. 29): an image of a crystal surface with two kinds of
 //!   dopant defects, each a dimer motif with an oscillating halo

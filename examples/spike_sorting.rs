@@ -1,4 +1,4 @@
-//! Spike sorting as convolutional dictionary learning (seed 003 §6.1.2,
+//! Spike sorting as convolutional dictionary learning (LQK+20 §6.1.2,
 //! Figs. 21–24): a recording is the sum of three neurons' spike waveforms,
 //! each convolved with its own sparse firing train, plus noise. CDL on the
 //! oblique manifold (eq. 4.6) recovers the three waveforms and their trains.
@@ -6,7 +6,7 @@
 //! Two cases: waveforms of distinct shapes (a narrow, a wide and a biphasic
 //! one) and similar shapes (the same template at close widths), which the
 //! paper finds harder. Printed per seed: the three kernel errors after the
-//! best matching (seed 003 §5.1), iterations and time.
+//! best matching (LQK+20 §5.1), iterations and time.
 //!
 //! ```sh
 //! cargo run --release --example spike_sorting -- --seed 1..=3 --json sorting.json

@@ -1,4 +1,4 @@
-//! Time to kernel error ≤ 1e-5 on the seed 003 §5.2 random-kernel instance
+//! Time to kernel error ≤ 1e-5 on the LQK+20 §5.2 random-kernel instance
 //! (n₀ = 100, m = 10⁴, θ = n₀^(−3/4), Bernoulli–Rademacher, bias b = 1, no
 //! noise), and the time per iteration against the floor of 6 real FFTs of
 //! length m (the oracle work of one iADM iteration whose line searches

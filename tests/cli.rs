@@ -409,7 +409,7 @@ fn demo_runs_and_recovers_its_kernels() {
     let calcium = json(&out.join("calcium/report.json"));
     let err = calcium["result"]["kernel_error"].as_f64().unwrap();
     assert!(err < 5e-2, "calcium kernel error {err}");
-    // Seed 003 §6.1.1's target: F1 >= 0.9 within ±2 samples.
+    // LQK+20 §6.1.1's target: F1 >= 0.9 within ±2 samples.
     let f1 = calcium["spikes"]["f1"].as_f64().unwrap();
     assert!(f1 >= 0.9, "calcium spike F1 {f1}");
     for case in ["random-kernel", "calcium"] {

@@ -1,4 +1,4 @@
-//! Generalized phase retrieval (seed 004): y = |A x*| with real Gaussian A
+//! Generalized phase retrieval (Qu19): y = |A x*| with real Gaussian A
 //! (n = 64) and complex Gaussian A (n = 32, solved on ℝ^{2n}), from
 //! f(x) = 1/(4m) Σ (y_i² − |a_iᵀx|²)².
 //!

@@ -1,4 +1,4 @@
-//! The phase-retrieval objective and its data (seed 004, "Generalized Phase
+//! The phase-retrieval objective and its data (Qu19, "Generalized Phase
 //! Retrieval"; Sun, Qu & Wright 2018).
 
 use nalgebra::{DMatrix, DVector};
@@ -23,7 +23,7 @@ impl Field {
     }
 }
 
-/// Generalized phase retrieval (seed 004): y = |A x*| and
+/// Generalized phase retrieval (Qu19): y = |A x*| and
 /// f(ξ) = 1/(4m) Σ_i (y_i² − |a_i* x|²)² over ℝ^n, or over ℂ^n ≅ ℝ^{2n}.
 ///
 /// Both fields are one real formulation: measurement i is a group of k real

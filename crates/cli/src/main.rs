@@ -1,6 +1,6 @@
 //! The `sasd` command-line program: short-and-sparse blind deconvolution of a
 //! signal or an image from a terminal, synthetic data, comparisons of the
-//! solvers, and the landscape pictures of seed 003.
+//! solvers, and the landscape pictures of LQK+20.
 //!
 //! Every failure is one line on stderr and a non-zero exit status (1 for a
 //! failed run, 2 for bad arguments, as clap does).
@@ -47,13 +47,13 @@ enum Command {
     /// Deconvolve a signal (.npy, .csv, .txt) or an image (.npy, .png, .tif).
     Deconv(cmd::deconv::DeconvArgs),
     /// Blind deblurring of a photo (.png, .tif, 2-D .npy): a non-negative blur
-    /// kernel from the image's gradients (seed 000 §4.1), then the restored
+    /// kernel from the image's gradients (ZLK+19 §4.1), then the restored
     /// image.
     Deblur(cmd::deblur::DeblurArgs),
     /// Run every solver on the same instance and compare them.
     Compare(cmd::compare::CompareArgs),
     /// Heat maps of the Bilinear Lasso and ABL marginals over the subsphere
-    /// spanned by three shifts of a kernel (seed 003 Figs. 4, 5, 7, 9).
+    /// spanned by three shifts of a kernel (LQK+20 Figs. 4, 5, 7, 9).
     Landscape(cmd::landscape::LandscapeArgs),
 }
 

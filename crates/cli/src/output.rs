@@ -258,7 +258,7 @@ impl OutDir {
 }
 
 /// The recovered kernel and activation moved onto the truth's shift and sign
-/// (seed 003 §5.1: â ≈ σ·s_d\[a₀\] pairs with x₀ ≈ σ·s_d\[x̂\]), so that plots
+/// (LQK+20 §5.1: â ≈ σ·s_d\[a₀\] pairs with x₀ ≈ σ·s_d\[x̂\]), so that plots
 /// overlay them. The kernel is cut to the truth's window.
 pub fn align_to_truth(
     a0: &[f64],

@@ -16,7 +16,7 @@ use crate::error::CliError;
 /// A solver, as named on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Method {
-    /// ADM (seed 003 Alg. 2) at a fixed λ.
+    /// ADM (LQK+20 Alg. 2) at a fixed λ.
     Adm,
     /// Inertial ADM (Alg. 5) at a fixed λ.
     Iadm,
@@ -24,19 +24,19 @@ pub enum Method {
     Ipalm,
     /// Homotopy continuation in λ around ADM (Alg. 6).
     HomotopyAdm,
-    /// Homotopy continuation in λ around iADM (Alg. 1 of seed 003, the default).
+    /// Homotopy continuation in λ around iADM (Alg. 1 of LQK+20, the default).
     HomotopyIadm,
     /// Reweighted ℓ¹ around iADM (Alg. 7), for noisy data.
     ReweightedIadm,
     /// Homotopy around iADM down to λ, then the reweighting rounds (Alg. 6
     /// then Alg. 7), for noisy data.
     HomotopyReweightedIadm,
-    /// Riemannian trust region on the Huber-smoothed Bilinear Lasso (seed 000
+    /// Riemannian trust region on the Huber-smoothed Bilinear Lasso (ZLK+19
     /// eq. 22); 1-D, one kernel.
     TrustRegion,
     /// Curvilinear search with negative curvature on the same objective.
     Curvilinear,
-    /// The two-stage algorithm of seed 000 (Algorithm 1): trust region on
+    /// The two-stage algorithm of ZLK+19 (Algorithm 1): trust region on
     /// S^{n0−1}, zero-pad lift, continuation in λ.
     TwoStage,
 }
@@ -100,7 +100,7 @@ pub struct Settings {
     pub method: Method,
     /// λ (fixed-λ methods) or λ* (homotopy); the method's default when `None`.
     pub lambda: Option<f64>,
-    /// Decay of λ per homotopy stage; seed 003's 0.9 when `None`.
+    /// Decay of λ per homotopy stage; LQK+20's 0.9 when `None`.
     pub eta: Option<f64>,
     /// Fit a constant bias.
     pub bias: bool,
@@ -120,7 +120,7 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Checks that the kernel fits the data (seed 003 lifts a kernel of n₀ to
+    /// Checks that the kernel fits the data (LQK+20 lifts a kernel of n₀ to
     /// 3n₀ − 2 entries, per axis, and that must be shorter than the data),
     /// so that a hopeless run fails before any output is prepared.
     pub fn check_fits(&self, data: Dims) -> Result<(), CliError> {
@@ -177,7 +177,7 @@ impl Settings {
 }
 
 /// Checks that a kernel of `kernel` fits `data`: same dimension, and the
-/// lifted kernel (3n − 2 per axis, seed 003 §3) shorter than a signal or
+/// lifted kernel (3n − 2 per axis, LQK+20 §3) shorter than a signal or
 /// inside an image.
 pub fn check_kernel_fits(kernel: KernelSize, data: Dims) -> Result<(), CliError> {
     let lifted = |n: usize| 3 * n - 2;
@@ -276,7 +276,7 @@ pub struct Solution {
     pub elapsed: Duration,
     /// Objective, λ, FFTs and kernel error along the way.
     pub history: Vec<HistoryPoint>,
-    /// The largest kernel error against the truth (seed 003 §5.1, after the
+    /// The largest kernel error against the truth (LQK+20 §5.1, after the
     /// best matching of kernels), when a truth was given.
     pub kernel_error: Option<f64>,
     /// What the support refinement did, when it ran.

@@ -20,6 +20,10 @@
 //! Exponential.retract(&s, x.as_slice(), (-0.1 * &g).as_slice(), y.as_mut_slice()).unwrap();
 //! assert!((y.norm() - 1.0).abs() < 1e-15);
 //! ```
+//!
+//! Papers are cited by short keys (LQK+20, ZLK+19, Zha19, Qu19, ABG07, …)
+//! with the equation or algorithm number; `docs/references.md` at the
+//! repository root resolves each key to authors, title and venue.
 
 mod error;
 mod euclidean;

@@ -1,5 +1,5 @@
 //! The unit ℓ^q sphere {x ∈ ℝ^n : ‖x‖_q = 1}, the kernel constraint of the
-//! ℓ^p–ℓ^q formulation (seed 000, Section 6, eq. 31).
+//! ℓ^p–ℓ^q formulation (ZLK+19, Section 6, eq. 31).
 
 use rand::Rng;
 

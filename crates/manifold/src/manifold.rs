@@ -64,7 +64,7 @@ pub trait Manifold: fmt::Debug + Send + Sync + Sized {
     /// Euclidean gradient ∇f(x) → Riemannian gradient grad f(x), in place.
     ///
     /// For a Riemannian submanifold with the induced metric this is the
-    /// tangent projection (seed 003, App. C.1: grad ψ = P_{a⊥} ∇ψ).
+    /// tangent projection (LQK+20, App. C.1: grad ψ = P_{a⊥} ∇ψ).
     fn egrad_to_rgrad(&self, x: &[f64], egrad: &mut [f64]) -> Result<()> {
         self.project(x, egrad)
     }

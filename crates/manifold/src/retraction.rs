@@ -38,7 +38,7 @@ pub trait VectorTransport<M: Manifold>: fmt::Debug + Clone + Send + Sync {
     fn transport(&self, m: &M, x: &[f64], y: &[f64], v: &[f64], out: &mut [f64]) -> Result<()>;
 }
 
-/// The exponential map and its inverse, the logarithm (seed 003, eq. C.1).
+/// The exponential map and its inverse, the logarithm (LQK+20, eq. C.1).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Exponential;
 

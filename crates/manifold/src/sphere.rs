@@ -13,7 +13,7 @@ use crate::spherical;
 /// The unit sphere S^{D−1} = {x ∈ ℝ^{rows×cols} : ‖x‖_F = 1}, D = rows·cols.
 ///
 /// A vector sphere has `cols = 1`; a 2-D kernel on the Frobenius sphere
-/// (seed 003 App. C.2) is stored column-major with its shape.
+/// (LQK+20 App. C.2) is stored column-major with its shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Sphere {
     rows: usize,
@@ -53,7 +53,7 @@ impl Sphere {
 }
 
 /// The Oblique manifold OB(n, N): n×N matrices with unit-norm columns
-/// (seed 003, eq. 4.6 and App. C.1.2), the kernels of convolutional dictionary
+/// (LQK+20, eq. 4.6 and App. C.1.2), the kernels of convolutional dictionary
 /// learning. Each column may itself be a matrix on its Frobenius sphere
 /// ([`Oblique::of_matrices`]) for 2-D CDL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

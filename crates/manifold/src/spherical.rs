@@ -5,7 +5,7 @@
 use crate::error::{ManifoldError, Result};
 use crate::vecops::{axpy, dot, is_zero, lincomb, norm, scale};
 
-/// v ← v − ⟨x, v⟩ x  (P_{x⊥}, seed 003 App. C.1; ‖x‖ = 1).
+/// v ← v − ⟨x, v⟩ x  (P_{x⊥}, LQK+20 App. C.1; ‖x‖ = 1).
 pub fn project(x: &[f64], v: &mut [f64]) {
     let c = dot(x, v);
     axpy(-c, x, v);
@@ -30,7 +30,7 @@ pub fn normalize(out: &mut [f64], block: usize) -> Result<()> {
     Ok(())
 }
 
-/// Exp_x(v) = cos‖v‖·x + sin‖v‖·v/‖v‖ (seed 003, eq. C.1); exactly x when v = 0.
+/// Exp_x(v) = cos‖v‖·x + sin‖v‖·v/‖v‖ (LQK+20, eq. C.1); exactly x when v = 0.
 pub fn exp(x: &[f64], v: &[f64], out: &mut [f64], block: usize) -> Result<()> {
     let t = norm(v);
     if t == 0.0 {
@@ -43,7 +43,7 @@ pub fn exp(x: &[f64], v: &[f64], out: &mut [f64], block: usize) -> Result<()> {
     normalize(out, block)
 }
 
-/// Log_x(y) = α/sin α · P_{x⊥} y with α = arccos⟨x, y⟩ (seed 003, eq. C.1).
+/// Log_x(y) = α/sin α · P_{x⊥} y with α = arccos⟨x, y⟩ (LQK+20, eq. C.1).
 ///
 /// α is computed as atan2(‖P_{x⊥}y‖, ⟨x, y⟩), which stays accurate for nearby
 /// points where arccos loses half the digits. Undefined at the antipode.

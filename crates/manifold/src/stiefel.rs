@@ -1,5 +1,5 @@
 //! The Stiefel manifold St(n, p) of orthonormal n×p frames (p = n: the
-//! orthogonal group), used by complete dictionary learning (seed 004).
+//! orthogonal group), used by complete dictionary learning (Qu19).
 
 use std::f64::consts::PI;
 

@@ -1,4 +1,4 @@
-//! Alternating descent (ADM, seed 003 Alg. 2) and its inertial variant
+//! Alternating descent (ADM, LQK+20 Alg. 2) and its inertial variant
 //! (iADM, Alg. 5) for composite two-block problems.
 
 use manifold::{InverseRetraction, Manifold};
@@ -20,11 +20,11 @@ use crate::stop::{StopCriterion, StopReason};
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum AUpdate {
     /// A Riemannian gradient step from z = R_a(−β·R_a^{-1}(a_prev)) with
-    /// Armijo backtracking (seed 003, Alg. 4 and B.5): ADM and iADM.
+    /// Armijo backtracking (LQK+20, Alg. 4 and B.5): ADM and iADM.
     Riemannian,
     /// iPALM (Pock & Sabach 2016): a Euclidean step from y = a + β(a − a_prev),
     /// a⁺ = P_C(y − τ∇_aψ(y)), backtracked on the descent lemma at y, with C
-    /// the unit sphere or the unit ball (the seed's §5.3 baseline uses the
+    /// the unit sphere or the unit ball (LQK+20's §5.3 baseline uses the
     /// ball: the result may then lie inside the sphere).
     Projected {
         /// The constraint set C.
@@ -33,7 +33,7 @@ pub enum AUpdate {
         rule: ProxBacktracking,
     },
     /// iPALM as [`Projected`](Self::Projected) with C = S^{n−1} ∩ ℝⁿ₊, the
-    /// non-negative kernels of unit norm of seed 000 eq. 28 (blind
+    /// non-negative kernels of unit norm of ZLK+19 eq. 28 (blind
     /// deblurring), projected by [`NonNegativeSphere`].
     ProjectedNonNegative {
         /// Backtracking of τ.
@@ -51,10 +51,10 @@ pub enum KernelSet {
 }
 
 /// Options of [`InertialAdm`]; [`iadm`](Self::iadm) (the default),
-/// [`adm`](Self::adm) and [`ipalm`](Self::ipalm) are the seed's presets.
+/// [`adm`](Self::adm) and [`ipalm`](Self::ipalm) are LQK+20's presets.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InertialAdmOptions {
-    /// Momentum β ≥ 0 (finite); 0.9 (the seed's range 0.8–0.9); 0 = ADM.
+    /// Momentum β ≥ 0 (finite); 0.9 (LQK+20's range 0.8–0.9); 0 = ADM.
     /// β ≥ 1 is allowed (the safeguard then restarts often).
     pub beta: f64,
     /// The x-step backtracking.
@@ -74,7 +74,7 @@ pub struct InertialAdmOptions {
     /// spectrum), so its rounding error is set by ‖y‖², not by ψ; with a
     /// slack relative to ψ alone, rounding fails the sufficient-decrease
     /// tests, shrinks the steps by orders of magnitude and ends the run with
-    /// a failed line search (seed 003 §6.1.1 calcium data: ψ ≈ 12, ½‖y‖² ≈
+    /// a failed line search (LQK+20 §6.1.1 calcium data: ψ ≈ 12, ½‖y‖² ≈
     /// 7·10³, values noisy at 10⁻¹¹–10⁻¹⁰).
     ///
     /// `None` (the default): measured at the first step of each block of
@@ -148,7 +148,7 @@ impl Default for InertialAdmOptions {
     }
 }
 
-/// iADM (seed 003, Alg. 5); with β = 0 it is ADM (Alg. 2); with
+/// iADM (LQK+20, Alg. 5); with β = 0 it is ADM (Alg. 2); with
 /// [`AUpdate::Projected`] it is iPALM (Pock & Sabach 2016; the x update of
 /// iPALM with equal inertial parameters is iADM's).
 ///

@@ -1,5 +1,5 @@
 //! Two-block composite problems min ψ(a, x) + λ·g(x), a ∈ M, x ∈ ℝ^m
-//! (seed 003, eq. B.1), what their solvers return, and the two block steps
+//! (LQK+20, eq. B.1), what their solvers return, and the two block steps
 //! every solver of this family is made of.
 
 use manifold::{InverseRetraction, Manifold, Retraction};
@@ -41,7 +41,7 @@ pub trait CompositeSolver<P>: Solver<P, Iterate = Blocks> {
     fn restart(&mut self, problem: &mut P, state: &mut State<Blocks>) -> Result<(), OptimError>;
 }
 
-/// Backtracking of the proximal-gradient step on x (seed 003, Alg. 3):
+/// Backtracking of the proximal-gradient step on x (LQK+20, Alg. 3):
 /// x⁺ = prox_{λt·g}(w − t∇ψ_a(w)) accepted when
 /// ψ_a(x⁺) ≤ ψ_a(w) + ⟨x⁺ − w, ∇ψ_a(w)⟩ + ‖x⁺ − w‖²/(2t) (eq. B.3), else t ← β·t.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -406,7 +406,7 @@ impl AStep {
 /// 8ε·|f| is enough for a cost computed to its own relative precision. A
 /// least-squares coupling ψ = ½‖y − A(a)x‖² evaluated through sums over the
 /// data carries an absolute error set by ‖y‖², which stays put while ψ
-/// shrinks towards the noise floor (seed 003 §6.1.1: ψ ≈ 12 against
+/// shrinks towards the noise floor (LQK+20 §6.1.1: ψ ≈ 12 against
 /// ½‖y‖² ≈ 7·10³, values noisy at 10⁻¹¹–10⁻¹⁰): a slack relative to ψ alone
 /// then lets rounding fail the sufficient-decrease tests, ratchet the step
 /// sizes down by orders of magnitude and end the run with a failed search.

@@ -1,4 +1,4 @@
-//! Continuation around any composite solver: homotopy in λ (seed 003,
+//! Continuation around any composite solver: homotopy in λ (LQK+20,
 //! Alg. 6 / Alg. 1) and reweighted ℓ1 (Alg. 7, weights B.7, ε rule after B.9).
 //!
 //! Both are [`Solver`]s that run their inner solver one iteration at a time
@@ -69,7 +69,7 @@ impl Stages {
 /// Options of [`Homotopy`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct HomotopyOptions {
-    /// λ₀ (seed 003 §4.2.2: ‖ǎ(0) ⋆ y‖∞ for SaSD).
+    /// λ₀ (LQK+20 §4.2.2: ‖ǎ(0) ⋆ y‖∞ for SaSD).
     pub lambda0: f64,
     /// Target λ*.
     pub lambda_star: f64,
@@ -113,7 +113,7 @@ impl HomotopyOptions {
     }
 }
 
-/// Homotopy continuation (seed 003, Alg. 6): solve with λ₀, λ₀η, λ₀η², …
+/// Homotopy continuation (LQK+20, Alg. 6): solve with λ₀, λ₀η, λ₀η², …
 /// to precision ε_k = δ·λ_k (the gradient-mapping norm of the inner solver),
 /// warm-starting each stage from the last, then a final round at λ* to
 /// precision ε*. K = ⌈log(λ*/λ₀)/log η⌉ stages before the final round.
@@ -266,7 +266,7 @@ impl ReweightingOptions {
     }
 }
 
-/// Reweighted ℓ1 (seed 003, Alg. 7): solve with weights w, then
+/// Reweighted ℓ1 (LQK+20, Alg. 7): solve with weights w, then
 /// w_i ← 1/(|x_i| + ε) (B.7) with ε = max(|x|_(i₀), 10⁻³), |x|_(i) the
 /// magnitudes sorted in decreasing order (the rule after B.9), warm-starting
 /// each round from the last.
@@ -298,7 +298,7 @@ impl<S> Reweighting<S> {
         &self.options
     }
 
-    /// i₀ = ⌈n/ln(m/n)⌉ for kernel length n and signal length m (seed 003,
+    /// i₀ = ⌈n/ln(m/n)⌉ for kernel length n and signal length m (LQK+20,
     /// after B.9), at least 1.
     pub fn seed_rank(n: usize, m: usize) -> usize {
         let r = (n as f64 / (m as f64 / n as f64).ln()).ceil();

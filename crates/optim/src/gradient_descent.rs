@@ -1,4 +1,4 @@
-//! Riemannian gradient descent with Armijo backtracking (seed 003, Alg. 4).
+//! Riemannian gradient descent with Armijo backtracking (LQK+20, Alg. 4).
 
 use manifold::{Manifold, Retraction};
 

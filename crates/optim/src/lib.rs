@@ -16,6 +16,10 @@
 //!   any [`CompositeSolver`].
 //! * Second order: [`second_order`] (trust region, curvilinear search, Lanczos).
 //! * Derivative checkers: [`check`].
+//!
+//! Papers are cited by short keys (LQK+20, ZLK+19, Zha19, Qu19, ABG07, …)
+//! with the equation or algorithm number; `docs/references.md` at the
+//! repository root resolves each key to authors, title and venue.
 
 pub mod adm;
 pub mod check;

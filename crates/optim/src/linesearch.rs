@@ -1,4 +1,4 @@
-//! Armijo backtracking along a retraction (seed 003, Alg. 4), with Manopt's
+//! Armijo backtracking along a retraction (LQK+20, Alg. 4), with Manopt's
 //! memory rule for the first trial step.
 
 use manifold::{Manifold, Retraction};
@@ -10,7 +10,7 @@ use crate::record::Counts;
 /// else t ← β·t.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Armijo {
-    /// Sufficient-decrease constant c (η of seed 003 Alg. 4); 1e-4 as Manopt.
+    /// Sufficient-decrease constant c (η of LQK+20 Alg. 4); 1e-4 as Manopt.
     pub sufficient_decrease: f64,
     /// Contraction β ∈ (0, 1); 0.5.
     pub contraction: f64,
@@ -146,7 +146,7 @@ impl Armijo {
 }
 
 /// The rounding slack of the sufficient-decrease tests of one search
-/// (seed 003, Alg. 3 and 4): values that agree to rounding must pass, or
+/// (LQK+20, Alg. 3 and 4): values that agree to rounding must pass, or
 /// rounding alone shrinks the step to nothing near a minimiser and ends the
 /// run with a failed search.
 ///

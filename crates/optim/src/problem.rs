@@ -51,7 +51,7 @@ pub trait HessianProblem: Problem {
 }
 
 /// The smooth coupling ψ(a, x) of a two-block composite problem
-/// min ψ(a, x) + λ·g(x), a ∈ M, x ∈ ℝ^m (seed 003, eq. B.1).
+/// min ψ(a, x) + λ·g(x), a ∈ M, x ∈ ℝ^m (LQK+20, eq. B.1).
 ///
 /// Block solvers (ADM, iADM, iPALM) alternate: they call [`fix_a`](Self::fix_a)
 /// and then several x-oracles with that a held fixed, then
@@ -85,7 +85,7 @@ pub trait TwoBlockSmooth {
     fn grad_a(&mut self, a: &[f64], grad: &mut [f64]) -> f64;
 
     /// Called once per outer iteration, after both blocks moved. A coupling
-    /// with extra variables minimised in closed form (the bias b of seed 003,
+    /// with extra variables minimised in closed form (the bias b of LQK+20,
     /// App. B.3: b = ⟨1, y − a⊛x⟩/m) updates them here and returns the new
     /// ψ(a, x); the default has none and returns `None`.
     fn refresh(&mut self, _a: &[f64], _x: &[f64]) -> Option<f64> {
@@ -105,6 +105,6 @@ pub trait Regularizer {
     /// g(x).
     fn value(&self, x: &[f64]) -> f64;
 
-    /// prox_g^ρ(z) = argmin_u ρ·g(u) + ½‖u − z‖² written into `out` (seed 003, App. B.1.1).
+    /// prox_g^ρ(z) = argmin_u ρ·g(u) + ½‖u − z‖² written into `out` (LQK+20, App. B.1.1).
     fn prox(&self, z: &[f64], rho: f64, out: &mut [f64]);
 }

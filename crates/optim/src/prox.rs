@@ -1,5 +1,5 @@
 //! Penalties g with cheap proximal operators, for the composite problems
-//! min ψ(a, x) + λ·g(x) (seed 003, App. B.1.1, C.1.1, B.3).
+//! min ψ(a, x) + λ·g(x) (LQK+20, App. B.1.1, C.1.1, B.3).
 //!
 //! `prox(z, ρ)` is argmin_u ρ·g(u) + ½‖u − z‖²; solvers call it with ρ = λ·t.
 
@@ -11,16 +11,16 @@ pub fn soft_threshold(z: f64, rho: f64) -> f64 {
     z.signum() * (z.abs() - rho).max(0.0)
 }
 
-/// g(x) = ‖x‖₁; prox = soft thresholding (seed 003, App. C.1.1). With
+/// g(x) = ‖x‖₁; prox = soft thresholding (LQK+20, App. C.1.1). With
 /// `nonnegative`, g also includes the indicator of x ≥ 0 and the prox becomes
-/// max(z − ρ, 0) (seed 003, B.11).
+/// max(z − ρ, 0) (LQK+20, B.11).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct L1 {
     /// Constrain x ≥ 0.
     pub nonnegative: bool,
 }
 
-/// g(x) = Σ w_i|x_i| with w ≥ 0 (seed 003, B.6/B.8, the reweighted penalty);
+/// g(x) = Σ w_i|x_i| with w ≥ 0 (LQK+20, B.6/B.8, the reweighted penalty);
 /// optional non-negativity as for [`L1`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct WeightedL1 {
@@ -82,7 +82,7 @@ impl Regularizer for WeightedL1 {
         x.iter().zip(&self.weights).map(|(t, w)| w * t.abs()).sum()
     }
 
-    /// Separable: entry i is thresholded at ρ·w_i (seed 003, after B.9).
+    /// Separable: entry i is thresholded at ρ·w_i (LQK+20, after B.9).
     fn prox(&self, z: &[f64], rho: f64, out: &mut [f64]) {
         let entries = out.iter_mut().zip(z).zip(&self.weights);
         if self.nonnegative {
@@ -120,7 +120,7 @@ impl Regularizer for L2Ball {
     }
 }
 
-/// A penalty whose per-entry weights the reweighting scheme (seed 003,
+/// A penalty whose per-entry weights the reweighting scheme (LQK+20,
 /// Alg. 7) may reset.
 pub trait Reweightable: Regularizer {
     /// Replaces the weights (one per entry of x).
@@ -157,7 +157,7 @@ impl Regularizer for UnitSphere {
 }
 
 /// The indicator of S^{n−1} ∩ ℝⁿ₊ = {‖x‖ = 1, x ≥ 0} (nonconvex; the kernel
-/// set of seed 000 eq. 28); its "prox" is the metric projection:
+/// set of ZLK+19 eq. 28); its "prox" is the metric projection:
 /// max(z, 0)/‖max(z, 0)‖ when some zᵢ > 0 (⟨u, z⟩ ≤ ⟨u, z₊⟩ ≤ ‖z₊‖ for every
 /// feasible u), else the basis vector e_i at i = argmax zᵢ (then
 /// ⟨u, z⟩ ≤ maxᵢ zᵢ·Σuᵢ ≤ maxᵢ zᵢ, with equality at e_i): defined for every

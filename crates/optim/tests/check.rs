@@ -185,7 +185,7 @@ fn checks_pass_at_critical_points() {
 }
 
 /// f(q) = −(1/(4m)) Σ_i (y_iᵀq)⁴ on the sphere: the ℓ⁴ objective of complete
-/// dictionary learning (seed 004) over m Bernoulli–Gaussian samples y_i, with
+/// dictionary learning (Qu19) over m Bernoulli–Gaussian samples y_i, with
 /// the data scaled so that |f| is tiny; `grad_scale` and `hess_scale`
 /// corrupt the derivatives on purpose when they differ from 1.
 struct L4 {

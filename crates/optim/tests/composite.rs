@@ -1,4 +1,4 @@
-//! ADM and iADM (seed 003, Alg. 2 and 5): the x-steps solve a convex Lasso to
+//! ADM and iADM (LQK+20, Alg. 2 and 5): the x-steps solve a convex Lasso to
 //! 1e-8, ADM never increases Ψ, and iADM's restart keeps an over-large
 //! momentum finite and no worse than the start.
 

@@ -1,4 +1,4 @@
-//! Homotopy continuation (seed 003, Alg. 6) and reweighting (Alg. 7) around
+//! Homotopy continuation (LQK+20, Alg. 6) and reweighting (Alg. 7) around
 //! the composite solvers.
 
 mod composite_common;
@@ -192,7 +192,7 @@ fn a_capped_final_round_is_reported() {
 
 /// A coupling whose value oracles carry an absolute rounding noise of ±η (a
 /// deterministic function of the point, as rounding is) and whose gradients
-/// are exact: an FFT objective near its noise floor (seed 003 §6.1.1).
+/// are exact: an FFT objective near its noise floor (LQK+20 §6.1.1).
 struct Noisy {
     inner: Bilinear,
     eta: f64,

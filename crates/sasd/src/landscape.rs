@@ -4,7 +4,7 @@
 //! φ_BL(a) = min_x ½‖y − a ⊛ x‖² + λ‖x‖₁
 //!
 //! and the approximate Bilinear Lasso marginal φ_ABL(a) = ½‖y‖² − ½‖S_λ[y ⋆ a]‖²
-//! (seed 002; [`Abl`]) over the subsphere S_{0,1,2} = S^{n−1} ∩ span{s₀\[a₀\],
+//! (Zha19; [`Abl`]) over the subsphere S_{0,1,2} = S^{n−1} ∩ span{s₀\[a₀\],
 //! s₁\[a₀\], s₂\[a₀\]} of eq. 3.3.
 //!
 //! The subsphere is drawn through its gnomonic chart: the plane p₀ + p₁ + p₂ = 1
@@ -213,7 +213,7 @@ mod tests {
         assert!((p[0] - 0.5).abs() < 1e-12 && (p[1] - 0.5).abs() < 1e-12 && p[2].abs() < 1e-12);
     }
 
-    /// Seed 003 Fig. 5/9 (incoherent kernel): the minima of φ_BL and φ_ABL
+    /// LQK+20 Fig. 5/9 (incoherent kernel): the minima of φ_BL and φ_ABL
     /// inside the circle through the shifts sit at the shifts of a₀, and the symmetric
     /// superposition of all three (the centre) is higher.
     #[test]

@@ -1,7 +1,11 @@
 //! Short-and-sparse deconvolution (SaSD) on top of `manifold` and `optim`:
 //! the FFT convolution engine ([`conv`]) and the SaSD / CDL objectives of
-//! seeds 003, 002 and 000, each implementing the `optim` problem traits;
+//! LQK+20, Zha19 and ZLK+19, each implementing the `optim` problem traits;
 //! synthetic data ([`synth`]) and recovery metrics ([`metrics`]).
+//!
+//! Papers are cited by short keys (LQK+20, ZLK+19, Zha19, Qu19, ABG07, …)
+//! with the equation or algorithm number; `docs/references.md` at the
+//! repository root resolves each key to authors, title and venue.
 
 pub mod conv;
 pub mod deblur;

@@ -2,9 +2,9 @@
 //! problem: `(a0, x0)` and `(±s_ℓ[a0], ±s_{−ℓ}[x0])` give the same observation,
 //! so errors are minimised over shifts, sign and (CDL) permutation.
 //!
-//! * [`kernel_error`] / [`kernel_alignment`]: seed 003 §5.1,
+//! * [`kernel_error`] / [`kernel_alignment`]: LQK+20 §5.1,
 //!   `min_{ℓ, ±} 1 − |⟨a0, s_ℓ[â]⟩|` with both kernels normalised.
-//! * [`activation_error`]: `min_ℓ ‖x0 − s_ℓ[x̂]‖₂` (seed 003 Figs. 17–18),
+//! * [`activation_error`]: `min_ℓ ‖x0 − s_ℓ[x̂]‖₂` (LQK+20 Figs. 17–18),
 //!   absolute and relative to `‖x0‖₂`.
 //! * [`spike_scores`] / [`match_spikes`]: precision, recall and F1 of spike
 //!   detection within a tolerance window.
@@ -172,7 +172,7 @@ pub struct KernelAlignment {
     pub sign: Sign,
 }
 
-/// Kernel error and alignment of seed 003 §5.1, 1-D:
+/// Kernel error and alignment of LQK+20 §5.1, 1-D:
 ///
 /// `min_{ℓ} 1 − |⟨a0/‖a0‖, s_ℓ[â]/‖â‖⟩|`,
 ///
@@ -193,7 +193,7 @@ pub fn kernel_alignment(a0: &[f64], a_hat: &[f64]) -> Result<KernelAlignment> {
 
 /// 2-D [`kernel_alignment`]: the same with 2-D shifts on the common grid
 /// `(n1 + n̂1 − 1) × (n2 + n̂2 − 1)`; kernels are column-major in their shapes
-/// (seed 003 App. C.2).
+/// (LQK+20 App. C.2).
 pub fn kernel_alignment_2d(
     a0: &[f64],
     a0_shape: Shape,
@@ -271,7 +271,7 @@ pub struct ActivationError {
     pub sign: Sign,
 }
 
-/// Activation error (seed 003 Figs. 17–18), 1-D:
+/// Activation error (LQK+20 Figs. 17–18), 1-D:
 /// `min_ℓ ‖x0 − sign · s_ℓ[x̂]‖₂` over cyclic shifts `ℓ` of the signal length
 /// and the signs allowed by `rule`, reported absolute and relative to
 /// `‖x0‖₂` (computed on rescaled copies, so never NaN; +∞ only if the true
@@ -446,7 +446,7 @@ impl CdlMatch {
 /// Largest N for which [`cdl_kernel_errors`] enumerates all N! permutations.
 pub const BRUTE_FORCE_MAX_KERNELS: usize = 8;
 
-/// SaS-CDL kernel errors (seed 003 §4.3: kernels are recovered up to sign,
+/// SaS-CDL kernel errors (LQK+20 §4.3: kernels are recovered up to sign,
 /// shift and permutation), 1-D: the [`kernel_error`] of each true kernel
 /// against its estimate, under the permutation minimising the sum of errors.
 /// All N! permutations are tried for `N ≤ 8` ([`BRUTE_FORCE_MAX_KERNELS`]);

@@ -1,24 +1,24 @@
 //! Second-order SaSD: trust region or curvilinear search on a *smooth*
 //! SaSD objective, so that negative curvature can be used to leave saddles
-//! and flat regions (seed 000 §3.1) and convergence is superlinear near a
+//! and flat regions (ZLK+19 §3.1) and convergence is superlinear near a
 //! minimiser.
 //!
 //! Two smooth objectives are offered ([`SmoothObjective`]):
 //!
-//! * the Huber-smoothed Bilinear Lasso ½‖y − a ⊛ x‖² + λh_μ(x) of seed 000,
+//! * the Huber-smoothed Bilinear Lasso ½‖y − a ⊛ x‖² + λh_μ(x) of ZLK+19,
 //!   eq. (22), jointly over (a, x) ∈ S^{n−1} × ℝ^m — the "more efficient
 //!   variant that optimises over the cross space of a and x together" of
-//!   seed 000 §3.2 ([`HuberLasso`]);
+//!   ZLK+19 §3.2 ([`HuberLasso`]);
 //! * the smoothed approximate Bilinear Lasso marginal φ̂(a) over S^{n−1}
-//!   alone (seed 002; its Huber-μ form is seed 000, eqs. (25)–(26)),
+//!   alone (Zha19; its Huber-μ form is ZLK+19, eqs. (25)–(26)),
 //!   [`Abl`] with [`AblEnergy::Huber`], with x recovered in closed form
 //!   afterwards and optionally *rounded* by the Huber-smoothed Bilinear Lasso
-//!   (seed 002's rounding step).
+//!   (Zha19's rounding step).
 //!
-//! The run follows seed 003 Algorithm 1 / seed 002's pipeline: lift the
-//! kernel to n = 3n₀ − 2, initialise with the data-driven window (seed 003,
+//! The run follows LQK+20 Algorithm 1 / Zha19's pipeline: lift the
+//! kernel to n = 3n₀ − 2, initialise with the data-driven window (LQK+20,
 //! eq. 3.5), minimise, and shift-correct to length n₀ by the maximal-energy
-//! window (seed 003 App. B.3).
+//! window (LQK+20 App. B.3).
 //!
 //! ```no_run
 //! use sasd::second_order::{SecondOrderDeconvolution, SecondOrderSolver};
@@ -60,7 +60,7 @@ pub enum SecondOrderSolver {
     /// ([`optim::second_order::TrustRegion`]).
     TrustRegion,
     /// Curvilinear search along −grad f and a negative-curvature direction
-    /// (Goldfarb; seed 002's "small-stepping curvilinear search",
+    /// (Goldfarb; Zha19's "small-stepping curvilinear search",
     /// [`optim::second_order::CurvilinearSearch`]).
     Curvilinear,
 }
@@ -68,7 +68,7 @@ pub enum SecondOrderSolver {
 impl SecondOrderSolver {
     /// Outer iterations allowed per solve unless the caller says otherwise:
     /// 500 for the trust region (each iteration solves a model with truncated
-    /// CG; ≤ 300 were needed on seed 003-style instances), 20 000 for the
+    /// CG; ≤ 300 were needed on LQK+20-style instances), 20 000 for the
     /// curvilinear search, whose steps away from saddles are gradient steps.
     pub fn default_max_iterations(self) -> usize {
         match self {
@@ -80,11 +80,11 @@ impl SecondOrderSolver {
 
 /// The smooth objective the solver minimises.
 ///
-/// μ is the Huber width of seed 000, eq. (22); `None` picks μ = λ/10.
-/// Seed 000 asks for μ ≪ λ ("the μ-huber function closely approximates the
+/// μ is the Huber width of ZLK+19, eq. (22); `None` picks μ = λ/10.
+/// ZLK+19 asks for μ ≪ λ ("the μ-huber function closely approximates the
 /// ℓ¹ norm"): with μ = λ/10 the x-entries the ℓ¹ penalty would set to zero
 /// are only shrunk, by μ/(λ + μ) ≈ 0.09 (eq. 25), and the kernel error
-/// stays within the λ-bias (≤ 8.3e-4 at λ = 0.1 on seed 003-style random
+/// stays within the λ-bias (≤ 8.3e-4 at λ = 0.1 on LQK+20-style random
 /// kernels, n₀ = 50, m = 5000). A smaller μ buys little accuracy and costs
 /// convergence: h_μ is only C¹, its curvature λ/μ switches on and off as
 /// entries cross |x| = μ, and the trust region's models fail more often —
@@ -92,14 +92,14 @@ impl SecondOrderSolver {
 /// uncertified (against 80–260 certified iterations at λ/10).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum SmoothObjective {
-    /// ½‖y − a ⊛ x‖² + λh_μ(x) on S^{n−1} × ℝ^m (seed 000, eq. 22).
+    /// ½‖y − a ⊛ x‖² + λh_μ(x) on S^{n−1} × ℝ^m (ZLK+19, eq. 22).
     Huber {
         /// Huber width μ > 0 (`None`: λ/10).
         mu: Option<f64>,
     },
     /// The Huber-μ ABL marginal φ̂(a) = ½‖y‖² − Σ E(y ⋆ a) on S^{n−1}
-    /// (seed 000, eqs. 25–26; [`AblEnergy::Huber`]), x = S_λ(y ⋆ a)
-    /// afterwards (seed 002).
+    /// (ZLK+19, eqs. 25–26; [`AblEnergy::Huber`]), x = S_λ(y ⋆ a)
+    /// afterwards (Zha19).
     SmoothAbl {
         /// Huber width μ > 0 (`None`: λ/10).
         mu: Option<f64>,
@@ -219,7 +219,7 @@ impl SecondOrderDeconvolution {
         self
     }
 
-    /// λ > 0 of the objective. The default 0.1 sits between seed 003's two
+    /// λ > 0 of the objective. The default 0.1 sits between LQK+20's two
     /// anchors: its homotopy target 0.1/√n (≈ 8e-3 at n₀ = 50) needs
     /// continuation to be reached safely, while its Fig. 9 landscape study
     /// uses λ = 0.5 for ±1 activations. A fixed λ must keep the landscape
@@ -261,7 +261,7 @@ impl SecondOrderDeconvolution {
     }
 
     /// After the ABL solve, refine (a, x) by the Huber-smoothed Bilinear
-    /// Lasso (seed 002's rounding step; the ABL is only an approximation of
+    /// Lasso (Zha19's rounding step; the ABL is only an approximation of
     /// the Bilinear Lasso when C_a*C_a ≠ I). Ignored for the Huber objective.
     pub fn rounding(mut self, on: bool) -> Self {
         self.rounding = on;
@@ -326,7 +326,7 @@ impl SecondOrderDeconvolution {
         let remaining = |t: Option<Duration>| t.map(|b| b.saturating_sub(start.elapsed()));
         let (solved, ffts, activation_from) = match self.objective {
             SmoothObjective::Huber { .. } => {
-                // x⁰ = S_λ(y ⋆ a⁰), the ABL minimiser for a⁰ (seed 002): at
+                // x⁰ = S_λ(y ⋆ a⁰), the ABL minimiser for a⁰ (Zha19): at
                 // x = 0 the kernel gradient ι*(x̌ ⊛ r) vanishes and the first
                 // steps would only fit x.
                 let mut abl = Abl::new(y, n, lambda, AblEnergy::SoftThreshold)?;
@@ -487,7 +487,7 @@ pub(crate) struct Corrected {
     pub shift: usize,
 }
 
-/// Maximal-energy window of the lifted kernel (seed 003 App. B.3), with the
+/// Maximal-energy window of the lifted kernel (LQK+20 App. B.3), with the
 /// activation shifted by the window start and scaled by its norm so that
 /// kernel ⊛ activation is unchanged on the window.
 pub(crate) fn shift_correct(lifted: &[f64], x: &[f64], n0: usize) -> Corrected {
@@ -727,7 +727,7 @@ impl<O: RunObserver> Observer<Vec<f64>> for Recorder<'_, O> {
 /// Why: near a minimiser the a-block of the Hessian is ≈ ι*C_x*C_xι ≈ ‖x‖²·I
 /// while the x-block is ≈ C_a*C_a ≈ I (plus λ/μ off the support): in the
 /// product metric the problem is ill-conditioned by ‖x‖² (≈ θm, a few
-/// hundred in seed 003's instances), which costs the curvilinear search
+/// hundred in LQK+20's instances), which costs the curvilinear search
 /// (a gradient method away from saddles) thousands of iterations and tCG
 /// many inner ones. With σ ≈ ‖x‖ both blocks have curvature ≈ ‖x‖² — a
 /// diagonal change of variables (a block preconditioner) that leaves the

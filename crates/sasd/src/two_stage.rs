@@ -1,4 +1,4 @@
-//! The two-stage algorithm of seed 000 (§3, Algorithm 1, "Nonconvex Sparse
+//! The two-stage algorithm of ZLK+19 (§3, Algorithm 1, "Nonconvex Sparse
 //! Blind Deconvolution"):
 //!
 //! 1. **Stage I** (§3.1): from a random point, minimise the Huber-smoothed
@@ -22,7 +22,7 @@
 //! by trust region or curvilinear search, warm-started in both a and x. The
 //! Huber width follows λ, μ_t = (μ/λ)·λ_t, so that μ ≪ λ holds at every
 //! stage (§3.1). The lifted kernel is finally shift-corrected to length n₀
-//! by the maximal-energy window (seed 003 App. B.3).
+//! by the maximal-energy window (LQK+20 App. B.3).
 //!
 //! ```no_run
 //! use sasd::two_stage::TwoStage;
@@ -103,13 +103,13 @@ impl TwoStage {
     /// [`default_max_iterations`](SecondOrderSolver::default_max_iterations)
     /// per solve, ε_g = ε_H = 1e-6 for the certified solves.
     ///
-    /// Why these: λ₀ = 0.5 is the λ of seed 003's landscape study of random
+    /// Why these: λ₀ = 0.5 is the λ of LQK+20's landscape study of random
     /// kernels with ±1 activations (§4, Fig. 9, n₀ = 20), large enough that
     /// "a larger λ induces a simpler and smoother function landscape" (seed
     /// 000 §3.2) yet below the activation amplitude, so x*(a) ≠ 0 near a₀
-    /// (the flat-region bound of seed 000's footnote 7). λ_min = 0.1/√n is
-    /// seed 003's homotopy target λ* (§4.2.2). β = 2 halves λ per stage:
-    /// each warm-started solve then starts close to its minimiser (seed 003's
+    /// (the flat-region bound of ZLK+19's footnote 7). λ_min = 0.1/√n is
+    /// LQK+20's homotopy target λ* (§4.2.2). β = 2 halves λ per stage:
+    /// each warm-started solve then starts close to its minimiser (LQK+20's
     /// η = 0.9 needs ten times the stages for the same range, and with a
     /// second-order inner solver every stage pays a certificate).
     pub fn new(kernel_size: usize) -> Self {
@@ -153,14 +153,14 @@ impl TwoStage {
         self
     }
 
-    /// μ/λ > 0, kept at every stage (default 0.1; seed 000 asks μ ≪ λ).
+    /// μ/λ > 0, kept at every stage (default 0.1; ZLK+19 asks μ ≪ λ).
     pub fn mu_ratio(mut self, ratio: f64) -> Self {
         self.mu_ratio = ratio;
         self
     }
 
     /// δ > 0: an intermediate stage-II solve ends once ‖grad_x f‖ ≲ δ·λ_t
-    /// (seed 003's homotopy precision ε_t = δλ_t, §4.2.2); only the last
+    /// (LQK+20's homotopy precision ε_t = δλ_t, §4.2.2); only the last
     /// solve runs to (ε_g, ε_H) with a second-order certificate.
     pub fn delta(mut self, delta: f64) -> Self {
         self.delta = delta;

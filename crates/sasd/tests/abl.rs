@@ -1,4 +1,4 @@
-//! The approximate Bilinear Lasso (seed 002): closed form against the
+//! The approximate Bilinear Lasso (Zha19): closed form against the
 //! minimisation over x, Taylor checks of gradient and Hessian.
 
 use manifold::Sphere;

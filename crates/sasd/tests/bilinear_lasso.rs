@@ -1,4 +1,4 @@
-//! The Bilinear Lasso (seed 003, eq. 3.1), its CDL (4.6) and 2-D (C.2)
+//! The Bilinear Lasso (LQK+20, eq. 3.1), its CDL (4.6) and 2-D (C.2)
 //! forms: values against direct sums, Taylor checks of both gradients, the
 //! bias step, the FFT budget of an ADM / iADM iteration, and bad input.
 

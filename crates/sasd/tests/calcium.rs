@@ -1,4 +1,4 @@
-//! Calcium imaging (seed 003 §6.1.1, Figs. 16–18): reweighted iADM
+//! Calcium imaging (LQK+20 §6.1.1, Figs. 16–18): reweighted iADM
 //! (Alg. 7 around Alg. 5, weights B.7 with the ε rule after B.9) recovers
 //! the AR(2) transient and the spike train of a noisy synthetic trace.
 //!

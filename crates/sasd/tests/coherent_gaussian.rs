@@ -1,4 +1,4 @@
-//! Seed 003 §5.2 with the coherent Gaussian kernel g_{100,0.5} (n₀ = 100,
+//! LQK+20 §5.2 with the coherent Gaussian kernel g_{100,0.5} (n₀ = 100,
 //! m = 10⁴, θ = n₀^(−3/4), Bernoulli–Rademacher, bias b = 1, no noise): the
 //! issue asks for kernel error ≤ 1e-2 on 5 of 5 seeds with the best method
 //! (the reference MATLAB code reaches 8.5e-3–4.3e-2 in about 60 s) and aims

@@ -1,4 +1,4 @@
-//! Blind deblurring in the gradient domain (seed 000 §4.1, eqs. 27–28):
+//! Blind deblurring in the gradient domain (ZLK+19 §4.1, eqs. 27–28):
 //! the cyclic gradients and eq. 27, the shared-kernel objective against
 //! direct sums and the Taylor checker, the projection onto S^{k−1} ∩ ℝᵏ₊,
 //! kernel recovery from cartoon images blurred by a Gaussian and by a motion
@@ -26,7 +26,7 @@ fn motion_kernel(k: usize, from: (f64, f64), to: (f64, f64)) -> Vec<f64> {
     motion_blur_kernel(k, from, to).unwrap()
 }
 
-/// The 7×7 Gaussian of seed 003 §5 (σ = 0.5 half-widths), sum 1.
+/// The 7×7 Gaussian of LQK+20 §5 (σ = 0.5 half-widths), sum 1.
 fn gaussian_blur() -> Vec<f64> {
     let g = gaussian_kernel_2d(7, 7, 0.5).unwrap();
     let sum: f64 = g.iter().sum();
@@ -201,7 +201,7 @@ fn recover(truth: &[f64], k: usize, seed: u64, run: Deblur) -> (f64, Deblurred, 
     (err, out, y, img)
 }
 
-/// Restoration with the estimated kernel against the benchmark of seed 000
+/// Restoration with the estimated kernel against the benchmark of ZLK+19
 /// §5.3 (the same non-blind step with the true kernel) and the blurred image.
 fn check_restoration(out: &Deblurred, y: &[f64], img: &[f64], truth: &[f64], k: usize, slack: f64) {
     let mu = 1e-3;

@@ -1,4 +1,4 @@
-//! The Huber-smoothed Bilinear Lasso (seed 000, eq. 22) on S^{n−1} × ℝ^m:
+//! The Huber-smoothed Bilinear Lasso (ZLK+19, eq. 22) on S^{n−1} × ℝ^m:
 //! value against direct sums, Taylor checks of gradient and Hessian,
 //! symmetry, FFT counts.
 

@@ -1,4 +1,4 @@
-//! The ℓ^p–ℓ^q formulation (seed 000, eq. 31): values against direct sums,
+//! The ℓ^p–ℓ^q formulation (ZLK+19, eq. 31): values against direct sums,
 //! joint Taylor checks on (ℓ^q sphere) × ℝ^m, FFT counts, bad input.
 
 use manifold::{Euclidean, Product};

@@ -1,4 +1,4 @@
-//! Non-negativity (seed 003 App. B.3, eq. B.11; §5.1 Fig. 10c): with
+//! Non-negativity (LQK+20 App. B.3, eq. B.11; §5.1 Fig. 10c): with
 //! non-negative Bernoulli activations, constraining x ≥ 0 recovers the kernel
 //! at a sparsity θ where the signed formulation (the same data, x free) fails.
 //!

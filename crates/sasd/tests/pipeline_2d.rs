@@ -1,4 +1,4 @@
-//! 2-D deconvolution through the pipeline (seed 003 App. C.2): a 128×128
+//! 2-D deconvolution through the pipeline (LQK+20 App. C.2): a 128×128
 //! image, an 8×8 kernel lifted to 22×22 on the Frobenius sphere, θ = 5·10⁻³
 //! Bernoulli–Rademacher activations, no noise (release mode; fixed seeds).
 //!

@@ -1,6 +1,6 @@
 //! The pipeline on the papers' own experiments (release mode; fixed seeds).
 //!
-//! Seed 003 §5.2 instance: n₀ = 100, m = 10⁴, θ = n₀^{−3/4}, Bernoulli–
+//! LQK+20 §5.2 instance: n₀ = 100, m = 10⁴, θ = n₀^{−3/4}, Bernoulli–
 //! Rademacher activations, bias b = 1, no noise, random kernel on the sphere.
 
 use sasd::metrics::kernel_error;
@@ -138,7 +138,7 @@ fn power_step_random_init_and_algorithm_8_on_seed_1() {
 
 /// Every record carries the cumulative FFT count and the time since the
 /// start of the solve; with a truth, the kernel error on iteration 1 and
-/// every k-th (seed 003 Fig. 15's axes).
+/// every k-th (LQK+20 Fig. 15's axes).
 #[test]
 fn history_carries_ffts_time_and_truth_errors() {
     use sasd::pipeline::{FFTS, KERNEL_ERROR};

@@ -7,7 +7,7 @@ use sasd::pipeline::{Deconvolution, deconvolve_batch, deconvolve_batch_2d};
 use sasd::synth::{ActivationLaw, Instance, InstanceSpec, KernelSpec, Shape};
 
 fn instance(kernel: Shape, signal: Shape, seed: u64) -> Instance {
-    // θ = n₀^(−3/4) in 1-D (seed 003 §5.2); sparser for the small 4×4 images.
+    // θ = n₀^(−3/4) in 1-D (LQK+20 §5.2); sparser for the small 4×4 images.
     let theta = if kernel.cols() == 1 {
         (kernel.len() as f64).powf(-0.75)
     } else {

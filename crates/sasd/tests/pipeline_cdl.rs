@@ -1,4 +1,4 @@
-//! Convolutional dictionary learning through the pipeline (seed 003 §4.3,
+//! Convolutional dictionary learning through the pipeline (LQK+20 §4.3,
 //! eq. 4.6, App. C.1.2): N = 3 random kernels, n₀ = 50, m = 2·10⁴,
 //! θ = 0.005 (release mode; fixed seeds).
 

@@ -1,8 +1,8 @@
 //! Second order on SaSD (issue 6 acceptance, release mode, fixed seeds):
 //! trust region and curvilinear search on the Huber-smoothed Bilinear Lasso
-//! (seed 000, eq. 22) recover a random kernel, n₀ = 50, m = 5·10³,
-//! θ = n₀^{−3/4} (seed 003 §5's rate), to kernel error ≤ 1e-3; the
-//! smoothed ABL (seed 000 eqs. 25–26) and its derivatives; typed errors on
+//! (ZLK+19, eq. 22) recover a random kernel, n₀ = 50, m = 5·10³,
+//! θ = n₀^{−3/4} (LQK+20 §5's rate), to kernel error ≤ 1e-3; the
+//! smoothed ABL (ZLK+19 eqs. 25–26) and its derivatives; typed errors on
 //! bad input.
 //!
 //! `cargo test -p sasd --release --test second_order_sasd -- --ignored
@@ -25,7 +25,7 @@ const N0: usize = 50;
 const M: usize = 5_000;
 
 /// y = a₀ ⊛ x₀, a₀ uniform on S^{n₀−1}, x₀ ~ Bernoulli(θ) ⊙ law, cyclic, no
-/// noise: BR is seed 003 §5's law, BG the law of seed 000's theory (§2.2).
+/// noise: BR is LQK+20 §5's law, BG the law of ZLK+19's theory (§2.2).
 fn instance(seed: u64, law: ActivationLaw) -> Instance {
     InstanceSpec::new(KernelSpec::RandomSphere(Shape::d1(N0)), Shape::d1(M))
         .activation(law, (N0 as f64).powf(-0.75))
@@ -101,7 +101,7 @@ fn curvilinear_search_recovers_random_kernels() {
     }
 }
 
-/// Both solvers, Bernoulli–Gaussian (seed 000's model), seeds 1–3: 3 of 3
+/// Both solvers, Bernoulli–Gaussian (ZLK+19's model), seeds 1–3: 3 of 3
 /// to ≤ 1e-3 (measured 4.2e-4, 1.0e-4, 8.7e-5 with the trust region).
 #[test]
 fn both_solvers_recover_with_bernoulli_gaussian_activations() {
@@ -113,7 +113,7 @@ fn both_solvers_recover_with_bernoulli_gaussian_activations() {
     }
 }
 
-/// The smoothed ABL alone, then followed by seed 002's rounding (the Huber
+/// The smoothed ABL alone, then followed by Zha19's rounding (the Huber
 /// Bilinear Lasso from the ABL point). At this θ the ABL is a poor model on
 /// the lifted sphere: the minimisers it reaches from the window are
 /// certified second-order points of φ̂ with φ̂ below φ̂(a₀), 0.48–0.71 away

@@ -1,4 +1,4 @@
-//! Synthetic data: kernels match the formulas of seed 003 (§5, eqs. 6.2–6.3)
+//! Synthetic data: kernels match the formulas of LQK+20 (§5, eqs. 6.2–6.3)
 //! at hand-computed samples, activations have the requested sparsity, and
 //! observations are exactly `a0 ⊛ x0 + b·1` (+ noise of the requested level).
 

@@ -1,8 +1,8 @@
-//! The two-stage algorithm of seed 000 (Algorithm 1; issue 6 acceptance,
+//! The two-stage algorithm of ZLK+19 (Algorithm 1; issue 6 acceptance,
 //! release mode, fixed seeds): a random kernel, n₀ = 20, recovered to kernel
 //! error ≤ 1e-3; its λ schedule; typed errors on bad input.
 //!
-//! Instance: seed 003's n₀ = 20 landscape instance (§4, Fig. 9): m = 2·10³,
+//! Instance: LQK+20's n₀ = 20 landscape instance (§4, Fig. 9): m = 2·10³,
 //! θ = n₀^{−3/4}, Bernoulli–Rademacher, cyclic, no noise.
 //!
 //! `cargo test -p sasd --release --test two_stage -- --ignored --nocapture`

@@ -1,5 +1,5 @@
 //! `sasd compare`: every solver on the same instance, one table and the
-//! convergence pictures of seed 003 Fig. 15 (kernel error against FFT count
+//! convergence pictures of LQK+20 Fig. 15 (kernel error against FFT count
 //! and against time).
 
 use std::path::PathBuf;
@@ -20,7 +20,7 @@ use sasd::synth::{ActivationLaw, InstanceSpec, KernelSpec, Shape};
 /// Built-in instances.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Synthetic {
-    /// Seed 003 §5.2: random kernel n0 = 100, m = 10⁴, θ = n0^(−3/4),
+    /// LQK+20 §5.2: random kernel n0 = 100, m = 10⁴, θ = n0^(−3/4),
     /// Bernoulli–Rademacher, bias 1, no noise.
     Random,
     /// The same with the coherent Gaussian kernel g_{100,0.5}.
@@ -46,7 +46,7 @@ pub struct CompareArgs {
     /// --synthetic-bias is not zero).
     #[arg(long)]
     bias: bool,
-    /// The bias of the built-in instance (1 in seed 003 §5.2; 0 lets the
+    /// The bias of the built-in instance (1 in LQK+20 §5.2; 0 lets the
     /// second-order methods, which fit no bias, join the comparison).
     #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     synthetic_bias: f64,

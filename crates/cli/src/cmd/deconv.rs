@@ -37,7 +37,7 @@ pub struct DeconvArgs {
     /// from its first differences; 0.1 for trust-region and curvilinear).
     #[arg(long, allow_negative_numbers = true)]
     lambda: Option<f64>,
-    /// Decay of λ per homotopy stage, in (0, 1) (default 0.9, seed 003
+    /// Decay of λ per homotopy stage, in (0, 1) (default 0.9, LQK+20
     /// §4.2.2; 0.3 reaches the same accuracy several times faster on the
     /// §5.2 instances, see examples/time_to_accuracy.rs).
     #[arg(long)]

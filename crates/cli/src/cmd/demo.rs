@@ -1,6 +1,6 @@
 //! `sasd demo`: the main job on built-in data.
 //!
-//! Two problems of seed 003, each written to its own subdirectory with the
+//! Two problems of LQK+20, each written to its own subdirectory with the
 //! files of `sasd deconv` plus the ground truth:
 //! - `random-kernel/`: the §5.2 instance (n₀ = 100, m = 10⁴, θ = n₀^{−3/4},
 //!   Bernoulli–Rademacher activation, bias 1, no noise), by homotopy-iADM;
@@ -159,7 +159,7 @@ fn demo_files() -> Vec<&'static str> {
 }
 
 /// Spike detection against the truth, after undoing the kernel's shift: a
-/// recovered spike counts within ±2 samples of a true one (seed 003 §6.1.1).
+/// recovered spike counts within ±2 samples of a true one (LQK+20 §6.1.1).
 fn spike_summary(inst: &Instance, s: &Solution) -> Result<serde_json::Value, CliError> {
     let (kernel, activation) = (&s.kernels[0], &s.activations[0]);
     // A detection is an entry above a fifth of the largest one: the Lasso's

@@ -1,5 +1,5 @@
 //! `sasd landscape`: heat maps of the Bilinear Lasso and ABL marginals over
-//! the subsphere spanned by three shifts of a kernel (seed 003 Figs. 4, 5, 7,
+//! the subsphere spanned by three shifts of a kernel (LQK+20 Figs. 4, 5, 7,
 //! 9; see `sasd::landscape`).
 
 use std::path::PathBuf;
@@ -29,7 +29,7 @@ pub struct LandscapeArgs {
     /// Kernel type (both when omitted).
     #[arg(long, value_enum)]
     kernel: Option<Coherence>,
-    /// λ of both marginals (seed 003 Fig. 9 uses 0.5).
+    /// λ of both marginals (LQK+20 Fig. 9 uses 0.5).
     #[arg(long, default_value_t = 0.5)]
     lambda: f64,
     /// Kernel length n0.

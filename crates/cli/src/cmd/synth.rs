@@ -16,7 +16,7 @@ use sasd::synth::{ActivationLaw, Convolution, InstanceSpec, KernelSpec, Shape, S
 pub enum KernelKind {
     /// Uniform on the sphere (incoherent).
     Random,
-    /// Gaussian window g_{n0,σ} (coherent, seed 003 §5), 1-D or 2-D.
+    /// Gaussian window g_{n0,σ} (coherent, LQK+20 §5), 1-D or 2-D.
     Gaussian,
     /// AR(1) calcium transient, eq. 6.2 (τ = 0.25 s at 100 Hz).
     Ar1,

@@ -1,6 +1,6 @@
 //! Curvilinear search with negative curvature (Goldfarb 1980; Goldfarb, Mu,
 //! Wright & Zhou 2017) on a manifold: the minimisation over the sphere of
-//! seed 002 ("small-stepping curvilinear search") and of seed 000 §3.
+//! Zha19 ("small-stepping curvilinear search") and of ZLK+19 §3.
 
 use manifold::vecops::dot;
 use manifold::{Manifold, Retraction};

@@ -1,9 +1,9 @@
-//! The FFT convolution engine (seed 003, App. A operators; App. C.1, C.2).
+//! The FFT convolution engine (LQK+20, App. A operators; App. C.1, C.2).
 //!
 //! Conventions. Signals are flat `f64` slices; images are column-major
 //! (entry (i, j) of an r×c image at `i + j·r`, as the matrix manifolds store
 //! them). The cyclic convolution of length m is (u ⊛ v)_i = Σ_j u_j v_{(i−j) mod m}
-//! (seed 003, App. A) and its 2-D analogue is taken modulo (m₁, m₂). A shorter
+//! (LQK+20, App. A) and its 2-D analogue is taken modulo (m₁, m₂). A shorter
 //! operand of shape n enters through the zero-padding ι_{n→m} (its entries
 //! first, zeros after, along every axis) and a shorter output through the
 //! restriction ι*_{n→m} (the first n entries along every axis).

@@ -1,4 +1,4 @@
-//! The image gradients of seed 000 eq. 27, as cyclic forward differences.
+//! The image gradients of ZLK+19 eq. 27, as cyclic forward differences.
 
 use crate::error::{Result, SasdError, check_finite};
 
@@ -23,7 +23,7 @@ pub fn image_gradients(image: &[f64], rows: usize, cols: usize) -> Result<[Vec<f
     ])
 }
 
-/// The direction of a forward difference (seed 000 eq. 27).
+/// The direction of a forward difference (ZLK+19 eq. 27).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Axis {
     /// x: along a row (the column index j).

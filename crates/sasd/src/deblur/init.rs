@@ -12,7 +12,7 @@ use crate::pipeline::init::lift;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Init {
     /// The uniform n₁×n₂ box in the middle of the lifted kernel (offset
-    /// n − 1 per axis, as the zero-padding of seed 003 eq. 3.5), normalised:
+    /// n − 1 per axis, as the zero-padding of LQK+20 eq. 3.5), normalised:
     /// a blur of the kernel's full size with no preferred direction. The
     /// default; it ignores the seed.
     #[default]

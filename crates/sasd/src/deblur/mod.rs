@@ -1,4 +1,4 @@
-//! Blind image deblurring in the gradient domain (seed 000 §4.1, eqs.
+//! Blind image deblurring in the gradient domain (ZLK+19 §4.1, eqs.
 //! 27–28).
 //!
 //! A blurred image y = a₀ ⊛ x₀ (cyclic) has gradients ∇ₓy = a₀ ⊛ ∇ₓx₀ and
@@ -9,8 +9,8 @@
 //! min_{a ∈ S^{k−1} ∩ ℝᵏ₊, x₁, x₂} ½‖∇ₓy − a ⊛ x₁‖² + λ‖x₁‖₁ + ½‖∇ᵧy − a ⊛ x₂‖² + λ‖x₂‖₁,
 //!
 //! with the smooth part a [`SharedKernel`] of two 2-D Bilinear Lassos, the
-//! kernel lifted to (3k₁ − 2)×(3k₂ − 2) (seed 003 §3, App. C.2), homotopy
-//! continuation in λ (seed 003 Alg. 6) around iPALM whose kernel step is the
+//! kernel lifted to (3k₁ − 2)×(3k₂ − 2) (LQK+20 §3, App. C.2), homotopy
+//! continuation in λ (LQK+20 Alg. 6) around iPALM whose kernel step is the
 //! projected gradient step a ← P(a − τ∇_aψ), P(z) = max(z, 0)/‖max(z, 0)‖
 //! (`optim::prox::NonNegativeSphere`, defined for every z), and the
 //! maximal-energy shift correction (App. B.3). [`deconvolve_tikhonov`] then
@@ -50,7 +50,7 @@ use crate::pipeline::geometry::{Grid, shift_scaled};
 use crate::pipeline::init::lift;
 use crate::pipeline::shift::{max_energy_start, normalised_window};
 
-/// The builder of a blind deblurring run (seed 000 eq. 28).
+/// The builder of a blind deblurring run (ZLK+19 eq. 28).
 #[derive(Debug, Clone)]
 pub struct Deblur {
     kernel: (usize, usize),
@@ -100,7 +100,7 @@ pub struct Deblurred {
     /// Wall time of the solve.
     pub elapsed: Duration,
     /// One record per iteration, tagged with the stage's `lambda` and
-    /// `stage` (seed 003 Alg. 6).
+    /// `stage` (LQK+20 Alg. 6).
     pub history: Vec<Record>,
 }
 
@@ -117,11 +117,11 @@ impl Deblur {
     /// A run for a `rows × cols` kernel (k₁ × k₂ ≥ 1), lifted to
     /// (3k₁ − 2)×(3k₂ − 2), with the defaults: λ* = 0.1/√n·σ (n the lifted
     /// size, σ the root mean square of the gradient fields, so that λ* scales
-    /// with the image), λ₀ = ‖∇ₓψ(a⁽⁰⁾, 0)‖∞ (seed 003 §4.2.2: x = 0 solves
+    /// with the image), λ₀ = ‖∇ₓψ(a⁽⁰⁾, 0)‖∞ (LQK+20 §4.2.2: x = 0 solves
     /// the first stage's x-subproblem), η = 0.5, δ = 0.1, [`Init::Box`],
     /// seed 0, 20 000 iterations.
     ///
-    /// η = 0.5 rather than seed 003's 0.9: λ₀/λ* is about 10³–10⁴ on images,
+    /// η = 0.5 rather than LQK+20's 0.9: λ₀/λ* is about 10³–10⁴ on images,
     /// and on the 128×128 test images (7×7 Gaussian, 9×9 motion blur) η = 0.5
     /// took 1.7–2.1× fewer iterations (3.2–4.8k against 6.1–8.5k) for the same
     /// kernel errors.
@@ -151,14 +151,14 @@ impl Deblur {
         self
     }
 
-    /// The decay η ∈ (0, 1) of λ between stages (seed 003 Alg. 6).
+    /// The decay η ∈ (0, 1) of λ between stages (LQK+20 Alg. 6).
     pub fn eta(mut self, eta: f64) -> Self {
         self.eta = eta;
         self
     }
 
     /// The precision factor δ ∈ (0, 1): stage k stops at a gradient mapping
-    /// below δ·λ_k (seed 003 Alg. 6).
+    /// below δ·λ_k (LQK+20 Alg. 6).
     pub fn delta(mut self, delta: f64) -> Self {
         self.delta = delta;
         self
@@ -303,7 +303,7 @@ impl Deblur {
         Ok(())
     }
 
-    /// Seed 003 Alg. 6 from λ₀ to λ* (final precision δ·λ*) around iPALM
+    /// LQK+20 Alg. 6 from λ₀ to λ* (final precision δ·λ*) around iPALM
     /// (β = 0.9) with the kernel projected onto S^{n−1} ∩ ℝⁿ₊.
     fn homotopy(&self, lambda0: f64, lambda_star: f64) -> Result<Homotopy<InertialAdm<Exponential>>> {
         let options = InertialAdmOptions {
@@ -324,7 +324,7 @@ impl Deblur {
     }
 }
 
-/// λ₀ = ‖∇ₓψ(a⁽⁰⁾, 0)‖∞ = maxₛ ‖ǎ⁽⁰⁾ ⋆ gₛ‖∞ (seed 003 §4.2.2): the smallest
+/// λ₀ = ‖∇ₓψ(a⁽⁰⁾, 0)‖∞ = maxₛ ‖ǎ⁽⁰⁾ ⋆ gₛ‖∞ (LQK+20 §4.2.2): the smallest
 /// λ at which x = 0 solves the x-subproblem, so the homotopy starts sparse.
 fn initial_lambda<S: TwoBlockSmooth>(smooth: &mut S, a0: &[f64]) -> f64 {
     let (x, mut g) = (vec![0.0; smooth.x_len()], vec![0.0; smooth.x_len()]);

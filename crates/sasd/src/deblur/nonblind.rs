@@ -12,11 +12,11 @@ use crate::error::{Result, SasdError, check_at_least, check_finite, check_len};
 /// X̂ = conj(K̄)·Ŷ / (|K̄|² + μ(|D̂ₓ|² + |D̂ᵧ|²))
 ///
 /// with k̄ = k/Σk (a blur keeps the mean intensity, so x̂ has y's scale
-/// whatever the norm of k: the unit-Frobenius kernels of seed 000 eq. 28
+/// whatever the norm of k: the unit-Frobenius kernels of ZLK+19 eq. 28
 /// included), ∇ the cyclic differences of [`image_gradients`](super::image_gradients)
 /// and D̂ their transfer functions. This is Tikhonov (Wiener) deconvolution
 /// with a Gaussian prior on the image gradients, the quadratic stand-in for
-/// the heavy-tailed gradient prior of the non-blind step seed 000 §5.3
+/// the heavy-tailed gradient prior of the non-blind step ZLK+19 §5.3
 /// borrows from Krishnan & Fergus 2009; it is exact for the cyclic model and costs five
 /// FFTs. The denominator is at least min(1, μ·min_{ω≠0}|D̂(ω)|²) > 0 (at
 /// ω = 0, K̄ = 1 and D̂ = 0), so x̂ is always finite. A kernel cut from a

@@ -1,4 +1,4 @@
-//! One kernel shared by several couplings: the objective of seed 000 eq. 28.
+//! One kernel shared by several couplings: the objective of ZLK+19 eq. 28.
 
 use optim::TwoBlockSmooth;
 
@@ -8,15 +8,15 @@ use crate::objective::BilinearLasso2d;
 /// ψ(a, x₁, …, x_S) = Σ_s ψ_s(a, x_s): S two-block couplings that share the
 /// kernel a, each with its own activation x_s; x = [x₁; …; x_S] (stacked).
 ///
-/// For blind deblurring (seed 000 eq. 28) the parts are the 2-D Bilinear
+/// For blind deblurring (ZLK+19 eq. 28) the parts are the 2-D Bilinear
 /// Lassos ψ_s(a, x_s) = ½‖g_s − a ⊛ x_s‖² of the two gradient fields
-/// g₁ = ∇ₓy, g₂ = ∇ᵧy (seed 003 App. C.2, [`BilinearLasso2d`]); with the
+/// g₁ = ∇ₓy, g₂ = ∇ᵧy (LQK+20 App. C.2, [`BilinearLasso2d`]); with the
 /// penalty λ‖x‖₁ over the stack the composite problem is eq. 28 exactly, since
 /// λr(x₁) + λr(x₂) = λ‖[x₁; x₂]‖₁.
 ///
 /// Gradients: ∇_{x_s}ψ = ∇_{x_s}ψ_s (block by block) and
 /// ∇_aψ = Σ_s ∇_aψ_s(a, x_s), the sum of the per-signal correlations
-/// ι*(x̌_s ⊛ r_s) (seed 003 App. C.1.1). Every oracle is delegated to the
+/// ι*(x̌_s ⊛ r_s) (LQK+20 App. C.1.1). Every oracle is delegated to the
 /// parts, so their spectrum caches work unchanged; the price is that each
 /// part transforms a trial kernel itself (S FFTs of a where one would do).
 ///

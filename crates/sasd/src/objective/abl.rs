@@ -1,4 +1,4 @@
-//! The approximate Bilinear Lasso (seed 002; seed 003 §3, "ABL"): the
+//! The approximate Bilinear Lasso (Zha19; LQK+20 §3, "ABL"): the
 //! marginal φ(a) = min_x Ψ(a, x) in closed form once C_a*C_a ≈ I.
 
 use optim::{HessianProblem, Problem};
@@ -10,7 +10,7 @@ use crate::error::{Result, check_at_least, check_lambda};
 /// Which energy of the correlation c = y ⋆ a the objective subtracts.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum AblEnergy {
-    /// E(t) = ½·S_λ(t)² (the exact ABL, seed 002): C¹, piecewise quadratic;
+    /// E(t) = ½·S_λ(t)² (the exact ABL, Zha19): C¹, piecewise quadratic;
     /// E′ = S_λ, E″ = 1 on |t| > λ and 0 inside (the Hessian offered is this
     /// a.e. one).
     SoftThreshold,
@@ -19,7 +19,7 @@ pub enum AblEnergy {
     /// C^∞ (for second-order solvers). E′(t) = t − λt/√(λ² + t²),
     /// E″(t) = 1 − λ³/(λ² + t²)^{3/2}.
     PseudoHuber,
-    /// The marginal of the Huber-smoothed Bilinear Lasso (seed 000, eqs.
+    /// The marginal of the Huber-smoothed Bilinear Lasso (ZLK+19, eqs.
     /// 22–26, with C_a*C_a ≈ I): E(t) = −min_x ½x² − xt + λh_μ(x), i.e.
     ///
     /// E(t) = μt²/(2(λ + μ)) − λμ/2 on |t| ≤ λ + μ, ½(|t| − λ)² outside,
@@ -29,7 +29,7 @@ pub enum AblEnergy {
     /// pseudo-Huber energies it has E″(0) > 0, so the region where y ⋆ a is
     /// small everywhere (x*(a) = 0 for the ℓ¹ penalty: a plateau of φ̂) is
     /// concave, −(μ/2(λ+μ))‖y ⋆ a‖² up to a constant (eq. 26), and a
-    /// second-order method escapes it along negative curvature (seed 000
+    /// second-order method escapes it along negative curvature (ZLK+19
     /// §3.1). μ > 0; μ ≪ λ keeps E close to the exact energy.
     Huber {
         /// The Huber width μ of eq. (22).
@@ -62,7 +62,7 @@ impl AblEnergy {
     }
 }
 
-/// The approximate Bilinear Lasso marginal (seed 002, "Simplified Lasso")
+/// The approximate Bilinear Lasso marginal (Zha19, "Simplified Lasso")
 ///
 /// φ̂(a) = min_x ½‖x‖² − ⟨a ⊛ x, y⟩ + ½‖y‖² + λ‖x‖₁ = ½‖y‖² − Σᵢ E(cᵢ),
 /// c = C*_a y = y ⋆ a (= ǎ ⊛ y),

@@ -11,7 +11,7 @@ use crate::error::{Result, check_finite, check_lambda};
 ///
 /// ψ(A, X) = ½‖y − Σ_{k=1}^N a_k ⊛ x_k − b·1‖²
 ///
-/// — seed 003 eq. 3.1 for N = 1, the CDL objective eq. 4.6 (App. C.1.2) for
+/// — LQK+20 eq. 3.1 for N = 1, the CDL objective eq. 4.6 (App. C.1.2) for
 /// N kernels, and their 2-D forms (App. C.2) with [`BilinearLasso2d`] —
 /// with each kernel a_k of shape n zero-padded to the signal's shape m (ι_{n→m})
 /// and ⊛ the cyclic convolution of length m. The penalty λ‖w ⊙ X‖₁ (and
@@ -40,7 +40,7 @@ use crate::error::{Result, check_finite, check_lambda};
 /// just evaluated (ADM's accepted trial) costs no transform. A gradient at a
 /// point no cache holds (iADM's extrapolated w and z) runs F, the pass and
 /// F⁻¹ as one sweep and keeps nothing: no solver evaluates that point again.
-/// Per ADM / iADM iteration (seed 003, Alg. 2 / 5, as run by
+/// Per ADM / iADM iteration (LQK+20, Alg. 2 / 5, as run by
 /// `optim::InertialAdm`), with each backtracking accepting its first trial
 /// and N = 1:
 ///
@@ -75,18 +75,18 @@ pub struct BilinearLasso<P: Plan = Plan1d> {
     bias: Option<f64>,
 }
 
-/// The 2-D Bilinear Lasso / CDL (seed 003, App. C.2): images m₁×m₂ and
+/// The 2-D Bilinear Lasso / CDL (LQK+20, App. C.2): images m₁×m₂ and
 /// kernels n₁×n₂, column-major.
 pub type BilinearLasso2d = BilinearLasso<Plan2d>;
 
 impl BilinearLasso<Plan1d> {
     /// SaSD with one kernel of length n (the caller lifts n = 3n₀ − 2,
-    /// seed 003 §3) for the observation y of length m > n.
+    /// LQK+20 §3) for the observation y of length m > n.
     pub fn new(y: &[f64], n: usize) -> Result<Self> {
         Self::cdl(y, n, 1)
     }
 
-    /// CDL with N kernels of length n (seed 003, eq. 4.6).
+    /// CDL with N kernels of length n (LQK+20, eq. 4.6).
     pub fn cdl(y: &[f64], n: usize, kernels: usize) -> Result<Self> {
         shapes::check_1d(y, n)?;
         shapes::check_kernels(kernels)?;
@@ -100,7 +100,7 @@ impl BilinearLasso<Plan2d> {
         Self::cdl_2d(y, image, kernel, 1)
     }
 
-    /// 2-D CDL with N kernels of shape (n₁, n₂) (seed 003, App. C.2).
+    /// 2-D CDL with N kernels of shape (n₁, n₂) (LQK+20, App. C.2).
     pub fn cdl_2d(y: &[f64], image: (usize, usize), kernel: (usize, usize), kernels: usize) -> Result<Self> {
         shapes::check_2d(y, image, kernel)?;
         shapes::check_kernels(kernels)?;
@@ -116,7 +116,7 @@ impl<P: Plan> BilinearLasso<P> {
         }
     }
 
-    /// Enables the bias b of seed 003 App. B.3, starting at the mean of y.
+    /// Enables the bias b of LQK+20 App. B.3, starting at the mean of y.
     pub fn with_bias(mut self) -> Self {
         let core = &self.blocks.core;
         self.bias = Some(core.sum_y() / core.samples() as f64);
@@ -160,7 +160,7 @@ impl<P: Plan> BilinearLasso<P> {
         self.blocks.reset_ffts();
     }
 
-    /// The composite problem ψ(a, x) + λ·‖w ⊙ x‖₁ (seed 003, eq. 3.1) with
+    /// The composite problem ψ(a, x) + λ·‖w ⊙ x‖₁ (LQK+20, eq. 3.1) with
     /// `penalty` from [`lasso_penalty`](super::lasso_penalty).
     ///
     /// Errors: λ not finite and positive, weights of the wrong length.

@@ -1,4 +1,4 @@
-//! The Huber-smoothed Bilinear Lasso on S^{n−1} × ℝ^m (seed 000, eq. 22),
+//! The Huber-smoothed Bilinear Lasso on S^{n−1} × ℝ^m (ZLK+19, eq. 22),
 //! a smooth joint problem for second-order solvers.
 
 use optim::{HessianProblem, Problem};
@@ -8,7 +8,7 @@ use super::shapes;
 use crate::conv::{Complex64, Plan, Plan1d, Plan2d, SpectrumCache};
 use crate::error::{Result, check_at_least, check_lambda};
 
-/// f(a, x) = ½‖y − a ⊛ x‖² + λ·h_μ(x), with the Huber function of seed 000
+/// f(a, x) = ½‖y − a ⊛ x‖² + λ·h_μ(x), with the Huber function of ZLK+19
 /// eq. (22)
 ///
 /// h_μ(x) = Σ_{|xᵢ| ≤ μ} (xᵢ²/(2μ) + μ/2) + Σ_{|xᵢ| > μ} |xᵢ|,

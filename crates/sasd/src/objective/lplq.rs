@@ -1,4 +1,4 @@
-//! The ℓ^p–ℓ^q formulation (seed 000, eq. 31).
+//! The ℓ^p–ℓ^q formulation (ZLK+19, eq. 31).
 
 use manifold::LqSphere;
 use optim::{Composite, TwoBlockSmooth, WeightedL1};
@@ -8,7 +8,7 @@ use super::shapes;
 use crate::conv::{Plan, Plan1d};
 use crate::error::{Result, check_at_least, check_lambda, check_len};
 
-/// The smooth part of seed 000's eq. (31),
+/// The smooth part of ZLK+19's eq. (31),
 ///
 /// ψ_p(a, x) = (1/p)‖y − a ⊛ x‖_p^p,   ‖a‖_q = 1,
 ///
@@ -68,7 +68,7 @@ impl<P: Plan> LpLq<P> {
         self.blocks.ffts()
     }
 
-    /// ψ_p + λ‖w ⊙ x‖₁ (seed 000, eq. 31).
+    /// ψ_p + λ‖w ⊙ x‖₁ (ZLK+19, eq. 31).
     pub fn into_composite(self, lambda: f64, penalty: WeightedL1) -> Result<Composite<Self, WeightedL1>> {
         check_lambda(lambda)?;
         check_len("weights", &penalty.weights, self.x_len())?;

@@ -4,7 +4,7 @@ use optim::WeightedL1;
 
 use crate::error::{Result, SasdError, check_finite, check_len};
 
-/// g(x) = ‖w ⊙ x‖₁ = Σ wᵢ|xᵢ| (seed 003, eq. 3.1 with the reweighting
+/// g(x) = ‖w ⊙ x‖₁ = Σ wᵢ|xᵢ| (LQK+20, eq. 3.1 with the reweighting
 /// weights of B.6–B.8; unit weights when `weights` is `None`), plus the
 /// indicator of x ≥ 0 when `nonnegative` (App. B.3, whose prox is
 /// max(z − ρw, 0)). The solver multiplies it by λ.

@@ -1,7 +1,7 @@
 //! The spectral least-squares core shared by the convolutional objectives:
 //! the residual r = Σ_k a_k ⊛ x_k + b·1 − y built in the Fourier domain,
 //! its norm by Parseval, and the correlations that carry it back to either
-//! block (seed 003, App. C.1.1, C.1.2, C.2); and [`BlockSpectra`], the
+//! block (LQK+20, App. C.1.1, C.1.2, C.2); and [`BlockSpectra`], the
 //! caching of both blocks' spectra that every two-block objective uses.
 //!
 //! By job:

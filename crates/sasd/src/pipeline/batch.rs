@@ -26,7 +26,7 @@ pub fn deconvolve_batch(spec: &Deconvolution, signals: &[Vec<f64>]) -> Vec<Resul
 }
 
 /// [`deconvolve_batch`] for images (row-major, all `rows × cols`, e.g. the
-/// frames of a STORM stack, seed 003 §6.2.1) with a 2-D builder
+/// frames of a STORM stack, LQK+20 §6.2.1) with a 2-D builder
 /// ([`Deconvolution::new_2d`]).
 pub fn deconvolve_batch_2d(
     spec: &Deconvolution,

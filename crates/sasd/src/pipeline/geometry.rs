@@ -67,7 +67,7 @@ impl Dims {
         }
     }
 
-    /// The lifted kernel shape 3n − 2 along every axis (seed 003 §3,
+    /// The lifted kernel shape 3n − 2 along every axis (LQK+20 §3,
     /// App. C.2): every shift of a length-n₀ kernel that overlaps a window
     /// fits in it whole.
     pub fn lifted(self) -> Dims {
@@ -98,7 +98,7 @@ pub(crate) trait GridPlan: Plan + Sized {
     fn shape_of(grid: Grid) -> Self::Shape;
     /// A plan of the signal's grid.
     fn for_grid(grid: Grid) -> Result<Self>;
-    /// The CDL Bilinear Lasso (seed 003 eq. 4.6, App. C.2) with `kernels`
+    /// The CDL Bilinear Lasso (LQK+20 eq. 4.6, App. C.2) with `kernels`
     /// kernels of the lifted grid (validates the shapes and y).
     fn objective(y: &[f64], grid: Grid, lifted: Grid, kernels: usize) -> Result<BilinearLasso<Self>>;
 }
@@ -134,7 +134,7 @@ pub(crate) fn at(rows: usize, i: usize, j: usize) -> usize {
 }
 
 /// c_ℓ = Σ_j a_j (y_{ℓ+j} − offset) for every ℓ of the signal grid, indices
-/// cyclic per axis: the correlation ǎ ⊛ (y − offset·1) of seed 003 App. A
+/// cyclic per axis: the correlation ǎ ⊛ (y − offset·1) of LQK+20 App. A
 /// with a (on `kgrid`) zero-padded to the signal. Direct O(m·n) summation,
 /// in the same order as the 1-D formula of [`initial_lambda`](super::initial_lambda).
 pub(crate) fn correlate(y: &[f64], (r, c): Grid, a: &[f64], (kr, kc): Grid, offset: f64) -> Vec<f64> {
@@ -151,7 +151,7 @@ pub(crate) fn correlate(y: &[f64], (r, c): Grid, a: &[f64], (kr, kc): Grid, offs
 }
 
 /// The adjoint of [`correlate`] in a: out_j = Σ_ℓ v_ℓ (y_{ℓ+j} − offset) for
-/// j on `kgrid` (ι*(v̌ ⊛ y) of seed 003 App. A); zeros of v are skipped.
+/// j on `kgrid` (ι*(v̌ ⊛ y) of LQK+20 App. A); zeros of v are skipped.
 pub(crate) fn correlate_adjoint(y: &[f64], (r, c): Grid, v: &[f64], (kr, kc): Grid, offset: f64) -> Vec<f64> {
     let mut out = vec![0.0; kr * kc];
     for (l, &vl) in v.iter().enumerate() {

@@ -1,6 +1,6 @@
 //! The run history: every record of the solver, stamped with the wall time
 //! since the solve began, the cumulative FFT count and, when a ground truth
-//! is known, the kernel error — the axes of seed 003 Fig. 15 (error vs FFTs)
+//! is known, the kernel error — the axes of LQK+20 Fig. 15 (error vs FFTs)
 //! and Figs. 11–14 (vs iterations).
 //!
 //! The solver's observers see its state, the iterate and the objective's
@@ -50,7 +50,7 @@ pub(crate) struct Truth<'t> {
 
 impl Truth<'_> {
     /// Kernel error of the lifted kernels `a` (blocks) against the truth:
-    /// seed 003 §5.1's min over shifts and sign of 1 − |⟨a₀, s_ℓ[a]⟩|, the
+    /// LQK+20 §5.1's min over shifts and sign of 1 − |⟨a₀, s_ℓ[a]⟩|, the
     /// largest over kernels after the best matching (metrics).
     pub fn error(&self, a: &[f64]) -> Option<f64> {
         let blocks: Vec<&[f64]> = a.chunks_exact(self.lifted.len()).collect();

@@ -1,4 +1,4 @@
-//! Initial kernels (seed 003 eq. 3.5, App. B.3 eq. B.10, random) and the
+//! Initial kernels (LQK+20 eq. 3.5, App. B.3 eq. B.10, random) and the
 //! homotopy's initial λ₀ (§4.2.2).
 
 use rand::rngs::StdRng;
@@ -11,19 +11,19 @@ use crate::error::{Result, SasdError};
 /// How the kernel(s) start, on the lifted sphere S^{n−1} (or OB(n, N)).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub enum Init {
-    /// Seed 003 eq. 3.5: a random length-n₀ window of y (an n₁×n₂ patch in
+    /// LQK+20 eq. 3.5: a random length-n₀ window of y (an n₁×n₂ patch in
     /// 2-D) zero-padded by n₀ − 1 on each side and normalised; for N kernels,
     /// N different random windows (App. B.3, "several independent random
     /// truncations of y"). The default.
     #[default]
     Window,
-    /// Seed 003 eq. B.10 (seed 002's form): one step of the generalized power
+    /// LQK+20 eq. B.10 (Zha19's form): one step of the generalized power
     /// method from the 3.5 window ã,
     /// a⁽⁰⁾ = P_S(−∇φ̂(ã)) = P_S(ι*(y̌ ⋆ S_λ(y ⋆ ã))),
     /// with φ̂ the approximate Bilinear Lasso marginal (soft-threshold energy)
     /// at λ = `threshold`·‖y ⋆ ã‖∞ (relative, so the step does not depend on
     /// the scale of y). The step "fills in the missing pieces" of the shifts
-    /// the window cuts (seed 003 Fig. 32). Falls back to the window when the
+    /// the window cuts (LQK+20 Fig. 32). Falls back to the window when the
     /// step vanishes.
     ///
     /// Measured on the §5.2 instances (homotopy-iADM, seeds 1–5), it does not
@@ -37,7 +37,7 @@ pub enum Init {
     },
     /// A random point: a standard Gaussian length-n₀ window (n₁×n₂ patch),
     /// zero-padded like eq. 3.5 and normalised — uniform on the sphere
-    /// S^{n₀−1} of the unlifted kernel, the baseline "randn" start of seed 003
+    /// S^{n₀−1} of the unlifted kernel, the baseline "randn" start of LQK+20
     /// Figs. 11–12 — one per kernel, from the run's seed (on a stream of its
     /// own, so that it is not the kernel a generator drew from that seed).
     Random,
@@ -70,7 +70,7 @@ pub fn initial_kernel(y: &[f64], n0: usize, offset: f64, seed: u64) -> Result<Ve
     Ok(lift_window(y, (y.len(), 1), (n0, 1), offset, starts[0]))
 }
 
-/// λ₀ = ‖ǎ⁽⁰⁾ ⋆ y‖∞ = max_ℓ |⟨s_ℓ[ι a⁽⁰⁾], y − b₀⟩| (seed 003 §4.2.2), the
+/// λ₀ = ‖ǎ⁽⁰⁾ ⋆ y‖∞ = max_ℓ |⟨s_ℓ[ι a⁽⁰⁾], y − b₀⟩| (LQK+20 §4.2.2), the
 /// smallest λ at which x = 0 solves the x-subproblem: homotopy starts sparse.
 pub fn initial_lambda(y: &[f64], a0: &[f64], offset: f64) -> f64 {
     max_abs(&correlate(y, (y.len(), 1), a0, (a0.len(), 1), offset))

@@ -35,10 +35,10 @@ pub fn noise_level(y: &[f64], run: usize) -> f64 {
 /// kernel of n entries and the signal y on `grid`:
 ///
 /// * ADM, iADM, iPALM, the homotopies and the two-stage algorithm:
-///   λ* = 0.1/√n (seed 003 §4.2.2), the λ of noiseless data;
+///   λ* = 0.1/√n (LQK+20 §4.2.2), the λ of noiseless data;
 /// * the reweighted methods, made for noisy data: max(0.1/√n, 2σ̂), with σ̂
 ///   the [`noise_level`] of y along its contiguous axis. At λ ≪ σ the
-///   activation fits the noise (seed 003 §6.1.1's calcium trace at
+///   activation fits the noise (LQK+20 §6.1.1's calcium trace at
 ///   0.1/√n ≈ 6e-3: kernel error 0.15–0.44, spike F1 0.1–0.3); 2σ̂ ≈ 0.1
 ///   there, the λ of §6.1.1, and recovers 10 of 10 seeds with the homotopy
 ///   start (tests/calcium.rs);

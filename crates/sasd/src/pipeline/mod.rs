@@ -1,4 +1,4 @@
-//! The practical SaSD / CDL pipeline of seed 003 (Algorithm 1 of §4, with
+//! The practical SaSD / CDL pipeline of LQK+20 (Algorithm 1 of §4, with
 //! the extensions of §4.3 and App. B.3, C.1.2, C.2):
 //!
 //! 1. lift the kernel to n = 3n₀ − 2 (per axis in 2-D) and initialise it on
@@ -9,7 +9,7 @@
 //!    iPALM, homotopy (Alg. 6, around ADM or iADM), reweighting (Alg. 7)
 //!    or a homotopy followed by reweighting ([`Method`]), with optional bias
 //!    and non-negativity (App. B.3); or, for one 1-D kernel, a smoothed SaSD
-//!    objective by trust region or curvilinear search, or seed 000's
+//!    objective by trust region or curvilinear search, or ZLK+19's
 //!    two-stage algorithm ([`crate::second_order`], [`crate::two_stage`]);
 //! 3. cut each lifted kernel back to n₀ by shift correction (App. B.3:
 //!    maximal energy or Algorithm 8, [`ShiftCorrection`]) and shift its
@@ -31,7 +31,7 @@
 //! let cdl = Deconvolution::new(20).kernels(3).run(&y)?;
 //! # let image = vec![0.0; 128 * 128];
 //! let blind = Deconvolution::new_2d(8, 8).run_2d(&image, 128, 128)?;
-//! // Seed 000's two-stage algorithm, and a noisy trace (default λ = 2σ̂):
+//! // ZLK+19's two-stage algorithm, and a noisy trace (default λ = 2σ̂):
 //! let second = Deconvolution::new(20).method(Method::TwoStage).run(&y)?;
 //! let noisy = Deconvolution::new(20).method(Method::HomotopyReweightedIadm).bias(true).run(&y)?;
 //! # Ok::<(), sasd::SasdError>(())
@@ -77,11 +77,11 @@ pub use shift::{ShiftCorrection, max_energy_window};
 use geometry::{Grid, GridPlan, at, shift_scaled, user_offset};
 use history::{Historian, Truth};
 
-/// The solver: first-order methods on the Bilinear Lasso (seed 003), or
-/// second-order methods on a smoothed SaSD objective (seed 000).
+/// The solver: first-order methods on the Bilinear Lasso (LQK+20), or
+/// second-order methods on a smoothed SaSD objective (ZLK+19).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
-    /// ADM (seed 003, Alg. 2) at a fixed λ.
+    /// ADM (LQK+20, Alg. 2) at a fixed λ.
     Adm,
     /// iADM (Alg. 5, β = 0.9) at a fixed λ.
     Iadm,
@@ -97,20 +97,20 @@ pub enum Method {
     /// Homotopy around iADM (Alg. 6) down to λ, then the reweighting rounds
     /// of Alg. 7 from its solution: the homotopy brings the kernel into the
     /// basin of the truth at a sparse activation, the rounds then remove the
-    /// ℓ¹ shrinkage. Not an algorithm of seed 003 but its two parts in
+    /// ℓ¹ shrinkage. Not an algorithm of LQK+20 but its two parts in
     /// sequence; on the §6.1.1 calcium trace it recovers the seeds where a
     /// reweighting from the window falls into a basin that loses the
     /// kernel's slow tail (10 of 10 against 8 of 10, `tests/calcium.rs`).
     HomotopyReweightedIadm,
     /// Riemannian trust region on a smoothed objective
     /// ([`smooth_objective`](Deconvolution::smooth_objective), default the
-    /// Huber-smoothed Bilinear Lasso of seed 000 eq. 22) at a fixed λ
+    /// Huber-smoothed Bilinear Lasso of ZLK+19 eq. 22) at a fixed λ
     /// ([`crate::second_order`]). 1-D, one kernel, no bias, no x ≥ 0.
     TrustRegion,
     /// Curvilinear search with negative curvature on the same objective
     /// ([`crate::second_order`]). Same restrictions.
     Curvilinear,
-    /// The two-stage algorithm of seed 000 (Algorithm 1): trust region on
+    /// The two-stage algorithm of ZLK+19 (Algorithm 1): trust region on
     /// S^{n₀−1}, zero-pad lift, continuation in λ down to λ_min
     /// ([`crate::two_stage`]). Same restrictions.
     TwoStage,
@@ -156,14 +156,14 @@ pub const RECENTRED: &str = "recentred";
 
 impl Deconvolution {
     /// A 1-D run for kernels of length `kernel_size` (n₀ ≥ 1) with the
-    /// defaults of seed 003 §4: one kernel, homotopy-iADM, λ₀ = ‖ǎ⁽⁰⁾ ⋆ y‖∞,
+    /// defaults of LQK+20 §4: one kernel, homotopy-iADM, λ₀ = ‖ǎ⁽⁰⁾ ⋆ y‖∞,
     /// λ* = 0.1/√n, η = 0.9, δ = 0.1, the window initialisation (3.5),
     /// maximal-energy shift correction, no bias, no non-negativity, seed 0.
     pub fn new(kernel_size: usize) -> Self {
         Self::with_kernel(Dims::D1(kernel_size))
     }
 
-    /// A 2-D run (seed 003 App. C.2) for kernels of `rows × cols` (n₁ × n₂),
+    /// A 2-D run (LQK+20 App. C.2) for kernels of `rows × cols` (n₁ × n₂),
     /// lifted to (3n₁ − 2) × (3n₂ − 2) on the Frobenius sphere; run it with
     /// [`run_2d`](Self::run_2d). Defaults as [`new`](Self::new), with
     /// n = (3n₁ − 2)(3n₂ − 2) in λ* = 0.1/√n.
@@ -197,7 +197,7 @@ impl Deconvolution {
         }
     }
 
-    /// Number of kernels N (convolutional dictionary learning, seed 003
+    /// Number of kernels N (convolutional dictionary learning, LQK+20
     /// eq. 4.6 and App. C.1.2: the kernels live on the oblique manifold
     /// OB(n, N), each from its own random window). N = 0 makes the run fail
     /// with [`SasdError::ZeroDimension`].
@@ -213,7 +213,7 @@ impl Deconvolution {
     }
 
     /// λ of a fixed-λ method, λ* of a homotopy, λ_min of the two-stage
-    /// algorithm. Defaults: 0.1/√n (seed 003 §4.2.2, noiseless data);
+    /// algorithm. Defaults: 0.1/√n (LQK+20 §4.2.2, noiseless data);
     /// max(0.1/√n, 2σ̂) for the reweighted methods, σ̂ the [`noise_level`] of
     /// y (λ ≪ σ fits the noise: on the §6.1.1 calcium trace 0.1/√n gave
     /// kernel error 0.15–0.44); 0.1 for the fixed-λ trust region and
@@ -231,7 +231,7 @@ impl Deconvolution {
         self
     }
 
-    /// Decay η ∈ (0, 1) of the homotopy's λ (Alg. 6; default 0.9, seed 003
+    /// Decay η ∈ (0, 1) of the homotopy's λ (Alg. 6; default 0.9, LQK+20
     /// §4.2.2). For the two-stage algorithm, λ_{t+1} = ηλ_t, i.e. its
     /// β = 1/η (default η = 1/[`DEFAULT_BETA`](crate::two_stage::DEFAULT_BETA) = 0.5).
     ///
@@ -331,7 +331,7 @@ impl Deconvolution {
     }
 
     /// The history's kernel error is computed on iteration 1 and every
-    /// `k`-th iteration (default 5, the marker spacing of seed 003 Fig. 15;
+    /// `k`-th iteration (default 5, the marker spacing of LQK+20 Fig. 15;
     /// a shift search costs about a tenth of a 1-D iteration). 0 counts as 1.
     pub fn truth_every(mut self, k: usize) -> Self {
         self.truth_every = k.max(1);
@@ -339,10 +339,10 @@ impl Deconvolution {
     }
 
     /// Re-centre and polish (default on; homotopy methods only — the
-    /// fixed-λ methods keep the reference behaviour of seed 003 §5).
+    /// fixed-λ methods keep the reference behaviour of LQK+20 §5).
     /// The lifted domain n = 3n₀ − 2 holds every shift of the kernel whole,
     /// but a solve may still end at a shift pressed against its edge, with
-    /// the taps beyond it cut off: a shift-truncation minimum (seed 003 §3).
+    /// the taps beyond it cut off: a shift-truncation minimum (LQK+20 §3).
     /// When a kernel's maximal-energy window touches the edge of the lifted
     /// kernel (along an axis where it can move), the run moves that kernel
     /// so that the window sits in the middle (entries pushed past the edge
@@ -352,7 +352,7 @@ impl Deconvolution {
     /// tolerance), within what is left of the iteration and time budgets.
     /// Its records carry the extra [`RECENTRED`]. Kernels away from the edge
     /// are left alone, and so are runs where none touches it. Not part of
-    /// seed 003's Algorithm 1: it rescues §5.2 runs that end one tap short
+    /// LQK+20's Algorithm 1: it rescues §5.2 runs that end one tap short
     /// (measured on seed 2: kernel error 5.7e-3 → 2.5e-7).
     pub fn recenter(mut self, on: bool) -> Self {
         self.recenter = on;
@@ -361,7 +361,7 @@ impl Deconvolution {
 
     /// The smooth objective of [`Method::TrustRegion`] and
     /// [`Method::Curvilinear`] (default the Huber-smoothed Bilinear Lasso,
-    /// seed 000 eq. 22; or the smoothed ABL of seed 002). The two-stage
+    /// ZLK+19 eq. 22; or the smoothed ABL of Zha19). The two-stage
     /// algorithm always uses the Huber-smoothed Bilinear Lasso, with μ = λ/10.
     pub fn smooth_objective(mut self, objective: SmoothObjective) -> Self {
         self.smooth_objective = objective;
@@ -371,7 +371,7 @@ impl Deconvolution {
     /// After the run, refine the kernel by support selection and
     /// least-squares refits ([`crate::refine`]; off by default, not part of
     /// the seeds' methods). For smooth, coherent kernels, where the Bilinear
-    /// Lasso's minimiser itself is biased: on seed 003 §5.2's Gaussian
+    /// Lasso's minimiser itself is biased: on LQK+20 §5.2's Gaussian
     /// g_{100,0.5} it takes homotopy-iADM from kernel error 8e-3–5e-2 to
     /// the figures of `tests/coherent_gaussian.rs`. 1-D, one kernel
     /// ([`SasdError::Unsupported`] otherwise); a run with
@@ -401,7 +401,7 @@ impl Deconvolution {
     }
 
     /// Deconvolves an image (row-major, `rows × cols`, cyclic 2-D model,
-    /// seed 003 App. C.2).
+    /// LQK+20 App. C.2).
     pub fn run_2d(&self, image: &[f64], rows: usize, cols: usize) -> Result<Deconvolved> {
         self.run_2d_observed(image, rows, cols, &mut NoObserver)
     }
@@ -550,7 +550,7 @@ impl Deconvolution {
         Ok(Reweighting::new(inner, options)?)
     }
 
-    /// Initialise, solve, shift-correct (seed 003 Alg. 1 and App. B.3).
+    /// Initialise, solve, shift-correct (LQK+20 Alg. 1 and App. B.3).
     fn solve<P: GridPlan, O: RunObserver>(
         &self,
         y: &[f64],
@@ -697,7 +697,7 @@ impl Deconvolution {
             && left > 0
             && let Some((a1, x1)) = recentre(&res.iterate.a, &res.iterate.x, grid, lgrid, kgrid)
         {
-            // Seed 003 Alg. 1 ends here; the polish is this pipeline's own
+            // LQK+20 Alg. 1 ends here; the polish is this pipeline's own
             // safeguard (see `recenter`).
             let stop = limits(left, start)
                 | StopCriterion::StepNorm(self.step_tolerance)

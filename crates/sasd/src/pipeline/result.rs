@@ -53,7 +53,7 @@ pub struct Deconvolved {
     /// given, [`KERNEL_ERROR`](super::KERNEL_ERROR) (of the lifted kernels,
     /// on iteration 1 and every [`truth_every`](super::Deconvolution::truth_every)-th).
     pub history: Vec<Record>,
-    /// When a truth was given: the kernel error (seed 003 §5.1) of each true
+    /// When a truth was given: the kernel error (LQK+20 §5.1) of each true
     /// kernel against its shift-corrected estimate, after the best matching.
     pub truth_errors: Option<Vec<f64>>,
     /// The second-order methods' state at the final point (`None` for the

@@ -7,7 +7,7 @@ use crate::metrics::{MetricError, SpikeScores, kernel_alignment, spike_scores};
 /// (d, σ) the shift and sign of [`kernel_alignment`]`(a₀, â)`
 /// (â ≈ σ·s_d(a₀)), the pair (â, x̂) explains y as (a₀, σ·s_d(x̂)), so
 /// x₀ ≈ σ·s_d[x̂], i.e. the returned vector is σ·x̂_{(i − d) mod m}
-/// (seed 003 §5.1 symmetries). 1-D.
+/// (LQK+20 §5.1 symmetries). 1-D.
 ///
 /// Errors: those of [`kernel_alignment`] (empty, non-finite or zero kernels).
 pub fn align_activation(
@@ -27,7 +27,7 @@ pub fn align_activation(
 /// spikes are the non-zeros of x₀, the detections the entries of the aligned
 /// x̂ above `threshold` in magnitude, matched within ±`tolerance` samples.
 /// This is the score to report for a blind run, whose kernel comes back
-/// shifted by an unknown amount (e.g. the calcium study of seed 003 §6.1.1).
+/// shifted by an unknown amount (e.g. the calcium study of LQK+20 §6.1.1).
 pub fn aligned_spike_scores(
     truth_kernel: &[f64],
     truth_activation: &[f64],

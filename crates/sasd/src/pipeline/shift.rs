@@ -1,4 +1,4 @@
-//! Shift correction (seed 003 App. B.3): from the lifted kernel on
+//! Shift correction (LQK+20 App. B.3): from the lifted kernel on
 //! S^{n−1}, n = 3n₀ − 2 (per axis in 2-D), back to a kernel of the true size
 //! n₀, with the activation shifted the opposite way.
 
@@ -10,10 +10,10 @@ use crate::error::Result;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ShiftCorrection {
     /// The length-n₀ window (n₁×n₂ patch) of largest ℓ² (Frobenius) norm
-    /// (seed 003 App. B.3). The default.
+    /// (LQK+20 App. B.3). The default.
     #[default]
     MaxEnergy,
-    /// Algorithm 8 (seed 003 App. B.3): the window whose truncated kernel,
+    /// Algorithm 8 (LQK+20 App. B.3): the window whose truncated kernel,
     /// convolved with the activation shifted to match, reconstructs y best,
     /// argmin_i ‖ι_{n→n₀}s_{−i}[a⋆] ⊛ s_i[x⋆] + b·1 − y‖₂ ("more reliable"
     /// under heavy noise). Per kernel, with the other kernels of a CDL run
@@ -23,7 +23,7 @@ pub enum ShiftCorrection {
     ReconstructionError,
 }
 
-/// Shift correction by the maximal-energy window (seed 003, App. B.3): the
+/// Shift correction by the maximal-energy window (LQK+20, App. B.3): the
 /// length-n₀ window of the lifted kernel with the largest ℓ² norm, returned
 /// normalised with its start and norm (the activation is scaled by the norm
 /// and shifted by the start so that the product is unchanged on the window).

@@ -11,7 +11,7 @@
 //! wrap). Solved by the Schur complement: B = LLᵀ (banded Cholesky),
 //! Z = L⁻¹C, S = D − ZᵀZ; then v = S⁻¹(g − Zᵀ L⁻¹f), u = L⁻ᵀ(L⁻¹f − Zv).
 //! O(k(w² + wt + t²) + t³) instead of the O((k + t)³) of a dense solve: on
-//! the seed 003 §5.2 instance (k ≈ 300 atoms, t ≈ 120) 0.05–0.4 s per refit
+//! the LQK+20 §5.2 instance (k ≈ 300 atoms, t ≈ 120) 0.05–0.4 s per refit
 //! against 1–10 s dense (docs/studies/coherent-gaussian.md).
 
 use nalgebra::{DMatrix, DVector};

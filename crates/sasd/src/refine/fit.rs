@@ -1,7 +1,7 @@
 //! A kernel, a sparse activation (its atoms) and a bias fitted to y, with
 //! the residual kept current, and the moves of the support search on it.
 //!
-//! Model (cyclic, seed 003 eq. 2.1 with the bias of App. B.3):
+//! Model (cyclic, LQK+20 eq. 2.1 with the bias of App. B.3):
 //! r = c ⊛ x + b·1 − y with x = Σᵢ xᵢ e_{pᵢ}, i.e. r[(pᵢ + j) mod m] += c_j xᵢ.
 //! Every move is evaluated in O(L) per atom from the residual (L the kernel
 //! length), never by a full re-convolution.
@@ -20,7 +20,7 @@ pub(crate) struct Fit<'a> {
     pub(crate) bias: f64,
     /// Whether b is an unknown.
     pub(crate) fit_bias: bool,
-    /// Whether amplitudes are constrained to x ≥ 0 (seed 003 B.11).
+    /// Whether amplitudes are constrained to x ≥ 0 (LQK+20 B.11).
     pub(crate) nonnegative: bool,
     /// r = c ⊛ x + b − y.
     pub(crate) residual: Vec<f64>,

@@ -1,13 +1,13 @@
 //! Support refinement: a polish of a 1-D SaSD solution that replaces the
 //! ℓ¹-regularised fit by a least-squares fit on a selected support.
 //!
-//! Why: for a smooth, coherent kernel (seed 003 §5.2's Gaussian window
+//! Why: for a smooth, coherent kernel (LQK+20 §5.2's Gaussian window
 //! g_{100,0.5}) the Bilinear Lasso's own minimiser is about 1e-2 away from
 //! the truth at any λ: shifted copies of the kernel are nearly collinear and
 //! ℓ¹ prefers activations spread over neighbouring samples. With the right
 //! support, least squares returns the kernel exactly
 //! (docs/studies/coherent-gaussian.md). This module is not an algorithm of
-//! the seeds; it starts where the pipeline (seed 003 Alg. 1) stops.
+//! the seeds; it starts where the pipeline (LQK+20 Alg. 1) stops.
 //!
 //! The steps, on the lifted kernel cut to its maximal-energy window ± a
 //! margin (kernel length L):

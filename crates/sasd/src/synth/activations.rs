@@ -1,5 +1,5 @@
 //! Sparse activation maps `x0` with i.i.d. entries `x0_i = ω_i · v_i`,
-//! `ω_i ~ B(θ)` (seed 003 §5 and the notation of its Appendix A).
+//! `ω_i ~ B(θ)` (LQK+20 §5 and the notation of its Appendix A).
 
 use rand::{Rng, RngExt};
 use rand_distr::{Distribution, StandardNormal};
@@ -9,12 +9,12 @@ use super::{Result, Shape, SynthError, check_param};
 /// Law of the amplitude `v_i` of an active entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ActivationLaw {
-    /// `B(θ)`: `x0_i ∈ {0, 1}`, non-negative spikes (seed 003 Fig. 10c–d and
+    /// `B(θ)`: `x0_i ∈ {0, 1}`, non-negative spikes (LQK+20 Fig. 10c–d and
     /// the calcium spike trains of §6.1.1).
     Bernoulli,
     /// `BG(θ)`: `x0_i = ω_i g_i`, `g_i ~ N(0, 1)`.
     BernoulliGaussian,
-    /// `BR(θ)`: `x0_i = ω_i r_i`, `r_i` uniform on `{−1, +1}` (seed 003 §5.2).
+    /// `BR(θ)`: `x0_i = ω_i r_i`, `r_i` uniform on `{−1, +1}` (LQK+20 §5.2).
     BernoulliRademacher,
 }
 

@@ -9,7 +9,7 @@ use super::{Offset, Result, Shape, SynthError, accumulate_pairs, check_operand};
 /// Convolution model of the observation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Convolution {
-    /// Cyclic convolution on the signal's grid (the model of seed 003, §4.4):
+    /// Cyclic convolution on the signal's grid (the model of LQK+20, §4.4):
     /// `(a ⊛ x)[k] = Σ_j a[j] · x[(k − j) mod m]`, per dimension in 2-D. The
     /// kernel is zero-padded to the signal's shape, so it must fit inside it;
     /// the output has the signal's shape `m` (or `m1 × m2`).
@@ -18,7 +18,7 @@ pub enum Convolution {
     /// Full linear convolution `(a ∗ x)[k] = Σ_j a[j] · x[k − j]` with `x` zero
     /// outside its support: output length `m + n0 − 1` (or
     /// `(m1 + n1 − 1) × (m2 + n2 − 1)`), every sample that any spike touches.
-    /// It equals the cyclic convolution of the zero-padded operands (seed 003
+    /// It equals the cyclic convolution of the zero-padded operands (LQK+20
     /// §4.4), which is how a solver built on cyclic convolution can fit it.
     Linear,
 }

@@ -1,4 +1,4 @@
-//! Test images and blur kernels for blind deblurring (seed 000 §4.1, §5.3):
+//! Test images and blur kernels for blind deblurring (ZLK+19 §4.1, §5.3):
 //! a piecewise-constant "cartoon" whose gradients are sparse (the prior
 //! behind eq. 27), and a camera-shake motion line. Images and kernels are
 //! row-major.
@@ -12,7 +12,7 @@ use super::{Result, SynthError, check_param};
 /// rectangles and ellipses (alternately; sides 8–30 px, so edges run in
 /// every direction), each of a uniform grey level in [0, 1), painted over a
 /// background of 0.3, from `seed`. Its gradients are non-zero only on the
-/// shapes' outlines: the sparse signals of seed 000 eq. 27.
+/// shapes' outlines: the sparse signals of ZLK+19 eq. 27.
 pub fn cartoon_image(rows: usize, cols: usize, shapes: usize, seed: u64) -> Result<Vec<f64>> {
     if rows == 0 || cols == 0 {
         return Err(SynthError::EmptyShape { what: "image" });

@@ -1,6 +1,6 @@
 //! A whole synthetic SaSD / SaS-CDL instance,
 //! `y = Σ_{k=1}^{N} a_{0k} ⊛ x_{0k} + b·1 + σ·n`, `n ~ N(0, I)`
-//! (seed 003 eq. 6.1; N = 1 is SaSD, N > 1 the CDL model of eq. 4.6).
+//! (LQK+20 eq. 6.1; N = 1 is SaSD, N > 1 the CDL model of eq. 4.6).
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -20,7 +20,7 @@ use super::{
 ///
 /// ```
 /// use sasd::synth::{ActivationLaw, InstanceSpec, KernelSpec, Shape};
-/// // Seed 003 §5.2: n0 = 100, m = 1e4, θ = n0^(-3/4), BR activations, b = 1, no noise.
+/// // LQK+20 §5.2: n0 = 100, m = 1e4, θ = n0^(-3/4), BR activations, b = 1, no noise.
 /// let inst = InstanceSpec::new(KernelSpec::RandomSphere(Shape::d1(100)), Shape::d1(10_000))
 ///     .activation(ActivationLaw::BernoulliRademacher, 100f64.powf(-0.75))
 ///     .bias(1.0)
@@ -48,7 +48,7 @@ pub struct InstanceSpec {
 
 impl InstanceSpec {
     /// One kernel, activations of shape `signal`; defaults: Bernoulli–Rademacher
-    /// with `θ = n0^{−3/4}` (`n0` = number of kernel entries, seed 003 §5.2),
+    /// with `θ = n0^{−3/4}` (`n0` = number of kernel entries, LQK+20 §5.2),
     /// no bias, no noise, cyclic convolution.
     pub fn new(kernel: KernelSpec, signal: Shape) -> Self {
         let theta = (kernel.shape().len().max(1) as f64).powf(-0.75);
@@ -63,7 +63,7 @@ impl InstanceSpec {
         }
     }
 
-    /// Replaces the kernels by several (CDL, seed 003 §4.3); each gets its own
+    /// Replaces the kernels by several (CDL, LQK+20 §4.3); each gets its own
     /// activation map drawn from the same law.
     pub fn kernels(mut self, kernels: Vec<KernelSpec>) -> Self {
         self.kernels = kernels;

@@ -1,5 +1,5 @@
 //! Ground-truth kernels `a0`, all normalised onto the (Frobenius) unit sphere
-//! as in seed 003 (the Bilinear Lasso constrains `a ∈ S^{n−1}`, so a kernel off
+//! as in LQK+20 (the Bilinear Lasso constrains `a ∈ S^{n−1}`, so a kernel off
 //! the sphere could never be recovered exactly).
 
 use rand::Rng;
@@ -26,7 +26,7 @@ fn check_len(what: &'static str, n: usize) -> Result<usize> {
 }
 
 /// A kernel drawn uniformly from the unit sphere `S^{n−1}`, `n = shape.len()`
-/// (the incoherent kernels of seed 003 §5: `a0 ~ Uniform(S^{n0−1})`), as a
+/// (the incoherent kernels of LQK+20 §5: `a0 ~ Uniform(S^{n0−1})`), as a
 /// normalised standard Gaussian vector. 2-D shapes give a uniform point of the
 /// Frobenius sphere, column-major.
 pub fn random_sphere_kernel<R: Rng + ?Sized>(shape: Shape, rng: &mut R) -> Result<Vec<f64>> {
@@ -35,7 +35,7 @@ pub fn random_sphere_kernel<R: Rng + ?Sized>(shape: Shape, rng: &mut R) -> Resul
     normalised(v, "random kernel")
 }
 
-/// The Gaussian window of seed 003 §5, the coherent kernel of the experiments:
+/// The Gaussian window of LQK+20 §5, the coherent kernel of the experiments:
 ///
 /// `g_{n0,σ} = P_{S^{n0−1}}( [exp(−(2i − n0 − 1)² / (σ² (n0 − 1)²))]_{i=1..n0} )`,
 ///
@@ -71,7 +71,7 @@ fn sample_times(n0: usize, rate_hz: f64) -> Result<impl Iterator<Item = f64>> {
     Ok((0..n0).map(move |k| k as f64 / rate_hz))
 }
 
-/// AR(1) calcium transient, seed 003 eq. (6.2): `a0(t) = exp(−t/τ)`, `t ≥ 0`,
+/// AR(1) calcium transient, LQK+20 eq. (6.2): `a0(t) = exp(−t/τ)`, `t ≥ 0`,
 /// sampled at `t_k = k/f` for `k = 0, …, n0 − 1` (τ in seconds, `f = rate_hz`
 /// in Hz) and normalised onto `S^{n0−1}`. The paper's §6.1.1 setting is
 /// `τ = 0.25 s`, `f = 100 Hz`, `n0 = 100` (one second of transient).
@@ -86,7 +86,7 @@ pub fn ar1_kernel(n0: usize, tau: f64, rate_hz: f64) -> Result<Vec<f64>> {
     normalised(v, "AR(1) kernel")
 }
 
-/// AR(2) calcium transient, seed 003 eq. (6.3):
+/// AR(2) calcium transient, LQK+20 eq. (6.3):
 /// `a0(t) = exp(−t/τ1) − exp(−t/τ2)`, `t ≥ 0`, `τ1 > τ2 > 0` (decay and rise
 /// time in seconds), sampled at `t_k = k/f`, `k = 0, …, n0 − 1`, normalised.
 /// The first sample is 0 (the transient rises from rest), so `n0 ≥ 2` is
@@ -127,7 +127,7 @@ pub fn gaussian_kernel_2d(rows: usize, cols: usize, sigma: f64) -> Result<Vec<f6
         .collect())
 }
 
-/// An STM-like 2-D defect motif (seed 003 §6.2.2, Figure 29: dopant defects
+/// An STM-like 2-D defect motif (LQK+20 §6.2.2, Figure 29: dopant defects
 /// in an STM image of a Co-doped NaFeAs lattice).
 ///
 /// Such defects appear as a bright dimer ("dumbbell") with a two-fold
@@ -230,7 +230,7 @@ pub enum KernelSpec {
     GaussianWindow {
         /// Length.
         n0: usize,
-        /// Relative width σ (0.5 in seed 003 §5).
+        /// Relative width σ (0.5 in LQK+20 §5).
         sigma: f64,
     },
     /// [`ar1_kernel`], eq. (6.2).

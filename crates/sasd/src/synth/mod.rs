@@ -1,12 +1,12 @@
 //! Synthetic short-and-sparse data: kernels, sparse activations and
-//! observations `y = Σ_k a_{0k} ⊛ x_{0k} + b·1 + σ·n` (seed 003, Sections 5–6,
+//! observations `y = Σ_k a_{0k} ⊛ x_{0k} + b·1 + σ·n` (LQK+20, Sections 5–6,
 //! eq. 6.1; N > 1 kernels is the CDL model of eq. 4.6).
 //!
 //! * [`kernels`]: random on the sphere, the Gaussian window `g_{n0,σ}` (§5),
 //!   AR(1)/AR(2) calcium transients (eqs. 6.2, 6.3), a 2-D Gaussian and an
 //!   STM-like defect motif (§6.2.2).
 //! * [`images`]: a piecewise-constant cartoon and a motion-blur line for
-//!   blind deblurring (seed 000 §4.1).
+//!   blind deblurring (ZLK+19 §4.1).
 //! * [`activations`]: Bernoulli, Bernoulli–Gaussian, Bernoulli–Rademacher.
 //! * [`convolve`](mod@convolve): exact direct-summation cyclic and linear convolution.
 //! * [`instance`]: a specification (builder) that draws a whole [`Instance`].
