@@ -176,12 +176,27 @@ impl<S> Homotopy<S> {
         G: Regularizer,
         S: for<'a> CompositeSolver<ManifoldProblem<'a, M, Composite<T, G>>> + Clone,
     {
-        let start = Blocks {
-            a: a0.to_vec(),
-            x: x0.to_vec(),
-        };
-        Executor::new(self.clone(), ManifoldProblem::new(m, problem)).run(start)
+        run_schedule(self.clone(), m, problem, a0, x0)
     }
+}
+
+/// Runs a continuation from (a0, x0) with its default stop (the schedule
+/// ends it) and no observer.
+fn run_schedule<'a, M, T, G, S>(
+    solver: S,
+    m: &'a M,
+    problem: &'a mut Composite<T, G>,
+    a0: &[f64],
+    x0: &[f64],
+) -> Result<Solution<Blocks>, OptimError>
+where
+    S: Solver<ManifoldProblem<'a, M, Composite<T, G>>, Iterate = Blocks>,
+{
+    let start = Blocks {
+        a: a0.to_vec(),
+        x: x0.to_vec(),
+    };
+    Executor::new(solver, ManifoldProblem::new(m, problem)).run(start)
 }
 
 /// λ₀, λ₀η, … above λ*, then λ*.
@@ -332,11 +347,7 @@ impl<S> Reweighting<S> {
         G: Reweightable,
         S: for<'a> CompositeSolver<ManifoldProblem<'a, M, Composite<T, G>>> + Clone,
     {
-        let start = Blocks {
-            a: a0.to_vec(),
-            x: x0.to_vec(),
-        };
-        Executor::new(self.clone(), ManifoldProblem::new(m, problem)).run(start)
+        run_schedule(self.clone(), m, problem, a0, x0)
     }
 }
 
