@@ -2,7 +2,7 @@
 //! Alg. 6 / Alg. 1) and reweighted ℓ1 (Alg. 7, weights B.7, ε rule after B.9).
 //!
 //! Both are [`Solver`]s that run their inner solver one iteration at a time
-//! through the same [`Executor`](crate::Executor): a stage ends when the
+//! through the same [`Executor`]: a stage ends when the
 //! inner gradient-mapping norm reaches the stage's precision or the stage
 //! has used its iterations; the next stage restarts the inner solver from
 //! the current point ([`CompositeSolver::restart`]). The whole run's limits

@@ -23,7 +23,7 @@ pub enum AUpdate {
     },
     /// iPALM as [`Projected`](Self::Projected) with C = S^{n−1} ∩ ℝⁿ₊, the
     /// non-negative kernels of unit norm of ZLK+19 eq. 28 (blind
-    /// deblurring), projected by [`NonNegativeSphere`].
+    /// deblurring), projected by [`NonNegativeSphere`](crate::prox::NonNegativeSphere).
     ProjectedNonNegative {
         /// Backtracking of τ.
         rule: ProxBacktracking,
@@ -39,7 +39,7 @@ pub enum KernelSet {
     Ball,
 }
 
-/// Options of [`InertialAdm`]; [`iadm`](Self::iadm) (the default),
+/// Options of [`InertialAdm`](super::InertialAdm); [`iadm`](Self::iadm) (the default),
 /// [`adm`](Self::adm) and [`ipalm`](Self::ipalm) are LQK+20's presets.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InertialAdmOptions {
