@@ -255,3 +255,24 @@ fn the_default_stop_ends_a_run_stalled_at_rounding() {
     let rel = (res.cost - lambda).abs() / lambda.abs();
     assert!(rel <= 1e-11, "relative error {rel:e}, stop {:?}", res.stop);
 }
+
+/// The counting decorator sees exactly the oracle calls the solver reports,
+/// and leaves the run unchanged (same iterate, bit for bit).
+#[test]
+fn counting_sees_the_calls_the_solver_reports() {
+    let n = 30;
+    let a = random_symmetric(n, 6);
+    let m = Sphere::new(n).unwrap();
+    let x0 = start(n, 7);
+    let stop = S::MaxIterations(50);
+    let plain = run(GradientDescent::for_manifold(&m), &m, &a, &x0, stop.clone());
+    let mut counted = optim::Counting::new(Quadratic(a.clone()));
+    let res = Executor::new(GradientDescent::for_manifold(&m), ManifoldProblem::new(&m, &mut counted))
+        .stop(stop)
+        .run(x0.clone())
+        .unwrap();
+    let c = counted.counts();
+    assert_eq!((c.cost, c.grad), (res.counts.cost, res.counts.grad));
+    assert!(c.grad == 51 && c.cost >= 50, "{c:?}");
+    assert_eq!(res.iterate, plain.iterate);
+}

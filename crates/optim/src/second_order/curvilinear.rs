@@ -186,7 +186,10 @@ impl Work {
         self.eig = None;
         state.lambda_min = None;
         let x = &state.iterate;
-        if m.norm(x, &self.grad) <= o.curvature_below.max(o.eps_gradient) {
+        if state
+            .grad_norm
+            .is_some_and(|g| g <= o.curvature_below.max(o.eps_gradient))
+        {
             let eig = smallest_eigenpair(m, x, &o.lanczos, &mut self.rng, |u: &[f64], out: &mut [f64]| {
                 oracle.rhess(m, x, u, out).map_err(OptimError::from)
             })?;

@@ -215,19 +215,33 @@ impl<R> TrustRegion<R> {
     }
 }
 
-/// Where the gradient at the iterate is small, only curvature can tell a
-/// minimiser from a saddle: asks Lanczos for the leftmost eigenpair.
-fn curvature<M: Manifold, S: SecondOrderOracle<M>>(
-    m: &M,
-    oracle: &mut S,
-    x: &[f64],
-    opts: &LanczosOptions,
-    seed: u64,
-    state_counts: &mut crate::Counts,
-) -> Result<Eigenpair, OptimError> {
-    let eig = hessian_min_eig(m, oracle, x, opts, seed)?;
-    state_counts.hess += eig.hess_calls;
-    Ok(eig)
+impl Work {
+    /// Cost and gradient at the (new) iterate, and where the gradient is
+    /// small, where only curvature can tell a minimiser from a saddle, the
+    /// leftmost eigenpair by Lanczos (each run with the next seed).
+    fn evaluate<M: Manifold, S: SecondOrderOracle<M>>(
+        &mut self,
+        m: &M,
+        oracle: &mut S,
+        o: &TrustRegionOptions,
+        state: &mut State<Vec<f64>>,
+    ) -> Result<(), OptimError> {
+        let x = &state.iterate;
+        state.cost = oracle.cost_rgrad(m, x, &mut self.grad)?;
+        state.counts.grad += 1;
+        let grad_norm = m.norm(x, &self.grad);
+        state.grad_norm = Some(grad_norm);
+        state.lambda_min = None;
+        self.eig = None;
+        if grad_norm <= o.eps_gradient {
+            let eig = hessian_min_eig(m, oracle, x, &o.lanczos, self.lanczos_seed)?;
+            self.lanczos_seed = self.lanczos_seed.wrapping_add(1);
+            state.counts.hess += eig.hess_calls;
+            state.lambda_min = Some(eig.value);
+            self.eig = Some(eig);
+        }
+        Ok(())
+    }
 }
 
 impl<M, S, R> Solver<ManifoldProblem<'_, M, S>> for TrustRegion<R>
@@ -264,24 +278,7 @@ where
             eig: None,
             work0: p.objective.work(),
         };
-        let fx = p.objective.cost_rgrad(m, &state.iterate, &mut w.grad)?;
-        state.counts.grad += 1;
-        state.cost = fx;
-        let grad_norm = m.norm(&state.iterate, &w.grad);
-        state.grad_norm = Some(grad_norm);
-        if grad_norm <= o.eps_gradient {
-            let eig = curvature(
-                m,
-                p.objective,
-                &state.iterate,
-                &o.lanczos,
-                w.lanczos_seed,
-                &mut state.counts,
-            )?;
-            w.lanczos_seed = w.lanczos_seed.wrapping_add(1);
-            state.lambda_min = Some(eig.value);
-            w.eig = Some(eig);
-        }
+        w.evaluate(m, p.objective, o, state)?;
         state.counts.work = p.objective.work().saturating_sub(w.work0);
         self.work = Some(w);
         Ok(())
@@ -357,19 +354,7 @@ where
         state.step_size = step_radius;
         if accepted {
             std::mem::swap(&mut state.iterate, &mut w.x_prop);
-            let x = &state.iterate;
-            state.cost = oracle.cost_rgrad(m, x, &mut w.grad)?;
-            state.counts.grad += 1;
-            let grad_norm = m.norm(x, &w.grad);
-            state.grad_norm = Some(grad_norm);
-            state.lambda_min = None;
-            w.eig = None;
-            if grad_norm <= o.eps_gradient {
-                let eig = curvature(m, oracle, x, &o.lanczos, w.lanczos_seed, &mut state.counts)?;
-                w.lanczos_seed = w.lanczos_seed.wrapping_add(1);
-                state.lambda_min = Some(eig.value);
-                w.eig = Some(eig);
-            }
+            w.evaluate(m, oracle, o, state)?;
         }
         state.counts.work = oracle.work().saturating_sub(w.work0);
         state.tag("rho", rho);

@@ -626,14 +626,26 @@ impl Deconvolution {
             a: a.to_vec(),
             x: x.to_vec(),
         };
-        let run = Runner {
-            manifold: &manifold,
-            start: blocks(&a0, &x0),
-        };
         let res: Solution<Blocks> = match self.method {
-            Method::Adm => run.go(InertialAdm::adm(exp), &mut problem, single, &mut historian)?,
-            Method::Iadm => run.go(iadm, &mut problem, single, &mut historian)?,
-            Method::Ipalm => run.go(
+            Method::Adm => solve_from(
+                &manifold,
+                blocks(&a0, &x0),
+                InertialAdm::adm(exp),
+                &mut problem,
+                single,
+                &mut historian,
+            )?,
+            Method::Iadm => solve_from(
+                &manifold,
+                blocks(&a0, &x0),
+                iadm,
+                &mut problem,
+                single,
+                &mut historian,
+            )?,
+            Method::Ipalm => solve_from(
+                &manifold,
+                blocks(&a0, &x0),
                 InertialAdm::ipalm(exp, KernelSet::Ball),
                 &mut problem,
                 single,
@@ -645,7 +657,9 @@ impl Deconvolution {
                     _ => iadm,
                 };
                 let homotopy = self.homotopy(inner, auto_lambda0, lambda_star, max_iterations)?;
-                run.go(
+                solve_from(
+                    &manifold,
+                    blocks(&a0, &x0),
                     homotopy,
                     &mut problem,
                     limits(max_iterations, start),
@@ -655,7 +669,14 @@ impl Deconvolution {
             Method::ReweightedIadm => {
                 let rw =
                     self.reweighting(iadm, kernel.len() * count, m * count, lambda_star, max_iterations)?;
-                run.go(rw, &mut problem, limits(max_iterations, start), &mut historian)?
+                solve_from(
+                    &manifold,
+                    blocks(&a0, &x0),
+                    rw,
+                    &mut problem,
+                    limits(max_iterations, start),
+                    &mut historian,
+                )?
             }
             Method::HomotopyReweightedIadm => {
                 // Half of the budget for the homotopy, at most a round's
@@ -664,7 +685,14 @@ impl Deconvolution {
                 let half = (max_iterations / 2).max(1);
                 let per_stage = (max_iterations / (2 * self.rounds.max(1))).max(1);
                 let homotopy = self.homotopy(iadm, auto_lambda0, lambda_star, per_stage)?;
-                let warm = run.go(homotopy, &mut problem, limits(half, start), &mut historian)?;
+                let warm = solve_from(
+                    &manifold,
+                    blocks(&a0, &x0),
+                    homotopy,
+                    &mut problem,
+                    limits(half, start),
+                    &mut historian,
+                )?;
                 if matches!(warm.stop, StopReason::Observer | StopReason::TimeBudget) {
                     warm
                 } else {
@@ -674,11 +702,14 @@ impl Deconvolution {
                     historian.after(warm.iterations, warm.counts.work);
                     // A homotopy cut short by its budget ends above λ*.
                     problem.lambda = lambda_star;
-                    let from = Runner {
-                        manifold: &manifold,
-                        start: warm.iterate.clone(),
-                    };
-                    let rounds = from.go(rw, &mut problem, limits(left, start), &mut historian)?;
+                    let rounds = solve_from(
+                        &manifold,
+                        warm.iterate.clone(),
+                        rw,
+                        &mut problem,
+                        limits(left, start),
+                        &mut historian,
+                    )?;
                     Solution {
                         iterations: warm.iterations + rounds.iterations,
                         ..rounds
@@ -708,11 +739,14 @@ impl Deconvolution {
             };
             historian.after(res.iterations, problem.smooth.ffts());
             historian.tags = vec![("lambda", problem.lambda), (RECENTRED, 1.0)];
-            let from = Runner {
-                manifold: &manifold,
-                start: blocks(&a1, &x1),
-            };
-            let polish = from.go(inner, &mut problem, stop, &mut historian)?;
+            let polish = solve_from(
+                &manifold,
+                blocks(&a1, &x1),
+                inner,
+                &mut problem,
+                stop,
+                &mut historian,
+            )?;
             res = Solution {
                 iterations: res.iterations + polish.iterations,
                 stop: match polish.stop {
@@ -774,35 +808,27 @@ impl Deconvolution {
     }
 }
 
-/// One solve of the pipeline from a start, through the executor, its
+/// One solve of the pipeline from `start`, through the executor, its
 /// records stamped by the historian.
-struct Runner<'m> {
-    manifold: &'m Oblique,
+fn solve_from<S, T, G, O>(
+    manifold: &Oblique,
     start: Blocks,
-}
-
-impl Runner<'_> {
-    fn go<S, T, G, O>(
-        &self,
-        solver: S,
-        problem: &mut Composite<T, G>,
-        stop: StopCriterion,
-        historian: &mut Historian<'_, O>,
-    ) -> Result<Solution<Blocks>>
-    where
-        S: for<'a> Solver<ManifoldProblem<'a, Oblique, Composite<T, G>>, Iterate = Blocks>,
-        T: TwoBlockSmooth,
-        G: Regularizer,
-        O: RunObserver,
-    {
-        Ok(
-            Executor::new(solver, ManifoldProblem::new(self.manifold, problem))
-                .stop(stop)
-                .keep_history(false)
-                .observe(historian)
-                .run(self.start.clone())?,
-        )
-    }
+    solver: S,
+    problem: &mut Composite<T, G>,
+    stop: StopCriterion,
+    historian: &mut Historian<'_, O>,
+) -> Result<Solution<Blocks>>
+where
+    S: for<'a> Solver<ManifoldProblem<'a, Oblique, Composite<T, G>>, Iterate = Blocks>,
+    T: TwoBlockSmooth,
+    G: Regularizer,
+    O: RunObserver,
+{
+    Ok(Executor::new(solver, ManifoldProblem::new(manifold, problem))
+        .stop(stop)
+        .keep_history(false)
+        .observe(historian)
+        .run(start)?)
 }
 
 /// Ground truths: one per kernel, each of the kernel's size, finite, not zero.
