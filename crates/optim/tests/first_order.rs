@@ -267,10 +267,13 @@ fn counting_sees_the_calls_the_solver_reports() {
     let stop = S::MaxIterations(50);
     let plain = run(GradientDescent::for_manifold(&m), &m, &a, &x0, stop.clone());
     let mut counted = optim::Counting::new(Quadratic(a.clone()));
-    let res = Executor::new(GradientDescent::for_manifold(&m), ManifoldProblem::new(&m, &mut counted))
-        .stop(stop)
-        .run(x0.clone())
-        .unwrap();
+    let res = Executor::new(
+        GradientDescent::for_manifold(&m),
+        ManifoldProblem::new(&m, &mut counted),
+    )
+    .stop(stop)
+    .run(x0.clone())
+    .unwrap();
     let c = counted.counts();
     assert_eq!((c.cost, c.grad), (res.counts.cost, res.counts.grad));
     assert!(c.grad == 51 && c.cost >= 50, "{c:?}");
