@@ -42,7 +42,7 @@
 mod common;
 
 use sasd::metrics::kernel_error;
-use sasd::pipeline::{Deconvolution, Method, aligned_spike_scores, noise_level};
+use sasd::pipeline::{Deconvolution, MethodSpec, aligned_spike_scores, noise_level};
 use sasd::synth::{ActivationLaw, Instance, InstanceSpec, KernelSpec, Shape};
 use serde_json::{Value, json};
 
@@ -73,13 +73,12 @@ fn score(inst: &Instance, kernel: &[f64], activation: &[f64]) -> (f64, f64, f64,
 }
 
 /// A pipeline method.
-fn pipeline(inst: &Instance, method: Method, lambda: f64, iterations: usize, seed: u64) -> Run {
+fn pipeline(inst: &Instance, method: MethodSpec, lambda: f64, iterations: usize, seed: u64) -> Run {
     let out = Deconvolution::new(N0)
         .method(method)
         .lambda(lambda)
         .bias(true)
         .nonnegative(true)
-        .rounds(4)
         .max_iterations(iterations)
         .seed(seed)
         .run(&inst.observation)
@@ -116,7 +115,7 @@ fn nonnegativity_study(seeds: &[u64]) -> Vec<Value> {
                 .expect("valid instance");
             for (k, nonnegative) in [false, true].into_iter().enumerate() {
                 let out = Deconvolution::new(n0)
-                    .method(Method::HomotopyIadm)
+                    .method(MethodSpec::homotopy_iadm())
                     .nonnegative(nonnegative)
                     .seed(seed)
                     .max_iterations(20_000)
@@ -197,12 +196,12 @@ fn main() {
             };
             for (k, method) in methods.iter().enumerate() {
                 let run = match k {
-                    0 => pipeline(&inst, Method::Iadm, lambda, iterations, seed),
-                    1 => pipeline(&inst, Method::ReweightedIadm, lambda, iterations, seed),
-                    2 => pipeline(&inst, Method::HomotopyIadm, lambda, 2 * iterations, seed),
+                    0 => pipeline(&inst, MethodSpec::iadm(), lambda, iterations, seed),
+                    1 => pipeline(&inst, MethodSpec::reweighted_iadm(), lambda, iterations, seed),
+                    2 => pipeline(&inst, MethodSpec::homotopy_iadm(), lambda, 2 * iterations, seed),
                     _ => pipeline(
                         &inst,
-                        Method::HomotopyReweightedIadm,
+                        MethodSpec::homotopy_reweighted_iadm(),
                         lambda,
                         2 * iterations,
                         seed,

@@ -12,7 +12,7 @@
 mod common;
 
 use sasd::metrics::kernel_error;
-use sasd::pipeline::{Deconvolution, Method, max_energy_window};
+use sasd::pipeline::{Deconvolution, MethodSpec, max_energy_window};
 use sasd::refine::SupportRefinement;
 use sasd::synth::{ActivationLaw, InstanceSpec, KernelSpec, Shape};
 use serde_json::json;
@@ -54,7 +54,7 @@ fn main() {
             .expect("a valid instance");
         let y = &instance.observation;
         let refined = Deconvolution::new(n0)
-            .method(Method::HomotopyIadm)
+            .method(MethodSpec::homotopy_iadm())
             .bias(true)
             .seed(seed)
             .max_iterations(iterations)

@@ -25,8 +25,7 @@ use sasd::synth::{Convolution, Shape, cartoon_image, convolve, gaussian_kernel_2
 const USAGE: &str = "usage: deblur [--seed N] [--out DIR] [--mu MU]";
 const SIDE: usize = 128;
 
-/// Cyclic blur of a row-major image by a row-major k×k kernel (a row-major
-/// r×c array is the column-major c×r one of the generator).
+/// Cyclic blur of a row-major image by a row-major k×k kernel.
 fn blur(img: &[f64], k: &[f64], side: usize) -> Vec<f64> {
     convolve(
         k,

@@ -15,7 +15,7 @@
 mod common;
 
 use sasd::metrics::kernel_error;
-use sasd::pipeline::{Deconvolution, Method};
+use sasd::pipeline::{Deconvolution, MethodSpec};
 use sasd::synth::{ActivationLaw, InstanceSpec, KernelSpec, Shape};
 use serde_json::json;
 
@@ -26,11 +26,11 @@ fn main() {
     let n0: usize = args.get("n0", 50);
     let m: usize = args.get("m", 5000);
     let methods = [
-        ("homotopy-adm", Method::HomotopyAdm),
-        ("homotopy-iadm", Method::HomotopyIadm),
-        ("trust-region", Method::TrustRegion),
-        ("curvilinear", Method::Curvilinear),
-        ("two-stage", Method::TwoStage),
+        ("homotopy-adm", MethodSpec::homotopy_adm()),
+        ("homotopy-iadm", MethodSpec::homotopy_iadm()),
+        ("trust-region", MethodSpec::trust_region()),
+        ("curvilinear", MethodSpec::curvilinear()),
+        ("two-stage", MethodSpec::two_stage()),
     ];
     println!(
         "{:<14} {:>4} {:>12} {:>10} {:>8} {:>9}",

@@ -9,9 +9,7 @@
 //!   parallel (`deconvolve_batch_2d`), with non-negative activations, and the
 //!   PSF estimates are compared with the truth.
 //!
-//! Images are square, so the generator's column-major arrays are the
-//! pipeline's row-major ones up to a transposition of both kernel and image,
-//! under which 2-D convolution is invariant.
+//! The generator and the pipeline both hold images row-major.
 //!
 //! ```sh
 //! cargo run --release --example microscopy_2d -- --seed 1 --json microscopy.json

@@ -17,7 +17,7 @@ mod common;
 use std::time::Instant;
 
 use sasd::metrics::cdl_kernel_errors;
-use sasd::pipeline::{Deconvolution, Method};
+use sasd::pipeline::{Deconvolution, MethodSpec};
 use sasd::synth::{ActivationLaw, InstanceSpec, KernelSpec, Shape};
 use serde_json::json;
 
@@ -70,7 +70,7 @@ fn main() {
             let start = Instant::now();
             let out = Deconvolution::new(n0)
                 .kernels(3)
-                .method(Method::HomotopyIadm)
+                .method(MethodSpec::homotopy_iadm())
                 .nonnegative(true)
                 .seed(seed)
                 .max_iterations(iterations)

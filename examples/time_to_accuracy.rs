@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use optim::{Control, Record};
 use realfft::RealFftPlanner;
-use sasd::pipeline::{Deconvolution, KERNEL_ERROR, Method};
+use sasd::pipeline::{Deconvolution, FirstOrder, HomotopySpec, KERNEL_ERROR, MethodSpec};
 use sasd::synth::{ActivationLaw, InstanceSpec, KernelSpec, Shape};
 use serde_json::json;
 
@@ -69,9 +69,9 @@ fn main() {
     let repeats: usize = args.get("repeats", 3);
     let eta: f64 = args.get("eta", 0.9);
     let delta: f64 = args.get("delta", 0.1);
-    let methods: Vec<(&str, Method)> = [
-        ("homotopy-adm", Method::HomotopyAdm),
-        ("homotopy-iadm", Method::HomotopyIadm),
+    let methods: Vec<(&str, FirstOrder)> = [
+        ("homotopy-adm", FirstOrder::Adm),
+        ("homotopy-iadm", FirstOrder::Iadm),
     ]
     .into_iter()
     .filter(|(name, _)| which == "both" || which == *name)
@@ -103,12 +103,15 @@ fn main() {
             .generate_seeded(seed)
             .expect("valid instance");
         let y = &inst.observation;
-        for &(name, method) in &methods {
+        for &(name, inner) in &methods {
+            let homotopy = HomotopySpec {
+                eta,
+                delta,
+                ..HomotopySpec::new(inner)
+            };
             let spec = Deconvolution::new(N0)
-                .method(method)
+                .method(MethodSpec::Homotopy(homotopy))
                 .bias(true)
-                .eta(eta)
-                .delta(delta)
                 .seed(seed);
             let traced = spec
                 .clone()

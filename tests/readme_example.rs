@@ -44,7 +44,7 @@ fn readme_example_reaches_the_minimum() -> Result<(), Box<dyn std::error::Error>
 #[test]
 fn readme_sasd_example_recovers_the_kernel() -> Result<(), Box<dyn std::error::Error>> {
     use sasd::metrics::kernel_error;
-    use sasd::pipeline::{Deconvolution, Method};
+    use sasd::pipeline::{Deconvolution, MethodSpec};
     use sasd::synth::{ActivationLaw, InstanceSpec, KernelSpec, Shape};
 
     let inst = InstanceSpec::new(KernelSpec::RandomSphere(Shape::d1(50)), Shape::d1(5000))
@@ -52,7 +52,7 @@ fn readme_sasd_example_recovers_the_kernel() -> Result<(), Box<dyn std::error::E
         .bias(1.0)
         .generate_seeded(1)?;
     let out = Deconvolution::new(50)
-        .method(Method::HomotopyIadm)
+        .method(MethodSpec::homotopy_iadm())
         .bias(true)
         .run(&inst.observation)?;
     let err = kernel_error(inst.kernel(), out.kernel())?;

@@ -11,7 +11,7 @@ use crate::io::{self, Array};
 use crate::plot;
 use crate::solve::Solution;
 use sasd::metrics::kernel_alignment;
-use sasd::pipeline::{Dims, align_activation};
+use sasd::pipeline::{Shape, align_activation};
 
 /// The files a deconvolution writes (data.png/svg for images only).
 pub const SOLUTION_FILES: [&str; 14] = [
@@ -51,10 +51,10 @@ pub struct Truth<'a> {
 
 /// Array shape of a stack of `count` arrays of shape `d` (no leading axis
 /// for a single one).
-pub fn stacked_shape(count: usize, d: Dims) -> Vec<usize> {
+pub fn stacked_shape(count: usize, d: Shape) -> Vec<usize> {
     let mut shape = match d {
-        Dims::D1(n) => vec![n],
-        Dims::D2 { rows, cols } => vec![rows, cols],
+        Shape::D1(n) => vec![n],
+        Shape::D2 { rows, cols } => vec![rows, cols],
     };
     if count > 1 {
         shape.insert(0, count);
@@ -138,8 +138,8 @@ impl OutDir {
     pub fn write_plots(&self, y: &[f64], s: &Solution, truth: Option<Truth<'_>>) -> Result<(), CliError> {
         let stem = |name: &str| self.path(name);
         match s.signal_dims {
-            Dims::D1(_) => self.plots_1d(y, s, truth)?,
-            Dims::D2 { rows, cols } => {
+            Shape::D1(_) => self.plots_1d(y, s, truth)?,
+            Shape::D2 { rows, cols } => {
                 let gray = plot::HeatmapOptions {
                     colormap: plot::Colormap::Gray,
                     ..plot::HeatmapOptions::default()
@@ -154,8 +154,8 @@ impl OutDir {
                     &gray,
                 )?;
                 let (kr, kc) = match s.kernel_dims {
-                    Dims::D2 { rows, cols } => (rows, cols),
-                    Dims::D1(n) => (1, n),
+                    Shape::D2 { rows, cols } => (rows, cols),
+                    Shape::D1(n) => (1, n),
                 };
                 // Kernels side by side, one column of gap between them.
                 let k = s.kernels.len();

@@ -27,7 +27,7 @@ pub fn solve_report(input: Value, settings: &Settings, solution: &Solution, extr
             "kernels": settings.kernels,
             "method": settings.method.name(),
             "lambda": settings.lambda,
-            "eta": settings.eta,
+            "eta": settings.method.effective_eta(settings.eta),
             "bias": settings.bias,
             "nonnegative": settings.nonnegative,
             "seed": settings.seed,

@@ -6,9 +6,10 @@ use std::time::Duration;
 use clap::ValueEnum;
 use optim::{Record, StopReason};
 use sasd::pipeline::RunObserver;
-use sasd::pipeline::{Deconvolution, Deconvolved, Dims, FFTS, KERNEL_ERROR, Method as PipelineMethod};
+use sasd::pipeline::{Deconvolution, Deconvolved, FFTS, HomotopySpec, KERNEL_ERROR, MethodSpec, Shape};
 use sasd::refine::{RefinementReport, SupportRefinement};
-use sasd::synth::{Convolution, Shape, convolve};
+use sasd::synth::{Convolution, convolve};
+use sasd::two_stage::TwoStageSpec;
 
 use crate::cmd::KernelSize;
 use crate::error::CliError;
@@ -72,19 +73,40 @@ impl Method {
         }
     }
 
-    /// The pipeline's method.
-    fn pipeline(self) -> PipelineMethod {
-        match self {
-            Method::Adm => PipelineMethod::Adm,
-            Method::Iadm => PipelineMethod::Iadm,
-            Method::Ipalm => PipelineMethod::Ipalm,
-            Method::HomotopyAdm => PipelineMethod::HomotopyAdm,
-            Method::HomotopyIadm => PipelineMethod::HomotopyIadm,
-            Method::ReweightedIadm => PipelineMethod::ReweightedIadm,
-            Method::HomotopyReweightedIadm => PipelineMethod::HomotopyReweightedIadm,
-            Method::TrustRegion => PipelineMethod::TrustRegion,
-            Method::Curvilinear => PipelineMethod::Curvilinear,
-            Method::TwoStage => PipelineMethod::TwoStage,
+    /// The pipeline's method with its default options, η (the decay of λ
+    /// per homotopy stage, or 1/β of the two-stage algorithm) when given.
+    fn pipeline(self, eta: Option<f64>) -> MethodSpec {
+        let spec = match self {
+            Method::Adm => MethodSpec::adm(),
+            Method::Iadm => MethodSpec::iadm(),
+            Method::Ipalm => MethodSpec::ipalm(),
+            Method::HomotopyAdm => MethodSpec::homotopy_adm(),
+            Method::HomotopyIadm => MethodSpec::homotopy_iadm(),
+            Method::ReweightedIadm => MethodSpec::reweighted_iadm(),
+            Method::HomotopyReweightedIadm => MethodSpec::homotopy_reweighted_iadm(),
+            Method::TrustRegion => MethodSpec::trust_region(),
+            Method::Curvilinear => MethodSpec::curvilinear(),
+            Method::TwoStage => MethodSpec::two_stage(),
+        };
+        match (spec, eta) {
+            (MethodSpec::Homotopy(h), Some(eta)) => MethodSpec::Homotopy(HomotopySpec { eta, ..h }),
+            (MethodSpec::HomotopyReweighted(h, r), Some(eta)) => {
+                MethodSpec::HomotopyReweighted(HomotopySpec { eta, ..h }, r)
+            }
+            (MethodSpec::TwoStage(t), Some(eta)) => {
+                MethodSpec::TwoStage(TwoStageSpec { beta: 1.0 / eta, ..t })
+            }
+            (spec, _) => spec,
+        }
+    }
+
+    /// The η a run of this method uses, `None` for the methods without a
+    /// continuation in λ (what `report.json` records).
+    pub fn effective_eta(self, eta: Option<f64>) -> Option<f64> {
+        match self.pipeline(eta) {
+            MethodSpec::Homotopy(h) | MethodSpec::HomotopyReweighted(h, _) => Some(h.eta),
+            MethodSpec::TwoStage(t) => Some(1.0 / t.beta),
+            _ => None,
         }
     }
 }
@@ -123,7 +145,7 @@ impl Settings {
     /// Checks that the kernel fits the data (LQK+20 lifts a kernel of n₀ to
     /// 3n₀ − 2 entries, per axis, and that must be shorter than the data),
     /// so that a hopeless run fails before any output is prepared.
-    pub fn check_fits(&self, data: Dims) -> Result<(), CliError> {
+    pub fn check_fits(&self, data: Shape) -> Result<(), CliError> {
         check_kernel_fits(self.kernel, data)?;
         match (self.kernel, data) {
             _ if self.refine_support.is_some() && self.kernels > 1 => {
@@ -132,7 +154,7 @@ impl Settings {
             (KernelSize::D2(..), _) if self.refine_support.is_some() => {
                 Err(CliError::new("--refine-support handles 1-D signals only"))
             }
-            _ if self.method.pipeline().is_second_order()
+            _ if self.method.pipeline(None).is_second_order()
                 && (self.kernels > 1 || self.bias || self.nonnegative) =>
             {
                 Err(CliError::new(format!(
@@ -152,16 +174,13 @@ impl Settings {
         };
         let mut run = run
             .kernels(self.kernels)
-            .method(self.method.pipeline())
+            .method(self.method.pipeline(self.eta))
             .bias(self.bias)
             .nonnegative(self.nonnegative)
             .seed(self.seed)
             .max_iterations(self.max_iterations);
         if let Some(l) = self.lambda {
             run = run.lambda(l);
-        }
-        if let Some(e) = self.eta {
-            run = run.eta(e);
         }
         if let Some(t) = &self.truth {
             run = run.truth_kernels(t.clone());
@@ -179,22 +198,22 @@ impl Settings {
 /// Checks that a kernel of `kernel` fits `data`: same dimension, and the
 /// lifted kernel (3n − 2 per axis, LQK+20 §3) shorter than a signal or
 /// inside an image.
-pub fn check_kernel_fits(kernel: KernelSize, data: Dims) -> Result<(), CliError> {
+pub fn check_kernel_fits(kernel: KernelSize, data: Shape) -> Result<(), CliError> {
     let lifted = |n: usize| 3 * n - 2;
     match (kernel, data) {
-        (KernelSize::D1(n0), Dims::D1(m)) if lifted(n0) >= m => Err(CliError::new(format!(
+        (KernelSize::D1(n0), Shape::D1(m)) if lifted(n0) >= m => Err(CliError::new(format!(
             "--kernel-size {n0} is too large for a signal of {m} samples: the lifted kernel has 3·n0 − 2 = {} entries and must be shorter than the signal",
             lifted(n0)
         ))),
-        (KernelSize::D2(n1, n2), Dims::D2 { rows, cols }) if lifted(n1) > rows || lifted(n2) > cols => {
+        (KernelSize::D2(n1, n2), Shape::D2 { rows, cols }) if lifted(n1) > rows || lifted(n2) > cols => {
             Err(CliError::new(format!(
                 "--kernel-size {n1}x{n2} is too large for a {rows}x{cols} image: the lifted kernel is {}x{} (3·n − 2 per axis) and must fit in the image",
                 lifted(n1),
                 lifted(n2)
             )))
         }
-        (KernelSize::D2(..), Dims::D1(_)) => Err(CliError::new("a 1-D signal needs a 1-D --kernel-size N")),
-        (KernelSize::D1(_), Dims::D2 { .. }) => {
+        (KernelSize::D2(..), Shape::D1(_)) => Err(CliError::new("a 1-D signal needs a 1-D --kernel-size N")),
+        (KernelSize::D1(_), Shape::D2 { .. }) => {
             Err(CliError::new("an image needs a 2-D --kernel-size N1xN2"))
         }
         _ => Ok(()),
@@ -255,11 +274,11 @@ pub struct Solution {
     /// The kernels after shift correction, unit norm (row-major in 2-D).
     pub kernels: Vec<Vec<f64>>,
     /// Shape of each kernel.
-    pub kernel_dims: Dims,
+    pub kernel_dims: Shape,
     /// The activations, aligned with their kernels.
     pub activations: Vec<Vec<f64>>,
     /// Shape of the data and of each activation.
-    pub signal_dims: Dims,
+    pub signal_dims: Shape,
     /// The fitted bias, if asked for.
     pub bias: Option<f64>,
     /// Σ_k kernel_k ⊛ activation_k + bias: the model's fit of the data.
@@ -288,11 +307,11 @@ pub fn solve<O: RunObserver>(data: Data<'_>, s: &Settings, observer: &mut O) -> 
     let run = s.pipeline();
     let out = match data {
         Data::Signal(y) => {
-            s.check_fits(Dims::D1(y.len()))?;
+            s.check_fits(Shape::D1(y.len()))?;
             run.run_observed(y, observer)?
         }
         Data::Image { data, rows, cols } => {
-            s.check_fits(Dims::D2 { rows, cols })?;
+            s.check_fits(Shape::D2 { rows, cols })?;
             run.run_2d_observed(data, rows, cols, observer)?
         }
     };
@@ -334,26 +353,17 @@ fn solution(method: Method, out: Deconvolved) -> Result<Solution, CliError> {
     })
 }
 
-/// The synthesis generator's column-major shape of a row-major array: the
-/// transposed grid (convolution commutes with transposition).
-fn grid(d: Dims) -> Shape {
-    match d {
-        Dims::D1(n) => Shape::d1(n),
-        Dims::D2 { rows, cols } => Shape::d2(cols, rows),
-    }
-}
-
 /// Σ_k kernel_k ⊛ activation_k (cyclic, on the data's grid) + bias.
 fn reconstruct(
     kernels: &[Vec<f64>],
-    kernel_dims: Dims,
+    kernel_dims: Shape,
     activations: &[Vec<f64>],
-    signal_dims: Dims,
+    signal_dims: Shape,
     bias: Option<f64>,
 ) -> Result<Vec<f64>, CliError> {
     let mut y = vec![bias.unwrap_or(0.0); signal_dims.len()];
     for (a, x) in kernels.iter().zip(activations) {
-        let (c, _) = convolve(a, grid(kernel_dims), x, grid(signal_dims), Convolution::Cyclic)?;
+        let (c, _) = convolve(a, kernel_dims, x, signal_dims, Convolution::Cyclic)?;
         y.iter_mut().zip(c).for_each(|(v, c)| *v += c);
     }
     Ok(y)

@@ -78,6 +78,42 @@ pub enum SasdError {
     /// zero everywhere: there is nothing to deconvolve.
     #[error("the observation carries no signal (it is constant)")]
     NoSignal,
+    /// The observation's largest magnitude lies outside the range the
+    /// solvers work in (sums of squares would overflow or underflow).
+    #[error(
+        "the observation's largest magnitude {max_abs:e} is outside [{min:e}, {max:e}]: rescale the data (e.g. divide by its maximum)"
+    )]
+    BadScale {
+        /// max |y|.
+        max_abs: f64,
+        /// Smallest supported max |y|.
+        min: f64,
+        /// Largest supported max |y|.
+        max: f64,
+    },
+    /// λ at or above λ_max = ‖∇ₓψ(a⁽⁰⁾, 0)‖∞, where the zero activation
+    /// solves the Lasso: the run would return nothing.
+    #[error(
+        "lambda = {lambda:e} is at or above lambda_max = {lambda_max:e}, where the activation is zero; choose a smaller lambda (or leave it to the default)"
+    )]
+    LambdaTooLarge {
+        /// The λ asked for.
+        lambda: f64,
+        /// λ_max of the initial kernel.
+        lambda_max: f64,
+    },
+    /// More kernel entries than samples: the model cannot be identified.
+    #[error(
+        "{kernels} kernels of {kernel_len} entries hold more unknowns than the {signal} samples of the observation"
+    )]
+    TooManyKernels {
+        /// Number of kernels N.
+        kernels: usize,
+        /// Entries of each kernel.
+        kernel_len: usize,
+        /// Samples of the observation.
+        signal: usize,
+    },
     /// An activation with no nonzero entry where a support is needed (the
     /// support refinement starts from one).
     #[error("the activation has no nonzero entry: there is no support to refine")]

@@ -10,6 +10,8 @@
 pub mod conv;
 pub mod deblur;
 pub mod error;
+pub mod geometry;
+pub mod init;
 pub mod landscape;
 pub mod metrics;
 pub mod objective;
@@ -17,6 +19,7 @@ pub mod pipeline;
 pub mod refine;
 pub mod second_order;
 pub mod synth;
+pub mod trace;
 pub mod two_stage;
 
 pub use error::{Result, SasdError};

@@ -139,7 +139,7 @@ fn cross_correlation(u: &[f64], u_shape: Shape, v: &[f64], v_shape: Shape, out_s
         out_shape,
         Offset::Difference,
     );
-    let (rows, cols) = (out_shape.rows(), out_shape.cols());
+    let (rows, cols) = out_shape.grid();
     for (i, value) in flipped.into_iter().enumerate() {
         let (r, k) = (i % rows, i / rows);
         c[(rows - r) % rows + ((cols - k) % cols) * rows] = value;
@@ -192,7 +192,7 @@ pub fn kernel_alignment(a0: &[f64], a_hat: &[f64]) -> Result<KernelAlignment> {
 }
 
 /// 2-D [`kernel_alignment`]: the same with 2-D shifts on the common grid
-/// `(n1 + n̂1 − 1) × (n2 + n̂2 − 1)`; kernels are column-major in their shapes
+/// `(n1 + n̂1 − 1) × (n2 + n̂2 − 1)`; kernels are row-major in their shapes
 /// (LQK+20 App. C.2).
 pub fn kernel_alignment_2d(
     a0: &[f64],
@@ -224,14 +224,18 @@ pub fn kernel_alignment_2d(
             d as isize - extent as isize
         }
     };
-    let (r, k) = (best % common.rows(), best / common.rows());
+    // On the engine grids (the transposes), then in the caller's axes.
+    let ((gr, gc), (hr, hc)) = (common.grid(), a_hat_shape.grid());
+    let (r, k) = (best % gr, best / gr);
+    let (along_grid_rows, along_grid_cols) = (signed(r, hr, gr), signed(k, hc, gc));
     Ok(KernelAlignment {
         // Rounding can push |cos| a hair above 1; the metric lives in [0, 1].
         error: (1.0 - cosine.abs()).clamp(0.0, 1.0),
-        shift: (
-            signed(r, a_hat_shape.rows(), common.rows()),
-            signed(k, a_hat_shape.cols(), common.cols()),
-        ),
+        shift: if common.is_2d() {
+            (along_grid_cols, along_grid_rows)
+        } else {
+            (along_grid_rows, along_grid_cols)
+        },
         sign: Sign::of(cosine),
     })
 }
@@ -285,7 +289,7 @@ pub fn activation_error(x0: &[f64], x_hat: &[f64], rule: SignRule) -> Result<Act
     activation_error_2d(x0, x_hat, Shape::d1(x0.len()), rule)
 }
 
-/// 2-D [`activation_error`], 2-D cyclic shifts on `shape` (column-major).
+/// 2-D [`activation_error`], 2-D cyclic shifts on `shape` (row-major).
 pub fn activation_error_2d(
     x0: &[f64],
     x_hat: &[f64],
@@ -315,7 +319,7 @@ pub fn activation_error_2d(
     };
     // Re-summed directly rather than from the expansion above, which cancels
     // catastrophically when the error is small.
-    let (rows, cols) = (shape.rows(), shape.cols());
+    let (rows, cols) = shape.grid();
     let (dr, dc) = (best % rows, best / rows);
     let residual: Vec<f64> = u
         .iter()
@@ -329,7 +333,7 @@ pub fn activation_error_2d(
     Ok(ActivationError {
         absolute: relative * norm0,
         relative,
-        shift: ((rows - dr) % rows, (cols - dc) % cols),
+        shift: shape.offset(((rows - dr) % rows, (cols - dc) % cols)),
         sign,
     })
 }
@@ -459,7 +463,7 @@ pub fn cdl_kernel_errors<T: AsRef<[f64]>, U: AsRef<[f64]>>(truth: &[T], estimate
 }
 
 /// 2-D [`cdl_kernel_errors`]: all true kernels of shape `truth_shape`, all
-/// estimates of shape `estimate_shape`, column-major.
+/// estimates of shape `estimate_shape`, row-major.
 pub fn cdl_kernel_errors_2d<T: AsRef<[f64]>, U: AsRef<[f64]>>(
     truth: &[T],
     truth_shape: Shape,

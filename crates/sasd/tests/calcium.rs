@@ -23,7 +23,7 @@
 use std::time::Duration;
 
 use sasd::metrics::{SpikeScores, kernel_error};
-use sasd::pipeline::{Deconvolution, Method, aligned_spike_scores, max_energy_window, noise_level};
+use sasd::pipeline::{Deconvolution, MethodSpec, aligned_spike_scores, max_energy_window, noise_level};
 use sasd::refine::SupportRefinement;
 use sasd::synth::{ActivationLaw, Instance, InstanceSpec, KernelSpec, Shape};
 
@@ -65,7 +65,7 @@ fn score(inst: &Instance, kernel: &[f64], activation: &[f64]) -> (f64, SpikeScor
 /// 8000 iterations.
 fn homotopy_then_reweighting(seed: u64) -> Deconvolution {
     Deconvolution::new(N0)
-        .method(Method::HomotopyReweightedIadm)
+        .method(MethodSpec::homotopy_reweighted_iadm())
         .bias(true)
         .nonnegative(true)
         .max_iterations(8000)
@@ -73,14 +73,13 @@ fn homotopy_then_reweighting(seed: u64) -> Deconvolution {
 }
 
 /// The pipeline's `method` at λ = 0.1.
-fn deconvolve(method: Method, seed: u64) -> Outcome {
+fn deconvolve(method: MethodSpec, seed: u64) -> Outcome {
     let inst = calcium_trace(seed);
     let out = Deconvolution::new(N0)
         .method(method)
         .lambda(0.1)
         .bias(true)
         .nonnegative(true)
-        .rounds(4)
         .max_iterations(4000)
         .seed(seed)
         .run(&inst.observation)
@@ -119,8 +118,8 @@ fn deconvolve(method: Method, seed: u64) -> Outcome {
 #[test]
 fn reweighted_iadm_recovers_the_calcium_kernel_and_spikes() {
     for seed in 1..=5 {
-        let rw = deconvolve(Method::ReweightedIadm, seed);
-        let plain = deconvolve(Method::Iadm, seed);
+        let rw = deconvolve(MethodSpec::reweighted_iadm(), seed);
+        let plain = deconvolve(MethodSpec::iadm(), seed);
         assert!(
             rw.kernel_error <= 5e-2,
             "seed {seed}: kernel error {:e}",

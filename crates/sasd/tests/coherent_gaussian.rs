@@ -9,7 +9,7 @@
 //! most 3.0e-3 on seeds 6–10, `examples/coherent_gaussian.rs`).
 
 use sasd::metrics::kernel_error;
-use sasd::pipeline::{Deconvolution, Method, max_energy_window};
+use sasd::pipeline::{Deconvolution, MethodSpec, max_energy_window};
 use sasd::refine::SupportRefinement;
 use sasd::synth::{ActivationLaw, InstanceSpec, KernelSpec, Shape};
 
@@ -32,7 +32,7 @@ fn instance(seed: u64, sigma: f64) -> sasd::synth::Instance {
 /// refinement).
 fn solve(seed: u64) -> Deconvolution {
     Deconvolution::new(N0)
-        .method(Method::HomotopyIadm)
+        .method(MethodSpec::homotopy_iadm())
         .bias(true)
         .seed(seed)
         .max_iterations(3000)

@@ -33,14 +33,13 @@ fn gaussian_blur() -> Vec<f64> {
     g.iter().map(|t| t / sum).collect()
 }
 
-/// Cyclic blur of a row-major image by a row-major kernel, by direct sums
-/// (a row-major r×c array is the column-major c×r one).
+/// Cyclic blur of a row-major image by a row-major kernel, by direct sums.
 fn blur(img: &[f64], (rows, cols): (usize, usize), k: &[f64], (k1, k2): (usize, usize)) -> Vec<f64> {
     convolve(
         k,
-        Shape::d2(k2, k1),
+        Shape::d2(k1, k2),
         img,
-        Shape::d2(cols, rows),
+        Shape::d2(rows, cols),
         Convolution::Cyclic,
     )
     .unwrap()

@@ -86,12 +86,12 @@ fn kernel_error_is_invariant_under_shift_and_symmetric() {
 fn two_d_kernel_error_uses_two_d_shifts() {
     let shape = Shape::d2(5, 4);
     let a0 = random_sphere_kernel(shape, &mut StdRng::seed_from_u64(6)).unwrap();
-    // −a0 placed at (2, 3) in a 9 × 8 window, column-major.
+    // −a0 placed at (2, 3) in a 9 × 8 window, row-major.
     let big = Shape::d2(9, 8);
     let mut a_hat = vec![0.0; big.len()];
-    for c in 0..4 {
-        for r in 0..5 {
-            a_hat[(r + 2) + (c + 3) * 9] = -a0[r + c * 5];
+    for r in 0..5 {
+        for c in 0..4 {
+            a_hat[(r + 2) * 8 + (c + 3)] = -a0[r * 4 + c];
         }
     }
     let m = kernel_alignment_2d(&a0, shape, &a_hat, big).unwrap();
@@ -150,9 +150,9 @@ fn activation_error_over_cyclic_shifts_and_signs() {
         .map(|i| if i % 7 == 0 { i as f64 + 1.0 } else { 0.0 })
         .collect();
     let mut x_hat = vec![0.0; 20];
-    for c in 0..5 {
-        for r in 0..4 {
-            x_hat[(r + 1) % 4 + ((c + 2) % 5) * 4] = x0[r + c * 4];
+    for r in 0..4 {
+        for c in 0..5 {
+            x_hat[((r + 1) % 4) * 5 + (c + 2) % 5] = x0[r * 5 + c];
         }
     }
     let e = activation_error_2d(&x0, &x_hat, shape, SignRule::Fixed(Sign::Plus)).unwrap();

@@ -14,7 +14,7 @@
 //! x ≥ 0 recovers 5, 5, 5 and 2 of 5 (errors ≤ 5e-5 up to θ = 0.25).
 
 use sasd::metrics::kernel_error;
-use sasd::pipeline::{Deconvolution, Method};
+use sasd::pipeline::{Deconvolution, MethodSpec};
 use sasd::synth::{ActivationLaw, InstanceSpec, KernelSpec, Shape};
 
 const N0: usize = 30;
@@ -28,7 +28,7 @@ fn errors(theta: f64, seed: u64) -> (f64, f64) {
         .expect("valid instance");
     let run = |nonnegative: bool| {
         let out = Deconvolution::new(N0)
-            .method(Method::HomotopyIadm)
+            .method(MethodSpec::homotopy_iadm())
             .nonnegative(nonnegative)
             .seed(seed)
             .max_iterations(20_000)

@@ -2,19 +2,19 @@
 //! image, an 8×8 kernel lifted to 22×22 on the Frobenius sphere, θ = 5·10⁻³
 //! Bernoulli–Rademacher activations, no noise (release mode; fixed seeds).
 //!
-//! The generators store images column-major and the pipeline takes them
-//! row-major: the helpers below convert, so the test also checks that
-//! convention end to end (the kernel comes back in the image's orientation).
+//! The generators and the pipeline both hold images row-major
+//! (`sasd::geometry`): a non-square kernel comes back in the image's
+//! orientation, not transposed.
 
 use sasd::SasdError;
 use sasd::metrics::kernel_error_2d;
-use sasd::pipeline::{Deconvolution, Dims, FFTS, KERNEL_ERROR, ShiftCorrection};
+use sasd::pipeline::{Deconvolution, FFTS, KERNEL_ERROR, ShiftCorrection};
 use sasd::synth::{ActivationLaw, Instance, InstanceSpec, KernelSpec, Shape};
 
-/// Row-major copy of a column-major `rows × cols` array.
-fn to_row_major(v: &[f64], rows: usize, cols: usize) -> Vec<f64> {
-    (0..rows)
-        .flat_map(|i| (0..cols).map(move |j| v[i + j * rows]))
+/// The transpose (row-major `cols × rows`) of a row-major `rows × cols` array.
+fn transpose(v: &[f64], rows: usize, cols: usize) -> Vec<f64> {
+    (0..cols)
+        .flat_map(|j| (0..rows).map(move |i| v[i * cols + j]))
         .collect()
 }
 
@@ -25,30 +25,22 @@ fn image_instance(kernel: KernelSpec, (rows, cols): (usize, usize), seed: u64) -
         .expect("valid instance")
 }
 
-/// Runs `spec` on the instance and returns the kernel error of the result
-/// (row-major data compared in its own orientation: kernel_error_2d reads
-/// column-major, so both operands are passed transposed, which leaves the
-/// error unchanged).
+/// Runs `spec` on the instance (row-major, as the pipeline) and returns the
+/// kernel error of the result.
 fn run(spec: Deconvolution, inst: &Instance, label: &str) -> f64 {
     let (rows, cols) = (inst.signal_shape.rows(), inst.signal_shape.cols());
     let (n1, n2) = (inst.kernel_shape.rows(), inst.kernel_shape.cols());
-    let truth = to_row_major(inst.kernel(), n1, n2);
-    let image = to_row_major(&inst.observation, rows, cols);
+    let truth = inst.kernel().to_vec();
+    let image = &inst.observation;
     let out = spec
         .truth_kernel(truth.clone())
-        .run_2d(&image, rows, cols)
+        .run_2d(image, rows, cols)
         .expect("run");
-    assert_eq!(out.kernel_dims, Dims::D2 { rows: n1, cols: n2 });
-    assert_eq!(out.signal_dims, Dims::D2 { rows, cols });
-    assert_eq!(
-        out.lifted_dims,
-        Dims::D2 {
-            rows: 3 * n1 - 2,
-            cols: 3 * n2 - 2
-        }
-    );
+    assert_eq!(out.kernel_dims, Shape::d2(n1, n2));
+    assert_eq!(out.signal_dims, Shape::d2(rows, cols));
+    assert_eq!(out.lifted_dims, Shape::d2(3 * n1 - 2, 3 * n2 - 2));
     assert_eq!(out.activation().len(), rows * cols);
-    let err = kernel_error_2d(&truth, Shape::d2(n2, n1), out.kernel(), Shape::d2(n2, n1)).expect("metric");
+    let err = kernel_error_2d(&truth, Shape::d2(n1, n2), out.kernel(), Shape::d2(n1, n2)).expect("metric");
     assert_eq!(out.truth_errors, Some(vec![err]));
     let logged = out
         .history
@@ -99,11 +91,11 @@ fn non_square_kernel_keeps_its_orientation() {
     let err = run(spec(), &inst, "random 6x4 on 64x96");
     assert!(err <= 1e-3, "kernel error {err:e}");
     // The transposed kernel is a different kernel: far from the truth.
-    let truth = to_row_major(inst.kernel(), 6, 4);
-    let image = to_row_major(&inst.observation, 64, 96);
+    let truth = inst.kernel().to_vec();
+    let image = inst.observation.clone();
     let max_energy = spec().run_2d(&image, 64, 96).expect("run");
-    let transposed =
-        kernel_error_2d(&truth, Shape::d2(4, 6), max_energy.kernel(), Shape::d2(6, 4)).expect("metric");
+    let flipped = transpose(max_energy.kernel(), 6, 4);
+    let transposed = kernel_error_2d(&truth, Shape::d2(6, 4), &flipped, Shape::d2(4, 6)).expect("metric");
     assert!(transposed > 0.1, "transposed error {transposed:e}");
     let alg8 = spec()
         .shift_correction(ShiftCorrection::ReconstructionError)

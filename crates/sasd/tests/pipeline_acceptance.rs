@@ -4,7 +4,7 @@
 //! Rademacher activations, bias b = 1, no noise, random kernel on the sphere.
 
 use sasd::metrics::kernel_error;
-use sasd::pipeline::{Deconvolution, Method};
+use sasd::pipeline::{Deconvolution, FirstOrder, FixedSpec, MethodSpec};
 use sasd::synth::{ActivationLaw, InstanceSpec, KernelSpec, Shape};
 
 fn section_5_2(seed: u64) -> sasd::synth::Instance {
@@ -21,7 +21,7 @@ fn homotopy_iadm_recovers_a_random_kernel_to_1e_5_on_5_of_5_seeds() {
     for seed in 1..=5 {
         let inst = section_5_2(seed);
         let out = Deconvolution::new(100)
-            .method(Method::HomotopyIadm)
+            .method(MethodSpec::homotopy_iadm())
             .bias(true)
             .seed(seed)
             .run(&inst.observation)
@@ -49,7 +49,11 @@ fn homotopy_iadm_recovers_a_random_kernel_to_1e_5_on_5_of_5_seeds() {
 /// 5 seeds (measured: ≈ 2e-5 on seeds 1–3).
 #[test]
 fn iadm_and_adm_at_a_fixed_lambda_recover_most_seeds() {
-    for method in [Method::Iadm, Method::Adm] {
+    for solver in [FirstOrder::Iadm, FirstOrder::Adm] {
+        let method = MethodSpec::Fixed(FixedSpec {
+            solver,
+            step_tolerance: 1e-6,
+        });
         let mut good = 0;
         for seed in 1..=5 {
             let inst = section_5_2(seed);
@@ -59,7 +63,6 @@ fn iadm_and_adm_at_a_fixed_lambda_recover_most_seeds() {
                 .bias(true)
                 .seed(seed)
                 .max_iterations(1000)
-                .step_tolerance(1e-6)
                 .run(&inst.observation)
                 .expect("run");
             let err = kernel_error(inst.kernel(), out.kernel()).expect("metric");
@@ -219,7 +222,7 @@ fn identical_runs_give_identical_results() {
     let spec = Deconvolution::new(100).bias(true).seed(4);
     let first = spec.run(&inst.observation).expect("run");
     let other = Deconvolution::new(100)
-        .method(Method::HomotopyAdm)
+        .method(MethodSpec::homotopy_adm())
         .seed(9)
         .run(&inst.observation)
         .expect("run");

@@ -127,8 +127,17 @@ fn cdl_edge_cases_give_typed_errors() {
         Deconvolution::new(10).kernels(3).run(&[0.0; 500]),
         Err(SasdError::NoSignal)
     ));
-    // More kernels than windows still starts (windows may then repeat).
-    let out = Deconvolution::new(3)
+    // More kernel entries than samples cannot be identified.
+    assert!(matches!(
+        Deconvolution::new(3).kernels(4).max_iterations(20).run(&y[..8]),
+        Err(SasdError::TooManyKernels {
+            kernels: 4,
+            kernel_len: 3,
+            signal: 8
+        })
+    ));
+    // As many as the samples allow still starts.
+    let out = Deconvolution::new(2)
         .kernels(4)
         .max_iterations(20)
         .run(&y[..8])

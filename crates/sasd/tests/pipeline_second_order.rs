@@ -1,15 +1,15 @@
 //! The second-order methods behind the pipeline's one entry point
-//! (`Deconvolution::method(Method::TrustRegion | Curvilinear | TwoStage)`):
-//! the same outcome as their own runners, a certificate, the truth error,
-//! and typed errors for what they do not handle.
+//! (`Deconvolution::method(MethodSpec::SecondOrder(..) | TwoStage(..))`): a
+//! certificate, the truth error, the history's axes, their own options in
+//! their spec, and typed errors for what they do not handle.
 
 use optim::StopReason;
 use sasd::SasdError;
 use sasd::metrics::kernel_error;
-use sasd::pipeline::{Deconvolution, FFTS, KERNEL_ERROR, Method};
-use sasd::second_order::{SecondOrderDeconvolution, SecondOrderSolver, SmoothObjective};
+use sasd::pipeline::{Deconvolution, FFTS, Init, KERNEL_ERROR, MethodSpec, ShiftCorrection};
+use sasd::second_order::{SecondOrderSolver, SmoothObjective, SmoothSpec};
 use sasd::synth::{ActivationLaw, Instance, InstanceSpec, KernelSpec, Shape};
-use sasd::two_stage::TwoStage;
+use sasd::two_stage::TwoStageSpec;
 
 /// A random kernel of n₀ on S^{n₀−1}, Bernoulli–Rademacher θ = n₀^{−3/4},
 /// no bias, no noise (as tests/second_order_sasd.rs and tests/two_stage.rs).
@@ -21,36 +21,22 @@ fn instance(n0: usize, m: usize, seed: u64) -> Instance {
 }
 
 #[test]
-fn trust_region_and_curvilinear_match_their_runner() {
+fn trust_region_and_curvilinear_certify_a_recovered_kernel() {
     let inst = instance(50, 5000, 3);
-    for (method, solver) in [
-        (Method::TrustRegion, SecondOrderSolver::TrustRegion),
-        (Method::Curvilinear, SecondOrderSolver::Curvilinear),
-    ] {
+    for method in [MethodSpec::trust_region(), MethodSpec::curvilinear()] {
         let out = Deconvolution::new(50)
             .method(method)
             .seed(3)
             .truth_kernel(inst.kernel().to_vec())
             .run(&inst.observation)
             .expect("run");
-        let direct = SecondOrderDeconvolution::new(50)
-            .solver(solver)
-            .seed(3)
-            .run(&inst.observation)
-            .expect("run");
-        assert_eq!(out.kernel(), direct.kernel.as_slice(), "{method:?}");
-        assert_eq!(out.activation(), direct.activation.as_slice());
-        assert_eq!(out.lifted_kernel(), direct.lifted_kernel.as_slice());
-        assert_eq!(out.shifts, vec![(direct.shift, 0)]);
-        assert_eq!(
-            (out.iterations, out.ffts, out.stop),
-            (direct.iterations, direct.ffts, direct.stop)
-        );
-        assert_eq!(out.lambda, 0.1, "the fixed λ of the second-order runner");
+        assert_eq!(out.lambda, 0.1, "the fixed λ of the second-order runs");
         let cert = out.certificate.expect("second-order certificate");
-        assert_eq!(cert.lambda_min, direct.lambda_min);
-        assert_eq!((cert.hess_calls, cert.mu), (direct.hess_calls, direct.mu));
+        assert!(cert.lambda_min.is_some_and(|l| l > 0.0), "{cert:?}");
+        assert!(cert.grad_norm <= 1e-6 && cert.hess_calls > 0, "{cert:?}");
+        assert!((cert.mu - 0.01).abs() < 1e-15, "μ = λ/10");
         assert_eq!(out.stop, StopReason::SecondOrderStationary);
+        assert!(out.two_stage.is_none());
         let err = kernel_error(inst.kernel(), out.kernel()).expect("metric");
         assert_eq!(out.truth_errors, Some(vec![err]));
         assert!(err <= 1e-3, "{method:?}: kernel error {err:e}");
@@ -73,50 +59,53 @@ fn trust_region_and_curvilinear_match_their_runner() {
         );
         assert!(first > 10.0 * last && last < 2e-3, "{first:e} → {last:e}");
     }
-    // The smoothed ABL is reachable too.
-    let abl = SmoothObjective::SmoothAbl { mu: None };
+    // The pipeline's other initialisation and shift correction serve the
+    // second-order methods too.
     let out = Deconvolution::new(50)
-        .method(Method::TrustRegion)
-        .smooth_objective(abl)
+        .method(MethodSpec::trust_region())
+        .init(Init::POWER_STEP)
+        .shift_correction(ShiftCorrection::ReconstructionError)
         .seed(3)
         .run(&inst.observation)
         .expect("run");
-    let direct = SecondOrderDeconvolution::new(50)
-        .objective(abl)
+    let err = kernel_error(inst.kernel(), out.kernel()).expect("metric");
+    assert!(err <= 1e-3, "power step + Algorithm 8: kernel error {err:e}");
+    // The smoothed ABL is reachable too (a poor model at this θ, see
+    // tests/second_order_sasd.rs: only its certificate is asserted).
+    let abl = MethodSpec::SecondOrder(SmoothSpec {
+        objective: SmoothObjective::SmoothAbl { mu: None },
+        ..SmoothSpec::with_solver(SecondOrderSolver::TrustRegion)
+    });
+    let out = Deconvolution::new(50)
+        .method(abl)
         .seed(3)
         .run(&inst.observation)
         .expect("run");
-    assert_eq!(out.kernel(), direct.kernel.as_slice());
+    assert!(out.certificate.is_some() && out.kernel().iter().all(|t| t.is_finite()));
 }
 
 #[test]
-fn two_stage_matches_its_runner_with_the_pipeline_names_of_its_parameters() {
+fn two_stage_runs_its_own_options_down_to_the_runs_lambda() {
     let inst = instance(20, 2000, 1);
-    // λ_min, λ₀, η = 1/β, δ under the pipeline's names.
+    // λ_min is the run's λ; λ₀, β and δ are the two-stage spec's own.
+    let spec = TwoStageSpec {
+        lambda0: 0.4,
+        beta: 4.0,
+        delta: 0.2,
+        ..TwoStageSpec::default()
+    };
     let out = Deconvolution::new(20)
-        .method(Method::TwoStage)
+        .method(MethodSpec::TwoStage(spec))
         .lambda(0.02)
-        .lambda0(0.4)
-        .eta(0.25)
-        .delta(0.2)
         .seed(1)
         .run(&inst.observation)
         .expect("run");
-    let direct = TwoStage::new(20)
-        .lambda_min(0.02)
-        .lambda0(0.4)
-        .beta(4.0)
-        .delta(0.2)
-        .seed(1)
-        .run(&inst.observation)
-        .expect("run");
-    assert_eq!(direct.schedule, vec![0.4, 0.1, 0.025, 0.02]);
-    assert_eq!(out.kernel(), direct.result.kernel.as_slice());
+    let stages = out.two_stage.as_ref().expect("two-stage report");
+    assert_eq!(stages.schedule, vec![0.4, 0.1, 0.025, 0.02]);
+    assert_eq!((stages.lambda0, stages.stage_one_kernel.len()), (0.4, 20));
+    assert!(stages.stage_one_iterations > 0 && stages.stage_one_iterations < out.iterations);
     assert_eq!(out.lambda, 0.02);
-    assert_eq!(
-        (out.iterations, out.ffts),
-        (direct.result.iterations, direct.result.ffts)
-    );
+    assert_eq!(out.stop, StopReason::SecondOrderStationary);
     let err = kernel_error(inst.kernel(), out.kernel()).expect("metric");
     eprintln!(
         "two-stage through the pipeline: kernel error {err:.2e}, {} iterations",
@@ -129,13 +118,22 @@ fn two_stage_matches_its_runner_with_the_pipeline_names_of_its_parameters() {
 fn second_order_methods_refuse_what_they_do_not_handle() {
     let inst = instance(20, 2000, 2);
     let y = &inst.observation;
-    for method in [Method::TrustRegion, Method::Curvilinear, Method::TwoStage] {
+    for method in [
+        MethodSpec::trust_region(),
+        MethodSpec::curvilinear(),
+        MethodSpec::two_stage(),
+    ] {
         let base = || Deconvolution::new(20).method(method).max_iterations(5);
         let unsupported = |r: sasd::Result<_>| matches!(r, Err(SasdError::Unsupported { .. }));
         assert!(unsupported(base().bias(true).run(y)), "{method:?} bias");
         assert!(unsupported(base().nonnegative(true).run(y)), "{method:?} x ≥ 0");
         assert!(unsupported(base().kernels(2).run(y)), "{method:?} CDL");
-        assert!(unsupported(base().init(sasd::pipeline::Init::Random).run(y)));
+        if matches!(method, MethodSpec::TwoStage(_)) {
+            assert!(
+                unsupported(base().init(Init::Random).run(y)),
+                "stage I starts at random"
+            );
+        }
         let image = vec![1.0; 40 * 40];
         assert!(unsupported(
             Deconvolution::new_2d(3, 3).method(method).run_2d(&image, 40, 40)

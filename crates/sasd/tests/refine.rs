@@ -3,7 +3,7 @@
 
 use sasd::SasdError;
 use sasd::metrics::kernel_error;
-use sasd::pipeline::{Deconvolution, Method};
+use sasd::pipeline::{Deconvolution, MethodSpec};
 use sasd::refine::{SupportRefinement, refine_support};
 use sasd::synth::{ActivationLaw, InstanceSpec, KernelSpec, Shape};
 
@@ -68,7 +68,7 @@ fn a_solved_random_kernel_stays_solved() {
     for seed in 1..=3 {
         let inst = instance(seed);
         let run = Deconvolution::new(20)
-            .method(Method::HomotopyIadm)
+            .method(MethodSpec::homotopy_iadm())
             .bias(true)
             .seed(seed);
         let plain = run.run(&inst.observation).expect("run");

@@ -18,7 +18,8 @@ use rand_distr::{Distribution, StandardNormal};
 use sasd::SasdError;
 use sasd::metrics::kernel_error;
 use sasd::objective::{Abl, AblEnergy};
-use sasd::second_order::{SecondOrderDeconvolution, SecondOrderSolver, SmoothObjective};
+use sasd::pipeline::{Deconvolution, Deconvolved, MethodSpec};
+use sasd::second_order::{SecondOrderSolver, SmoothObjective, SmoothSpec};
 use sasd::synth::{ActivationLaw, Instance, InstanceSpec, KernelSpec, Shape};
 
 const N0: usize = 50;
@@ -33,37 +34,47 @@ fn instance(seed: u64, law: ActivationLaw) -> Instance {
         .expect("valid instance")
 }
 
+/// A second-order run of `spec` for kernels of `n0`.
+fn second_order(n0: usize, spec: SmoothSpec) -> Deconvolution {
+    Deconvolution::new(n0).method(MethodSpec::SecondOrder(spec))
+}
+
+/// The certificate's (Hessian products, ‖grad‖, λ_min).
+fn cert(out: &Deconvolved) -> (usize, f64, Option<f64>) {
+    let c = out.certificate.expect("second-order runs carry a certificate");
+    (c.hess_calls, c.grad_norm, c.lambda_min)
+}
+
 /// Runs `solver` on the Huber objective (defaults: λ = 0.1, μ = λ/10) and
 /// returns the kernel error, checking the second-order certificate.
 fn recover(solver: SecondOrderSolver, seed: u64, law: ActivationLaw) -> f64 {
     let inst = instance(seed, law);
-    let out = SecondOrderDeconvolution::new(N0)
-        .solver(solver)
+    let out = second_order(N0, SmoothSpec::with_solver(solver))
         .seed(seed)
         .run(&inst.observation)
         .expect("run");
-    let err = kernel_error(inst.kernel(), &out.kernel).expect("metric");
+    let err = kernel_error(inst.kernel(), out.kernel()).expect("metric");
+    let (hess_calls, grad_norm, lambda_min) = cert(&out);
     eprintln!(
         "{solver:?} {law:?} seed {seed}: kernel error {err:.2e}, {} iterations, {} Hessian products, {} FFTs, \
          {:.0} ms, stop {:?}, ‖grad‖ {:.1e}, λ_min {:?}",
         out.iterations,
-        out.hess_calls,
+        hess_calls,
         out.ffts,
         out.elapsed.as_secs_f64() * 1e3,
         out.stop,
-        out.grad_norm,
-        out.lambda_min
+        grad_norm,
+        lambda_min
     );
-    assert_eq!(out.kernel.len(), N0);
-    assert_eq!(out.activation.len(), M);
-    assert!(out.activation.iter().all(|t| t.is_finite()));
+    assert_eq!(out.kernel().len(), N0);
+    assert_eq!(out.activation().len(), M);
+    assert!(out.activation().iter().all(|t| t.is_finite()));
     // A second-order stationary point: ‖grad‖ ≤ 1e-6 and a positive
     // definite Hessian (λ_min > 0: a strict local minimiser).
     assert_eq!(out.stop, StopReason::SecondOrderStationary, "seed {seed}");
     assert!(
-        out.lambda_min.is_some_and(|l| l > 0.0),
-        "seed {seed}: λ_min {:?}",
-        out.lambda_min
+        lambda_min.is_some_and(|l| l > 0.0),
+        "seed {seed}: λ_min {lambda_min:?}"
     );
     err
 }
@@ -127,33 +138,36 @@ fn smooth_abl_needs_its_rounding() {
     for seed in 1..=5 {
         let inst = instance(seed, ActivationLaw::BernoulliRademacher);
         let run = |rounding: bool| {
-            SecondOrderDeconvolution::new(N0)
-                .objective(SmoothObjective::SmoothAbl { mu: None })
-                .rounding(rounding)
+            let spec = SmoothSpec {
+                objective: SmoothObjective::SmoothAbl { mu: None },
+                rounding,
+                ..SmoothSpec::default()
+            };
+            second_order(N0, spec)
                 .seed(seed)
                 .run(&inst.observation)
                 .expect("run")
         };
         let (abl, rounded) = (run(false), run(true));
-        let err_abl = kernel_error(inst.kernel(), &abl.kernel).expect("metric");
-        let err = kernel_error(inst.kernel(), &rounded.kernel).expect("metric");
+        let err_abl = kernel_error(inst.kernel(), abl.kernel()).expect("metric");
+        let err = kernel_error(inst.kernel(), rounded.kernel()).expect("metric");
         eprintln!(
             "smooth ABL seed {seed}: kernel error {err_abl:.2e} ({} iterations, {} Hessian products, {} FFTs, {:?}); \
              rounded {err:.2e} ({} iterations, {} Hessian products, {} FFTs, {:?})",
             abl.iterations,
-            abl.hess_calls,
+            cert(&abl).0,
             abl.ffts,
             abl.stop,
             rounded.iterations,
-            rounded.hess_calls,
+            cert(&rounded).0,
             rounded.ffts,
             rounded.stop
         );
         assert_eq!(abl.stop, StopReason::SecondOrderStationary, "seed {seed}");
         assert!(
-            abl.activation
+            abl.activation()
                 .iter()
-                .chain(&rounded.activation)
+                .chain(rounded.activation())
                 .all(|t| t.is_finite())
         );
         assert!(rounded.history.iter().any(|r| r.extra("stage") == Some(0.0)));
@@ -217,8 +231,8 @@ fn huber_abl_derivatives_and_concave_flat_region() {
 #[test]
 fn bad_input_gives_typed_errors() {
     let y: Vec<f64> = (0..200).map(|i| ((i * 7919) % 13) as f64 - 6.0).collect();
-    let run = |b: SecondOrderDeconvolution, y: &[f64]| b.run(y).map(|_| ());
-    let new = || SecondOrderDeconvolution::new(5);
+    let run = |b: Deconvolution, y: &[f64]| b.run(y).map(|_| ());
+    let new = || second_order(5, SmoothSpec::default());
     assert_eq!(run(new(), &[]), Err(SasdError::EmptySignal));
     let mut nan = y.clone();
     nan[17] = f64::NAN;
@@ -228,15 +242,15 @@ fn bad_input_gives_typed_errors() {
     ));
     // n₀ ≥ m, and n₀ < m but the lifted 3n₀ − 2 ≥ m.
     assert!(matches!(
-        run(SecondOrderDeconvolution::new(200), &y),
+        run(second_order(200, SmoothSpec::default()), &y),
         Err(SasdError::KernelTooLong { kernel: 200, .. })
     ));
     assert!(matches!(
-        run(SecondOrderDeconvolution::new(80), &y),
+        run(second_order(80, SmoothSpec::default()), &y),
         Err(SasdError::KernelTooLong { kernel: 238, .. })
     ));
     assert!(matches!(
-        run(SecondOrderDeconvolution::new(0), &y),
+        run(second_order(0, SmoothSpec::default()), &y),
         Err(SasdError::ZeroDimension { .. })
     ));
     for lambda in [0.0, -1.0, f64::NAN] {
@@ -251,7 +265,16 @@ fn bad_input_gives_typed_errors() {
             SmoothObjective::SmoothAbl { mu: Some(mu) },
         ] {
             assert!(matches!(
-                run(new().objective(objective), &y),
+                run(
+                    second_order(
+                        5,
+                        SmoothSpec {
+                            objective,
+                            ..SmoothSpec::default()
+                        }
+                    ),
+                    &y
+                ),
                 Err(SasdError::InvalidParameter { name: "mu", .. })
             ));
         }
@@ -278,13 +301,13 @@ fn observer_sees_and_stops_the_run() {
             Control::Continue
         }
     };
-    let out = SecondOrderDeconvolution::new(N0)
+    let out = second_order(N0, SmoothSpec::default())
         .run_observed(&inst.observation, &mut stop_at_3)
         .expect("run");
     assert_eq!(out.stop, StopReason::Observer);
     assert_eq!(seen, 3);
     assert_eq!(out.history.len(), 3);
-    assert!(out.kernel.iter().all(|t| t.is_finite()));
+    assert!(out.kernel().iter().all(|t| t.is_finite()));
 }
 
 /// A zero time budget ends the run before its first iteration (the
@@ -294,14 +317,13 @@ fn observer_sees_and_stops_the_run() {
 fn time_budget_is_a_stop_reason() {
     let inst = instance(2, ActivationLaw::BernoulliRademacher);
     for solver in [SecondOrderSolver::TrustRegion, SecondOrderSolver::Curvilinear] {
-        let out = SecondOrderDeconvolution::new(N0)
-            .solver(solver)
+        let out = second_order(N0, SmoothSpec::with_solver(solver))
             .time_budget(std::time::Duration::ZERO)
             .run(&inst.observation)
             .expect("run");
         assert_eq!(out.stop, StopReason::TimeBudget);
         assert_eq!(out.iterations, 0);
-        assert!(out.kernel.iter().chain(&out.activation).all(|t| t.is_finite()));
+        assert!(out.kernel().iter().chain(out.activation()).all(|t| t.is_finite()));
     }
 }
 
@@ -310,11 +332,10 @@ fn time_budget_is_a_stop_reason() {
 #[test]
 #[ignore = "figures for the notes, not an acceptance test"]
 fn figures_first_vs_second_order() {
-    use sasd::pipeline::{Deconvolution, Method};
     for seed in 1..=5 {
         let inst = instance(seed, ActivationLaw::BernoulliRademacher);
         let h = Deconvolution::new(N0)
-            .method(Method::HomotopyIadm)
+            .method(MethodSpec::homotopy_iadm())
             .seed(seed)
             .run(&inst.observation)
             .expect("homotopy");

@@ -61,7 +61,7 @@ fn ar2_kernel_is_a_difference_of_exponentials_peaking_at_sample_7() {
 }
 
 #[test]
-fn two_d_gaussian_is_the_outer_product_of_windows_column_major() {
+fn two_d_gaussian_is_the_outer_product_of_windows_row_major() {
     let (rows, cols) = (4, 6);
     let k = gaussian_kernel_2d(rows, cols, 0.5).unwrap();
     let (gr, gc) = (
@@ -70,9 +70,9 @@ fn two_d_gaussian_is_the_outer_product_of_windows_column_major() {
     );
     assert_eq!(k.len(), rows * cols);
     assert_close(norm(&k), 1.0, 1e-14);
-    for c in 0..cols {
-        for r in 0..rows {
-            assert_close(k[r + c * rows], gr[r] * gc[c], 1e-15);
+    for r in 0..rows {
+        for c in 0..cols {
+            assert_close(k[r * cols + c], gr[r] * gc[c], 1e-15);
         }
     }
 }
@@ -147,6 +147,8 @@ fn activation_sparsity_is_theta_within_a_binomial_bound() {
 /// Textbook 2-D convolution, written independently of the library:
 /// `y[k1, k2] = Σ a[j1, j2] x[k1 − j1, k2 − j2]`, cyclic or with zero outside.
 fn naive(a: &[f64], sa: Shape, x: &[f64], sx: Shape, cyclic: bool) -> Vec<f64> {
+    // A row-major r×c array is the column-major c×r one: walk the transposes.
+    let (sa, sx) = (Shape::d2(sa.cols(), sa.rows()), Shape::d2(sx.cols(), sx.rows()));
     let (or, oc) = if cyclic {
         (sx.rows(), sx.cols())
     } else {

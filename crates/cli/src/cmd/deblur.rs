@@ -17,8 +17,7 @@ use crate::solve::check_kernel_fits;
 use crate::{OutArgs, Verbosity, default_out};
 use sasd::deblur::Deblur;
 use sasd::metrics::kernel_error_2d;
-use sasd::pipeline::Dims;
-use sasd::synth::Shape;
+use sasd::pipeline::Shape;
 
 /// The files `sasd deblur` writes.
 const DEBLUR_FILES: [&str; 9] = [
@@ -83,7 +82,7 @@ pub fn run(args: DeblurArgs, verbosity: Verbosity) -> Result<(), CliError> {
             args.input.display()
         )));
     };
-    check_kernel_fits(args.kernel_size, Dims::D2 { rows, cols })?;
+    check_kernel_fits(args.kernel_size, Shape::D2 { rows, cols })?;
     let KernelSize::D2(k1, k2) = args.kernel_size else {
         unreachable!("check_kernel_fits refuses a 1-D kernel for an image");
     };

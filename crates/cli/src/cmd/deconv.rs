@@ -13,7 +13,7 @@ use crate::progress::Progress;
 use crate::report::solve_report;
 use crate::solve::{Data, Method, Settings, Solution, solve, solve_batch};
 use crate::{OutArgs, Verbosity, default_out};
-use sasd::pipeline::Dims;
+use sasd::pipeline::Shape;
 
 /// Options of `sasd deconv`.
 #[derive(Debug, Args)]
@@ -94,9 +94,9 @@ pub fn run(args: DeconvArgs, verbosity: Verbosity) -> Result<(), CliError> {
         .map(|p| read_truth(p, args.kernel_size, args.kernels))
         .transpose()?;
     let dims = match &input {
-        Input::Signal(y) => Dims::D1(y.len()),
-        Input::Batch(signals) => Dims::D1(signals.iter().map(Vec::len).min().unwrap_or(0)),
-        Input::Image { rows, cols, .. } => Dims::D2 {
+        Input::Signal(y) => Shape::D1(y.len()),
+        Input::Batch(signals) => Shape::D1(signals.iter().map(Vec::len).min().unwrap_or(0)),
+        Input::Image { rows, cols, .. } => Shape::D2 {
             rows: *rows,
             cols: *cols,
         },

@@ -83,16 +83,16 @@ const FILES: [&str; 4] = ["data.npy", "kernel.npy", "activation.npy", "truth.jso
 pub fn run(args: SynthArgs, verbosity: Verbosity) -> Result<(), CliError> {
     let (signal, kernel_shape) = match (args.size, args.kernel_size) {
         (KernelSize::D1(m), KernelSize::D1(n0)) => (Shape::d1(m), Shape::d1(n0)),
-        (KernelSize::D2(m1, m2), KernelSize::D2(n1, n2)) => (Shape::d2(m2, m1), Shape::d2(n2, n1)),
+        (KernelSize::D2(m1, m2), KernelSize::D2(n1, n2)) => (Shape::d2(m1, m2), Shape::d2(n1, n2)),
         _ => {
             return Err(CliError::new(
                 "--size and --kernel-size must both be 1-D (N) or both 2-D (N1xN2)",
             ));
         }
     };
-    let two_d = kernel_shape.cols() > 1 || signal.cols() > 1;
+    let two_d = kernel_shape.is_2d() || signal.is_2d();
     let spec_of = |kind: KernelKind| -> Result<KernelSpec, CliError> {
-        let n0 = kernel_shape.rows();
+        let n0 = kernel_shape.len();
         Ok(match (kind, two_d) {
             (KernelKind::Random, _) => KernelSpec::RandomSphere(kernel_shape),
             (KernelKind::Gaussian, false) => KernelSpec::GaussianWindow { n0, sigma: 0.5 },
@@ -147,13 +147,12 @@ pub fn run(args: SynthArgs, verbosity: Verbosity) -> Result<(), CliError> {
         })
         .generate_seeded(args.seed)?;
     let out = OutDir::prepare(&args.out, &[], &FILES, args.out_args.force)?;
-    // Files are row-major (NumPy's C order); the generator is column-major,
-    // so 2-D shapes are written transposed back: rows = the generator's cols.
+    // Files are row-major (NumPy's C order), as the generator's arrays.
     let dims = |s: Shape| {
         if two_d {
-            vec![s.cols(), s.rows()]
+            vec![s.rows(), s.cols()]
         } else {
-            vec![s.rows()]
+            vec![s.len()]
         }
     };
     let stack = |v: &[Vec<f64>], s: Shape| {

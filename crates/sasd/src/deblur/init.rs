@@ -5,8 +5,7 @@
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-use crate::pipeline::geometry::{Grid, at};
-use crate::pipeline::init::lift;
+use crate::geometry::{Grid, at, lift};
 
 /// How the lifted kernel starts, on S^{n−1} ∩ ℝⁿ₊.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

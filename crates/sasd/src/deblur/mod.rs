@@ -45,10 +45,8 @@ pub use nonblind::deconvolve_tikhonov;
 pub use shared::SharedKernel;
 
 use crate::error::{Result, SasdError, check_at_least, check_lambda};
+use crate::geometry::{Grid, lift, max_energy_start, normalised_window, shift_scaled};
 use crate::objective::lasso_penalty;
-use crate::pipeline::geometry::{Grid, shift_scaled};
-use crate::pipeline::init::lift;
-use crate::pipeline::shift::{max_energy_start, normalised_window};
 
 /// The builder of a blind deblurring run (ZLK+19 eq. 28).
 #[derive(Debug, Clone)]

@@ -1,7 +1,7 @@
 //! The default λ of each method, and the noise level it may depend on.
 
-use super::Method;
-use super::geometry::Grid;
+use super::MethodSpec;
+use crate::geometry::Grid;
 use crate::second_order::DEFAULT_LAMBDA;
 
 /// σ̂ = median |y_{i+1} − y_i| / (0.6745·√2): a robust noise level of a
@@ -43,15 +43,14 @@ pub fn noise_level(y: &[f64], run: usize) -> f64 {
 ///   there, the λ of §6.1.1, and recovers 10 of 10 seeds with the homotopy
 ///   start (tests/calcium.rs);
 /// * trust region and curvilinear search at a fixed λ on a smoothed
-///   objective: [`DEFAULT_LAMBDA`] = 0.1 (see
-///   [`SecondOrderDeconvolution::lambda`](crate::second_order::SecondOrderDeconvolution::lambda)).
-pub(super) fn default_lambda(method: Method, n: usize, y: &[f64], grid: Grid) -> f64 {
+///   objective: [`DEFAULT_LAMBDA`] = 0.1 (see its documentation).
+pub(super) fn default_lambda(method: &MethodSpec, n: usize, y: &[f64], grid: Grid) -> f64 {
     let lambda_star = 0.1 / (n as f64).sqrt();
     match method {
-        Method::ReweightedIadm | Method::HomotopyReweightedIadm => {
+        MethodSpec::Reweighted(_) | MethodSpec::HomotopyReweighted(..) => {
             lambda_star.max(2.0 * noise_level(y, grid.0))
         }
-        Method::TrustRegion | Method::Curvilinear => DEFAULT_LAMBDA,
+        MethodSpec::SecondOrder(_) => DEFAULT_LAMBDA,
         _ => lambda_star,
     }
 }

@@ -2,9 +2,9 @@
 //! ([`Deconvolution::refine_support`](super::Deconvolution::refine_support),
 //! [`crate::refine`]).
 
-use super::geometry::shift_scaled;
 use super::result::Deconvolved;
 use crate::error::Result;
+use crate::geometry::shift_scaled;
 use crate::metrics::kernel_error;
 use crate::refine::{SupportRefinement, refine_support};
 

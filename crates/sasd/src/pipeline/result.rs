@@ -4,12 +4,14 @@ use std::time::Duration;
 
 use optim::{Record, StopReason};
 
-use super::geometry::Dims;
+use crate::geometry::Shape;
 use crate::refine::RefinementReport;
+use crate::two_stage::TwoStageReport;
 
-/// The outcome of a [`Deconvolution`](super::Deconvolution) run: N kernels
+/// The outcome of a [`Deconvolution`](super::Deconvolution) run, whichever
+/// method ran: N kernels
 /// and N activation maps (N = 1 for SaSD), 1-D or 2-D (row-major, see
-/// [`Dims`]).
+/// [`Shape`]).
 #[derive(Debug, Clone)]
 pub struct Deconvolved {
     /// The kernels after shift correction (App. B.3): each of
@@ -22,16 +24,16 @@ pub struct Deconvolved {
     /// kept windows.
     pub activations: Vec<Vec<f64>>,
     /// Shape of each kernel (n₀ or n₁×n₂).
-    pub kernel_dims: Dims,
+    pub kernel_dims: Shape,
     /// Shape of the signal and of each activation map (m or rows×cols).
-    pub signal_dims: Dims,
+    pub signal_dims: Shape,
     /// The fitted bias b, when asked for.
     pub bias: Option<f64>,
     /// The solver's kernels before shift correction, each of
     /// [`lifted_dims`](Self::lifted_dims), on the sphere S^{n−1}.
     pub lifted_kernels: Vec<Vec<f64>>,
     /// Shape of a lifted kernel: 3n₀ − 2, or (3n₁ − 2)×(3n₂ − 2).
-    pub lifted_dims: Dims,
+    pub lifted_dims: Shape,
     /// Per kernel, the start of the kept window in the lifted kernel,
     /// `(along rows, along cols)`; `(s, 0)` in 1-D. The activation was shifted
     /// forward (cyclically) by the same amount.
@@ -59,6 +61,9 @@ pub struct Deconvolved {
     /// The second-order methods' state at the final point (`None` for the
     /// first-order methods).
     pub certificate: Option<Certificate>,
+    /// What stage I found and the stage-II schedule, for the two-stage
+    /// algorithm.
+    pub two_stage: Option<TwoStageReport>,
     /// What the support refinement did, when it ran
     /// ([`Deconvolution::refine_support`](super::Deconvolution::refine_support)).
     pub refinement: Option<RefinementReport>,
@@ -71,7 +76,7 @@ pub struct Deconvolved {
 pub struct Certificate {
     /// ‖grad f‖ of the smoothed objective (in the solver's balanced
     /// coordinates, see
-    /// [`SecondOrderDeconvolution::balance`](crate::second_order::SecondOrderDeconvolution::balance)).
+    /// [`SmoothSpec::balance`](crate::second_order::SmoothSpec::balance)).
     pub grad_norm: f64,
     /// λ_min(Hess f), when the solver computed it at the final point.
     pub lambda_min: Option<f64>,

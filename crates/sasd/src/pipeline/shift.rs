@@ -2,9 +2,10 @@
 //! S^{n−1}, n = 3n₀ − 2 (per axis in 2-D), back to a kernel of the true size
 //! n₀, with the activation shifted the opposite way.
 
-use super::geometry::{Grid, GridPlan, at, window};
+use super::plan::GridPlan;
 use crate::conv::{Complex64, parseval_norm_sq};
 use crate::error::Result;
+use crate::geometry::{Grid, at};
 
 /// How the length-n₀ kernel is cut out of the lifted one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -21,49 +22,6 @@ pub enum ShiftCorrection {
     /// that lie inside the lifted kernel ((2n₁ − 1)(2n₂ − 1) in 2-D). One FFT
     /// per candidate, plus 1 + 2N.
     ReconstructionError,
-}
-
-/// Shift correction by the maximal-energy window (LQK+20, App. B.3): the
-/// length-n₀ window of the lifted kernel with the largest ℓ² norm, returned
-/// normalised with its start and norm (the activation is scaled by the norm
-/// and shifted by the start so that the product is unchanged on the window).
-pub fn max_energy_window(lifted: &[f64], n0: usize) -> (usize, Vec<f64>, f64) {
-    let ((s, _), kernel, norm) = energy_window(lifted, (lifted.len(), 1), (n0, 1));
-    (s, kernel, norm)
-}
-
-/// [`max_energy_window`] on a grid: the start of the `kgrid` window of
-/// `lifted` (on `lgrid`) of largest energy, the window normalised, its norm.
-pub(crate) fn energy_window(lifted: &[f64], lgrid: Grid, kgrid: Grid) -> (Grid, Vec<f64>, f64) {
-    let start = max_energy_start(lifted, lgrid, kgrid);
-    let (kernel, norm) = normalised_window(lifted, lgrid, start, kgrid);
-    (start, kernel, norm)
-}
-
-pub(crate) fn max_energy_start(lifted: &[f64], lgrid: Grid, (kr, kc): Grid) -> Grid {
-    let (lr, lc) = lgrid;
-    let energy = |(sr, sc): Grid| {
-        (0..kc)
-            .flat_map(|j| (0..kr).map(move |i| lifted[at(lr, sr + i, sc + j)]))
-            .map(|t| t * t)
-            .sum::<f64>()
-    };
-    (0..=lc.saturating_sub(kc))
-        .flat_map(|sc| (0..=lr.saturating_sub(kr)).map(move |sr| (sr, sc)))
-        .max_by(|&s, &t| energy(s).total_cmp(&energy(t)))
-        .unwrap_or((0, 0))
-}
-
-/// The window at `start`, divided by its norm (zeros if it vanishes), and
-/// the norm.
-pub(crate) fn normalised_window(lifted: &[f64], lgrid: Grid, start: Grid, kgrid: Grid) -> (Vec<f64>, f64) {
-    let w = window(lifted, lgrid, start, kgrid);
-    let norm = w.iter().map(|t| t * t).sum::<f64>().sqrt();
-    let kernel = w
-        .iter()
-        .map(|t| if norm > 0.0 { t / norm } else { 0.0 })
-        .collect();
-    (kernel, norm)
 }
 
 /// Algorithm 8: for each kernel k (a block of `lifted` on `lgrid`, with its

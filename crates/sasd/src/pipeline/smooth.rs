@@ -1,131 +1,81 @@
-//! The second-order methods of [`Method`] (trust region, curvilinear search,
-//! two-stage) behind the pipeline's one entry point: the builder's settings
-//! are handed to [`SecondOrderDeconvolution`] or [`TwoStage`], and their
-//! outcome comes back as a [`Deconvolved`] like any other run.
+//! The second-order methods of [`MethodSpec`] (trust region, curvilinear
+//! search, two-stage) on the pipeline's initial kernel, their outcome
+//! handed back for the common shift correction.
 
-use super::history::RunObserver;
+use std::time::Instant;
 
-use super::geometry::Dims;
-use super::result::{Certificate, Deconvolved};
-use super::shift::ShiftCorrection;
-use super::{Deconvolution, Init, Method, lambda};
-use crate::error::{Result, SasdError};
-use crate::metrics::kernel_error;
-use crate::second_order::{SecondOrderDeconvolution, SecondOrderSolver, Trace};
-use crate::two_stage::TwoStage;
+use super::finish::Raw;
+use super::run::Layout;
+use super::{Certificate, Deconvolution, MethodSpec, RunObserver, lambda};
+use crate::error::Result;
+use crate::init;
+use crate::second_order::{self, Limits, lifted_length};
+use crate::trace::{Recorder, Truth};
+use crate::two_stage;
 
-/// Runs a second-order `spec` on the 1-D signal y (already checked non-empty
-/// and finite by the caller; the runners check the lengths).
-pub(super) fn run<O: RunObserver>(
+/// Runs the spec's second-order method on the 1-D signal y (checked by the
+/// caller: one kernel, no bias, no x ≥ 0).
+pub(super) fn solve<O: RunObserver>(
     spec: &Deconvolution,
     y: &[f64],
-    signal: Dims,
+    layout: &Layout,
     observer: &mut O,
-) -> Result<Deconvolved> {
-    let name = match spec.method {
-        Method::TrustRegion => "the trust region",
-        Method::Curvilinear => "the curvilinear search",
-        _ => "the two-stage algorithm",
-    };
-    let unsupported = |feature| {
-        Err(SasdError::Unsupported {
-            method: name,
-            feature,
-        })
-    };
-    let n0 = match spec.kernel {
-        Dims::D1(n0) if !signal.is_2d() => n0,
-        _ => return unsupported("images or 2-D kernels"),
-    };
-    if spec.kernels != 1 {
-        return unsupported("several kernels");
-    }
-    if spec.bias {
-        return unsupported("a bias");
-    }
-    if spec.nonnegative {
-        return unsupported("non-negative activations");
-    }
-    if spec.init != Init::Window {
-        return unsupported("initialisations other than the window (3.5)");
-    }
-    if spec.shift_correction != ShiftCorrection::MaxEnergy {
-        return unsupported("shift corrections other than the maximal-energy window");
-    }
-    let solver = match spec.method {
-        Method::Curvilinear => SecondOrderSolver::Curvilinear,
-        _ => SecondOrderSolver::TrustRegion,
-    };
-    let n = 3 * n0 - 2;
-    let trace = Trace {
-        truth: match spec.truth.as_deref() {
-            Some([t]) => Some(t.as_slice()),
-            _ => None,
-        },
-        every: spec.truth_every,
-    };
+) -> Result<Raw> {
+    let start = Instant::now();
+    let n0 = layout.kernel.len();
+    let n = lifted_length(y, n0)?;
     let lambda = spec
         .lambda
-        .unwrap_or_else(|| lambda::default_lambda(spec.method, n, y, (y.len(), 1)));
-    let o = if spec.method == Method::TwoStage {
-        let mut run = TwoStage::new(n0)
-            .solver(solver)
-            .lambda_min(lambda)
-            .delta(spec.delta)
-            .seed(spec.seed);
-        if let Some(l) = spec.lambda0 {
-            run = run.lambda0(l);
-        }
-        if let Some(eta) = spec.eta {
-            run = run.beta(1.0 / eta);
-        }
-        if let Some(k) = spec.max_iterations {
-            run = run.max_iterations(k);
-        }
-        if let Some(t) = spec.time_budget {
-            run = run.time_budget(t);
-        }
-        run.run_traced(y, observer, trace)?.result
-    } else {
-        let mut run = SecondOrderDeconvolution::new(n0)
-            .solver(solver)
-            .objective(spec.smooth_objective)
-            .lambda(lambda)
-            .seed(spec.seed);
-        if let Some(k) = spec.max_iterations {
-            run = run.max_iterations(k);
-        }
-        if let Some(t) = spec.time_budget {
-            run = run.time_budget(t);
-        }
-        run.run_traced(y, observer, trace)?
+        .unwrap_or_else(|| lambda::default_lambda(&spec.method, n, y, layout.grid));
+    let solver = match spec.method {
+        MethodSpec::SecondOrder(s) => s.solver,
+        MethodSpec::TwoStage(t) => t.solver,
+        _ => unreachable!("only the second-order methods come here"),
     };
-    let truth_errors = match spec.truth.as_deref() {
-        Some([t]) => kernel_error(t, &o.kernel).ok().map(|e| vec![e]),
-        _ => None,
+    let limits = Limits {
+        iterations: spec.max_iterations.unwrap_or(solver.default_max_iterations()),
+        time_budget: spec.time_budget,
+        start,
     };
-    Ok(Deconvolved {
-        kernels: vec![o.kernel],
-        activations: vec![o.activation],
-        kernel_dims: Dims::D1(n0),
-        signal_dims: signal,
+    let truth = spec.truth.as_deref().map(|kernels| Truth {
+        kernels,
+        shape: layout.kernel,
+        every: spec.truth_every,
+    });
+    let mut history = Vec::new();
+    let mut recorder = Recorder::new(observer, &mut history, truth);
+    let (outcome, two_stage) = match &spec.method {
+        MethodSpec::SecondOrder(s) => {
+            let a0 = init::initial_kernels(y, layout.grid, layout.kgrid, 0.0, spec.seed, 1, spec.init)?;
+            let o = second_order::run(s, y, &a0, lambda, spec.seed, limits, &mut recorder)?;
+            (o, None)
+        }
+        MethodSpec::TwoStage(t) => {
+            let (o, report) = two_stage::run(t, y, (n0, n), lambda, spec.seed, limits, &mut recorder)?;
+            (o, Some(report))
+        }
+        _ => unreachable!("only the second-order methods come here"),
+    };
+    let elapsed = start.elapsed();
+    let mut point = outcome.point;
+    let x = point.split_off(n);
+    let s = outcome.solved;
+    Ok(Raw {
+        lifted: point,
+        x,
         bias: None,
-        lifted_dims: Dims::D1(o.lifted_kernel.len()),
-        lifted_kernels: vec![o.lifted_kernel],
-        shifts: vec![(o.shift, 0)],
-        lambda: o.lambda,
-        stop: o.stop,
-        iterations: o.iterations,
-        ffts: o.ffts,
-        elapsed: o.elapsed,
-        history: o.history,
-        truth_errors,
-        refinement: None,
+        lambda: outcome.lambda,
+        stop: s.stop,
+        iterations: s.iterations,
+        ffts: outcome.ffts,
+        elapsed,
+        history,
         certificate: Some(Certificate {
-            grad_norm: o.grad_norm,
-            lambda_min: o.lambda_min,
-            hess_calls: o.hess_calls,
-            mu: o.mu,
+            grad_norm: s.grad_norm,
+            lambda_min: s.lambda_min,
+            hess_calls: s.hess_calls,
+            mu: outcome.mu,
         }),
+        two_stage,
     })
 }

@@ -57,8 +57,7 @@ mod refit;
 use std::time::{Duration, Instant};
 
 use crate::error::{Result, SasdError, check_at_least, check_finite, check_len};
-use crate::pipeline::geometry::shift_scaled;
-use crate::pipeline::max_energy_window;
+use crate::geometry::{max_energy_window, shift_scaled};
 
 use fit::Fit;
 

@@ -19,7 +19,7 @@ pub enum ActivationLaw {
 }
 
 /// Draws an activation map of the given shape (1-D length m, or m1 × m2
-/// column-major) with i.i.d. entries of the given law and rate
+/// row-major) with i.i.d. entries of the given law and rate
 /// `θ = P(x0_i ≠ 0)`, `0 ≤ θ ≤ 1`.
 ///
 /// Entries are drawn in storage order; the amplitude of an entry is drawn only

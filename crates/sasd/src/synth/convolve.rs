@@ -42,7 +42,7 @@ impl Convolution {
 }
 
 /// `a ⊛ x` or `a ∗ x` (see [`Convolution`]) by direct summation, 1-D or 2-D
-/// (column-major), returned with the output's shape.
+/// (row-major), returned with the output's shape.
 pub fn convolve(
     a: &[f64],
     a_shape: Shape,

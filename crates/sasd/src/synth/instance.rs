@@ -169,7 +169,7 @@ impl InstanceSpec {
 /// A drawn instance: ground truth and observation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Instance {
-    /// Ground-truth kernels `a_{0k}`, each on the unit sphere, column-major.
+    /// Ground-truth kernels `a_{0k}`, each on the unit sphere, row-major.
     pub kernels: Vec<Vec<f64>>,
     /// Shape shared by the kernels.
     pub kernel_shape: Shape,

@@ -28,7 +28,7 @@ fn check_len(what: &'static str, n: usize) -> Result<usize> {
 /// A kernel drawn uniformly from the unit sphere `S^{n−1}`, `n = shape.len()`
 /// (the incoherent kernels of LQK+20 §5: `a0 ~ Uniform(S^{n0−1})`), as a
 /// normalised standard Gaussian vector. 2-D shapes give a uniform point of the
-/// Frobenius sphere, column-major.
+/// Frobenius sphere, row-major.
 pub fn random_sphere_kernel<R: Rng + ?Sized>(shape: Shape, rng: &mut R) -> Result<Vec<f64>> {
     check_len("random kernel", shape.len())?;
     let v = (0..shape.len()).map(|_| StandardNormal.sample(rng)).collect();
@@ -112,7 +112,7 @@ pub fn ar2_kernel(n0: usize, tau1: f64, tau2: f64, rate_hz: f64) -> Result<Vec<f
 }
 
 /// 2-D Gaussian kernel: the separable product `g_{rows,σ} ⊗ g_{cols,σ}` of two
-/// seed-003 §5 windows, `A[r, c] = g_{rows,σ}[r] · g_{cols,σ}[c]`, column-major.
+/// seed-003 §5 windows, `A[r, c] = g_{rows,σ}[r] · g_{cols,σ}[c]`, row-major.
 ///
 /// Keeping the paper's relative width (σ is measured in half-widths of the
 /// support, so `σ = 0.5` puts `e^{−4}` at the border in each direction) makes
@@ -121,9 +121,9 @@ pub fn ar2_kernel(n0: usize, tau1: f64, tau2: f64, rate_hz: f64) -> Result<Vec<f
 pub fn gaussian_kernel_2d(rows: usize, cols: usize, sigma: f64) -> Result<Vec<f64>> {
     let g_rows = gaussian_window(rows, sigma)?;
     let g_cols = gaussian_window(cols, sigma)?;
-    Ok(g_cols
+    Ok(g_rows
         .iter()
-        .flat_map(|&gc| g_rows.iter().map(move |&gr| gr * gc))
+        .flat_map(|&gr| g_cols.iter().map(move |&gc| gr * gc))
         .collect())
 }
 
@@ -186,7 +186,7 @@ impl StmMotif {
         Shape::d2(self.rows, self.cols)
     }
 
-    /// Samples and normalises the motif, column-major.
+    /// Samples and normalises the motif, row-major.
     pub fn generate(&self) -> Result<Vec<f64>> {
         check_len("STM motif", self.shape().len())?;
         let positive = "must be a finite positive length in pixels";
@@ -208,8 +208,8 @@ impl StmMotif {
         );
         let lobe = |dr: f64, dc: f64| (-(dr * dr + dc * dc) / (2.0 * self.lobe_width.powi(2))).exp();
         let tau = std::f64::consts::TAU;
-        let v = (0..self.cols)
-            .flat_map(|c| (0..self.rows).map(move |r| (r as f64 - cr, c as f64 - cc)))
+        let v = (0..self.rows)
+            .flat_map(|r| (0..self.cols).map(move |c| (r as f64 - cr, c as f64 - cc)))
             .map(|(dr, dc)| {
                 let rho = (dr * dr + dc * dc).sqrt();
                 let halo =
@@ -266,7 +266,7 @@ pub enum KernelSpec {
     Stm(StmMotif),
     /// A caller's kernel, normalised onto the sphere when the instance is drawn.
     Given {
-        /// Entries, column-major.
+        /// Entries, row-major.
         data: Vec<f64>,
         /// Shape.
         shape: Shape,

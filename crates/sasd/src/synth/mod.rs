@@ -21,6 +21,7 @@ pub mod instance;
 pub mod kernels;
 mod shape;
 
+pub use crate::geometry::Shape;
 pub use activations::{ActivationLaw, activation};
 pub use convolve::{Convolution, convolve};
 pub use images::{cartoon_image, motion_blur_kernel};
@@ -28,7 +29,6 @@ pub use instance::{Instance, InstanceSpec};
 pub use kernels::{
     KernelSpec, StmMotif, ar1_kernel, ar2_kernel, gaussian_kernel_2d, gaussian_window, random_sphere_kernel,
 };
-pub use shape::Shape;
 pub(crate) use shape::{Offset, accumulate_pairs};
 
 /// Why a generator refused its parameters.

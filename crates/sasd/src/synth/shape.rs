@@ -1,62 +1,12 @@
-//! Shapes of 1-D and 2-D signals and the one indexing routine that both the
-//! generators (convolution) and the metrics (shift search) are built on.
+//! The one indexing routine that both the generators (convolution) and the
+//! metrics (shift search) are built on.
 //!
-//! A 1-D signal of length n is the 2-D signal n × 1, so every operation here is
-//! written once. Storage is column-major, as in the rest of the workspace:
-//! entry (r, c) of an `rows × cols` array lives at `r + c·rows`.
+//! Arrays have a [`Shape`] (row-major, as the caller holds them) and are
+//! walked on its engine grid (`Shape::grid`, column-major, the transpose):
+//! a 1-D signal of length n is the grid n × 1, so every operation here is
+//! written once.
 
-/// Shape of a stored signal: `rows × cols`, column-major; 1-D signals have one
-/// column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Shape {
-    rows: usize,
-    cols: usize,
-}
-
-impl Shape {
-    /// A 1-D signal of length `n` (stored as `n × 1`).
-    pub const fn d1(n: usize) -> Self {
-        Self { rows: n, cols: 1 }
-    }
-
-    /// A 2-D signal of `rows × cols` entries, column-major.
-    pub const fn d2(rows: usize, cols: usize) -> Self {
-        Self { rows, cols }
-    }
-
-    /// Number of rows (the length of a 1-D signal).
-    pub const fn rows(self) -> usize {
-        self.rows
-    }
-
-    /// Number of columns (1 for a 1-D signal).
-    pub const fn cols(self) -> usize {
-        self.cols
-    }
-
-    /// Number of stored entries, `rows · cols`.
-    pub const fn len(self) -> usize {
-        self.rows * self.cols
-    }
-
-    /// Whether the shape holds no entry.
-    pub const fn is_empty(self) -> bool {
-        self.len() == 0
-    }
-
-    /// Whether each dimension of `self` is at most that of `other` (a kernel
-    /// that fits inside a signal).
-    pub const fn fits_in(self, other: Shape) -> bool {
-        self.rows <= other.rows && self.cols <= other.cols
-    }
-
-    /// Shape of the full linear convolution (or of the zero-padded common
-    /// length for a shift search) of two signals: `(r₁ + r₂ − 1) × (c₁ + c₂ − 1)`.
-    /// Both shapes must be non-empty.
-    pub(crate) const fn full(self, other: Shape) -> Shape {
-        Shape::d2(self.rows + other.rows - 1, self.cols + other.cols - 1)
-    }
-}
+use crate::geometry::Shape;
 
 /// How the coordinates of the two operands combine in [`accumulate_pairs`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,20 +41,21 @@ pub(crate) fn accumulate_pairs(
     debug_assert_eq!(u.len(), u_shape.len());
     debug_assert_eq!(v.len(), v_shape.len());
     debug_assert_eq!(out.len(), out_shape.len());
-    let (or, oc) = (out_shape.rows, out_shape.cols);
+    let (or, oc) = out_shape.grid();
+    let ((ur, _), (vr, vc)) = (u_shape.grid(), v_shape.grid());
     for (p, &up) in u.iter().enumerate() {
         if up == 0.0 {
             continue;
         }
-        let (pr, pc) = (p % u_shape.rows, p / u_shape.rows);
+        let (pr, pc) = (p % ur, p / ur);
         // Precompute the per-dimension base so the inner loop is an add and a compare.
         let (row_base, col_base) = match offset {
             Offset::Sum => (pr % or, pc % oc),
             Offset::Difference => ((or - pr % or) % or, (oc - pc % oc) % oc),
         };
-        for jc in 0..v_shape.cols {
+        for jc in 0..vc {
             let c = (col_base + jc) % oc;
-            let column = &v[jc * v_shape.rows..(jc + 1) * v_shape.rows];
+            let column = &v[jc * vr..(jc + 1) * vr];
             let out_column = &mut out[c * or..(c + 1) * or];
             let mut r = row_base;
             for &vj in column {

@@ -5,8 +5,8 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
 
-use super::geometry::{Grid, at, correlate, correlate_adjoint};
 use crate::error::{Result, SasdError};
+use crate::geometry::{Grid, at, correlate, correlate_adjoint, lift};
 
 /// How the kernel(s) start, on the lifted sphere S^{n−1} (or OB(n, N)).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -138,11 +138,6 @@ pub(crate) fn initial_kernels(
 
 /// Mixed into the seed of [`Init::Random`] (the 64-bit golden ratio).
 pub(crate) const RANDOM_INIT_STREAM: u64 = 0x9E37_79B9_7F4A_7C15;
-
-/// 3n − 2 per axis.
-pub(crate) fn lift((r, c): Grid) -> Grid {
-    (3 * r - 2, 3 * c - 2)
-}
 
 /// Puts a `kgrid` patch in the middle of a lifted block (offset n − 1 per
 /// axis, as the zero-padding of eq. 3.5).

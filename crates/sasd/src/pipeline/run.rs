@@ -1,0 +1,202 @@
+//! One run: the spec checked against the data, the solve of its method,
+//! the shift correction and the optional refinement.
+
+use super::finish::finish;
+use super::{Deconvolution, Deconvolved, Init, MethodSpec, RunObserver, lasso, refined, smooth};
+use crate::conv::{Plan1d, Plan2d};
+use crate::error::{Result, SasdError, check_finite};
+use crate::geometry::{Grid, Shape, lift};
+use crate::refine::SupportRefinement;
+
+/// The largest |y| the solvers accept, and the smallest: beyond them sums of
+/// squares overflow or underflow (the λ's, norms and line searches with
+/// them).
+const SCALE: (f64, f64) = (1e-150, 1e150);
+
+/// The shapes of a run on the engine's grids (see [`crate::geometry`]).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Layout {
+    /// The data's shape as the caller gave it.
+    pub signal: Shape,
+    /// The kernel's shape, in the data's dimension.
+    pub kernel: Shape,
+    pub grid: Grid,
+    pub kgrid: Grid,
+    pub lgrid: Grid,
+    /// Number of kernels N.
+    pub count: usize,
+}
+
+impl Layout {
+    /// Samples of the signal.
+    pub fn m(&self) -> usize {
+        self.grid.0 * self.grid.1
+    }
+
+    /// Entries of a lifted kernel.
+    pub fn n(&self) -> usize {
+        self.lgrid.0 * self.lgrid.1
+    }
+}
+
+impl Deconvolution {
+    /// Validates, then runs in the geometry of the signal.
+    pub(super) fn run_shape<O: RunObserver>(
+        &self,
+        y: &[f64],
+        signal: Shape,
+        observer: &mut O,
+    ) -> Result<Deconvolved> {
+        let layout = self.check(y, signal)?;
+        let raw = if self.method.is_second_order() {
+            smooth::solve(self, y, &layout, observer)?
+        } else if signal.is_2d() {
+            lasso::solve::<Plan2d, O>(self, y, &layout, observer)?
+        } else {
+            lasso::solve::<Plan1d, O>(self, y, &layout, observer)?
+        };
+        let out = if signal.is_2d() {
+            finish::<Plan2d>(self, y, &layout, raw)?
+        } else {
+            finish::<Plan1d>(self, y, &layout, raw)?
+        };
+        match &self.refine {
+            Some(options) => {
+                let options = SupportRefinement {
+                    nonnegative: options.nonnegative || self.nonnegative,
+                    ..options.clone()
+                };
+                refined::refine(y, out, &options, self.truth.as_deref())
+            }
+            None => Ok(out),
+        }
+    }
+
+    /// Every check that needs no solve: counts and shapes, the data, the
+    /// truth, and what the method supports.
+    fn check(&self, y: &[f64], signal: Shape) -> Result<Layout> {
+        if self.kernels == 0 {
+            return Err(SasdError::ZeroDimension {
+                what: "number of kernels",
+            });
+        }
+        if self.kernel.is_empty() {
+            return Err(SasdError::ZeroDimension { what: "kernel size" });
+        }
+        if y.is_empty() {
+            return Err(SasdError::EmptySignal);
+        }
+        // A 1-D kernel or signal next to a 2-D one is a 1×n row.
+        let (kernel, signal) = if self.kernel.is_2d() || signal.is_2d() {
+            (self.kernel.as_2d(), signal.as_2d())
+        } else {
+            (self.kernel, signal)
+        };
+        if signal.rows().checked_mul(signal.cols()) != Some(y.len()) {
+            return Err(SasdError::ShapeMismatch {
+                what: "image",
+                rows: signal.rows(),
+                cols: signal.cols(),
+                len: y.len(),
+            });
+        }
+        // Checked before anything is allocated: 3n − 2 must not overflow.
+        let too_long = |k: usize, s: usize, axis| SasdError::KernelTooLong {
+            kernel: k,
+            signal: s,
+            axis,
+        };
+        for (axis, (k, s)) in [(kernel.rows(), signal.rows()), (kernel.cols(), signal.cols())]
+            .into_iter()
+            .enumerate()
+        {
+            let axis = if signal.is_2d() { axis } else { 0 };
+            if k > s {
+                return Err(too_long(k, s, axis));
+            }
+            if signal.is_2d() && k > 1 && 3 * k - 2 > s {
+                return Err(too_long(3 * k - 2, s, axis));
+            }
+        }
+        if self.kernels.saturating_mul(kernel.len()) > y.len() {
+            return Err(SasdError::TooManyKernels {
+                kernels: self.kernels,
+                kernel_len: kernel.len(),
+                signal: y.len(),
+            });
+        }
+        check_finite("observation", y)?;
+        let max_abs = y.iter().fold(0.0_f64, |acc, t| acc.max(t.abs()));
+        if max_abs > 0.0 && !(SCALE.0..=SCALE.1).contains(&max_abs) {
+            return Err(SasdError::BadScale {
+                max_abs,
+                min: SCALE.0,
+                max: SCALE.1,
+            });
+        }
+        if let Some(truth) = &self.truth {
+            check_truth(truth, self.kernels, kernel.len())?;
+        }
+        let unsupported = |method, feature| Err(SasdError::Unsupported { method, feature });
+        if self.refine.is_some() {
+            if signal.is_2d() {
+                return unsupported("the support refinement", "images or 2-D kernels");
+            }
+            if self.kernels != 1 {
+                return unsupported("the support refinement", "several kernels");
+            }
+        }
+        if self.method.is_second_order() {
+            // The smoothed objectives are 1-D, one kernel, without a bias or
+            // a sign constraint (ZLK+19 eq. 22, Zha19).
+            let name = self.method.name();
+            if signal.is_2d() {
+                return unsupported(name, "images or 2-D kernels");
+            }
+            if self.kernels != 1 {
+                return unsupported(name, "several kernels");
+            }
+            if self.bias {
+                return unsupported(name, "a bias");
+            }
+            if self.nonnegative {
+                return unsupported(name, "non-negative activations");
+            }
+            if matches!(self.method, MethodSpec::TwoStage(_)) && self.init != Init::Window {
+                return unsupported(name, "an initialisation (stage I starts at random)");
+            }
+        }
+        let (grid, kgrid) = (signal.grid(), kernel.grid());
+        Ok(Layout {
+            signal,
+            kernel,
+            grid,
+            kgrid,
+            lgrid: lift(kgrid),
+            count: self.kernels,
+        })
+    }
+}
+
+/// Ground truths: one per kernel, each of the kernel's size, finite, not zero.
+fn check_truth(truth: &[Vec<f64>], count: usize, len: usize) -> Result<()> {
+    if truth.len() != count {
+        return Err(SasdError::LengthMismatch {
+            what: "list of truth kernels",
+            expected: count,
+            found: truth.len(),
+        });
+    }
+    for t in truth {
+        crate::error::check_len("truth kernel", t, len)?;
+        check_finite("truth kernel", t)?;
+        if t.iter().all(|v| *v == 0.0) {
+            return Err(SasdError::InvalidParameter {
+                name: "truth kernel norm",
+                value: 0.0,
+                min: f64::MIN_POSITIVE,
+            });
+        }
+    }
+    Ok(())
+}
