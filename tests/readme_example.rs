@@ -44,19 +44,33 @@ fn readme_example_reaches_the_minimum() -> Result<(), Box<dyn std::error::Error>
 #[test]
 fn readme_sasd_example_recovers_the_kernel() -> Result<(), Box<dyn std::error::Error>> {
     use sasd::metrics::kernel_error;
-    use sasd::pipeline::{Deconvolution, MethodSpec};
+    use sasd::pipeline::{Deconvolution, HomotopySpec, MethodSpec};
     use sasd::synth::{ActivationLaw, InstanceSpec, KernelSpec, Shape};
 
     let inst = InstanceSpec::new(KernelSpec::RandomSphere(Shape::d1(50)), Shape::d1(5000))
         .activation(ActivationLaw::BernoulliRademacher, 50f64.powf(-0.75))
         .bias(1.0)
         .generate_seeded(1)?;
-    let out = Deconvolution::new(50)
-        .method(MethodSpec::homotopy_iadm())
-        .bias(true)
-        .run(&inst.observation)?;
+    let out = Deconvolution::new(50).bias(true).run(&inst.observation)?;
     let err = kernel_error(inst.kernel(), out.kernel())?;
     assert!(err < 1e-5, "kernel error {err}");
     assert!((out.bias.unwrap() - 1.0).abs() < 1e-3);
+    let fast = MethodSpec::Homotopy(HomotopySpec {
+        eta: 0.3,
+        ..HomotopySpec::default()
+    });
+    let quick = Deconvolution::new(50)
+        .method(fast)
+        .bias(true)
+        .run(&inst.observation)?;
+    let err = kernel_error(inst.kernel(), quick.kernel())?;
+    assert!(
+        err < 1e-5 && quick.iterations < out.iterations,
+        "η = 0.3: {err:e}"
+    );
+    let two_stage = Deconvolution::new(50)
+        .method(MethodSpec::two_stage())
+        .run(&inst.observation);
+    assert!(matches!(two_stage, Err(sasd::SasdError::NoSignal) | Ok(_)));
     Ok(())
 }
