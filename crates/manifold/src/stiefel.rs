@@ -1,5 +1,10 @@
 //! The Stiefel manifold St(n, p) of orthonormal n×p frames (p = n: the
 //! orthogonal group), used by complete dictionary learning (Qu19).
+//!
+//! Why one file over 500 lines: the manifold, its three retractions (QR,
+//! polar, exponential), their inverses and the logarithm share the same
+//! n×p matrix views and the `sym`/`skew` helpers below; split, each piece
+//! would import all of them from the others. Tests are a third of it.
 
 use std::f64::consts::PI;
 
