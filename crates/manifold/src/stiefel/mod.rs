@@ -21,7 +21,7 @@ mod exponential;
 ///
 /// The retractions factor dense p×p (polar) or n×p (QR) matrices and so
 /// allocate; the inverse polar retraction solves a p²×p² linear system and is
-/// meant for p up to a few dozen. The exponential map ([`Exponential`]) costs
+/// meant for p up to a few dozen. The exponential map ([`Exponential`](crate::retraction::Exponential)) costs
 /// two matrix exponentials of size 2p and p; its inverse, the logarithm, is a
 /// Newton iteration whose Jacobian has ~3p²/2 columns, each a matrix
 /// exponential of size 4p: O(p⁵) per iteration, also meant for p up to a few

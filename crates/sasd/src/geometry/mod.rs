@@ -9,10 +9,10 @@
 //! array is, byte for byte, the column-major c×r array of its transpose, and
 //! 2-D convolution commutes with transposition ((Aᵀ ⊛ Xᵀ) = (A ⊛ X)ᵀ). So
 //! nothing is ever copied: the engine is handed the transposed *grid*
-//! (c, r) of every row-major array ([`Shape::grid`]) and everything it
+//! (c, r) of every row-major array (`Shape::grid`) and everything it
 //! returns is row-major again. A 1-D signal of length m is the grid (m, 1).
 //!
-//! [`window`] holds what LQK+20 does with shapes: the lift to 3n₀ − 2 per
+//! The `window` module holds what LQK+20 does with shapes: the lift to 3n₀ − 2 per
 //! axis (§3, App. C.2), windows of a lifted kernel, the maximal-energy shift
 //! correction (App. B.3) and the shifts that keep a product unchanged.
 

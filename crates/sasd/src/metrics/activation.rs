@@ -8,7 +8,7 @@ use super::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SignRule {
     /// Compare `x0` with `sign · x̂` only. `Fixed(Sign::Plus)` is the paper's
-    /// `min_ℓ ‖x0 − s_ℓ[x̂]‖`; pass the [`KernelAlignment::sign`] of the kernel
+    /// `min_ℓ ‖x0 − s_ℓ[x̂]‖`; pass the [`KernelAlignment::sign`](super::KernelAlignment::sign) of the kernel
     /// estimate so that a kernel recovered as `−a0` is paired with `−x̂`.
     Fixed(Sign),
     /// Minimise over both signs (sign-invariant, like the kernel error).

@@ -24,7 +24,7 @@ pub const BRUTE_FORCE_MAX_KERNELS: usize = 8;
 /// SaS-CDL kernel errors (LQK+20 §4.3: kernels are recovered up to sign,
 /// shift and permutation), 1-D: the [`kernel_error`] of each true kernel
 /// against its estimate, under the permutation minimising the sum of errors.
-/// All N! permutations are tried for `N ≤ 8` ([`BRUTE_FORCE_MAX_KERNELS`]);
+/// All N! permutations are tried for `N ≤ 8` (`BRUTE_FORCE_MAX_KERNELS`);
 /// above, the Hungarian algorithm finds the same optimum in O(N³). Errors:
 /// `N = 0`, different counts, or any error of [`kernel_error`].
 pub fn cdl_kernel_errors<T: AsRef<[f64]>, U: AsRef<[f64]>>(truth: &[T], estimates: &[U]) -> Result<CdlMatch> {

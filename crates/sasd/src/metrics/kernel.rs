@@ -12,7 +12,7 @@ pub struct KernelAlignment {
     /// over `−(n0 − 1) ..= n̂ − 1` per dimension.
     pub shift: (isize, isize),
     /// Sign of the match. A correctly recovered `(â, x̂)` has
-    /// `x̂ ≈ sign · s_{−d}[x0]`, so pass it to [`SignRule::Fixed`].
+    /// `x̂ ≈ sign · s_{−d}[x0]`, so pass it to [`SignRule::Fixed`](super::SignRule::Fixed).
     pub sign: Sign,
 }
 

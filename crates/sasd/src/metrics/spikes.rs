@@ -72,7 +72,7 @@ pub fn match_spikes(truth: &[usize], detected: &[usize], tolerance: usize) -> Sp
 /// `x0`, the detections the entries with `|x̂_i| > threshold` (magnitude, so a
 /// sign-flipped estimate is scored like its flip; for non-negative estimates
 /// it is `x̂_i > threshold`). `x̂` must already be aligned to `x0` (e.g. by the
-/// pipeline's shift correction or [`activation_error`]'s shift).
+/// pipeline's shift correction or [`activation_error`](super::activation_error)'s shift).
 pub fn spike_scores(x0: &[f64], x_hat: &[f64], threshold: f64, tolerance: usize) -> Result<SpikeScores> {
     checked_norm("true activation", x0, Shape::d1(x0.len()))?;
     checked_norm("estimated activation", x_hat, Shape::d1(x0.len()))?;

@@ -8,7 +8,7 @@
 //! * the Huber-smoothed Bilinear Lasso ½‖y − a ⊛ x‖² + λh_μ(x) of ZLK+19,
 //!   eq. (22), jointly over (a, x) ∈ S^{n−1} × ℝ^m — the "more efficient
 //!   variant that optimises over the cross space of a and x together" of
-//!   ZLK+19 §3.2 ([`HuberLasso`]);
+//!   ZLK+19 §3.2 ([`HuberLasso`](crate::objective::HuberLasso));
 //! * the smoothed approximate Bilinear Lasso marginal φ̂(a) over S^{n−1}
 //!   alone (Zha19; its Huber-μ form is ZLK+19, eqs. (25)–(26)),
 //!   [`Abl`] with [`AblEnergy::Huber`], with x recovered in closed form

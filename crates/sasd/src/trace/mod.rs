@@ -6,9 +6,9 @@
 //!
 //! The solvers' observers see their state, the iterate and the objective's
 //! FFT count (`Counts::work`) included, so the stampers read the kernel and
-//! the count from there: nothing spies on the objective. [`Historian`]
+//! the count from there: nothing spies on the objective. `Historian`
 //! stamps the two-block (kernel, activation) runs of the Bilinear Lasso,
-//! [`Recorder`] the single-vector runs of the second-order methods.
+//! `Recorder` the single-vector runs of the second-order methods.
 
 mod historian;
 mod recorder;
