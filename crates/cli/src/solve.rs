@@ -8,7 +8,6 @@ use optim::{Record, StopReason};
 use sasd::pipeline::RunObserver;
 use sasd::pipeline::{Deconvolution, Deconvolved, FFTS, HomotopySpec, KERNEL_ERROR, MethodSpec, Shape};
 use sasd::refine::{RefinementReport, SupportRefinement};
-use sasd::synth::{Convolution, convolve};
 use sasd::two_stage::TwoStageSpec;
 
 use crate::cmd::KernelSize;
@@ -327,13 +326,7 @@ pub fn solve_batch(signals: &[Vec<f64>], s: &Settings) -> Vec<Result<Solution, C
 }
 
 fn solution(method: Method, out: Deconvolved) -> Result<Solution, CliError> {
-    let reconstruction = reconstruct(
-        &out.kernels,
-        out.kernel_dims,
-        &out.activations,
-        out.signal_dims,
-        out.bias,
-    )?;
+    let reconstruction = out.reconstruction()?;
     Ok(Solution {
         method,
         kernel_error: out.max_truth_error(),
@@ -351,20 +344,4 @@ fn solution(method: Method, out: Deconvolved) -> Result<Solution, CliError> {
         ffts: out.ffts,
         elapsed: out.elapsed,
     })
-}
-
-/// Σ_k kernel_k ⊛ activation_k (cyclic, on the data's grid) + bias.
-fn reconstruct(
-    kernels: &[Vec<f64>],
-    kernel_dims: Shape,
-    activations: &[Vec<f64>],
-    signal_dims: Shape,
-    bias: Option<f64>,
-) -> Result<Vec<f64>, CliError> {
-    let mut y = vec![bias.unwrap_or(0.0); signal_dims.len()];
-    for (a, x) in kernels.iter().zip(activations) {
-        let (c, _) = convolve(a, kernel_dims, x, signal_dims, Convolution::Cyclic)?;
-        y.iter_mut().zip(c).for_each(|(v, c)| *v += c);
-    }
-    Ok(y)
 }

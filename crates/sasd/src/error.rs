@@ -130,6 +130,9 @@ pub enum SasdError {
     /// A solver refused its input or options.
     #[error(transparent)]
     Optim(#[from] optim::OptimError),
+    /// A direct convolution refused its shapes (see [`crate::synth::SynthError`]).
+    #[error(transparent)]
+    Synth(#[from] crate::synth::SynthError),
 }
 
 /// Result alias of the crate.

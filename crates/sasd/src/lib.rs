@@ -10,6 +10,7 @@
 pub mod conv;
 pub mod deblur;
 pub mod error;
+pub mod events;
 pub mod geometry;
 pub mod init;
 pub mod landscape;

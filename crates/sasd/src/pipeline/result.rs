@@ -4,8 +4,11 @@ use std::time::Duration;
 
 use optim::{Record, StopReason};
 
+use crate::error::Result;
+use crate::events::{Event, EventRule, detect, residual_noise};
 use crate::geometry::Shape;
 use crate::refine::RefinementReport;
+use crate::synth::{Convolution, convolve};
 use crate::two_stage::TwoStageReport;
 
 /// The outcome of a [`Deconvolution`](super::Deconvolution) run, whichever
@@ -107,5 +110,34 @@ impl Deconvolved {
         self.truth_errors
             .as_ref()
             .map(|e| e.iter().copied().fold(0.0, f64::max))
+    }
+
+    /// Σₖ kernelₖ ⊛ activationₖ + b (cyclic, on the signal's shape): the
+    /// model's fit of the data, by direct sums over the activations'
+    /// non-zeros.
+    pub fn reconstruction(&self) -> Result<Vec<f64>> {
+        let mut y = vec![self.bias.unwrap_or(0.0); self.signal_dims.len()];
+        for (a, x) in self.kernels.iter().zip(&self.activations) {
+            let (c, _) = convolve(a, self.kernel_dims, x, self.signal_dims, Convolution::Cyclic)?;
+            y.iter_mut().zip(c).for_each(|(v, c)| *v += c);
+        }
+        Ok(y)
+    }
+
+    /// The events of the activations by [`crate::events::detect`] with the
+    /// default [`EventRule`] (3σ̂), σ̂ the robust noise level of the
+    /// residual y − [`reconstruction`](Self::reconstruction); y is the data
+    /// the run was given. Returns the events and σ̂.
+    pub fn events(&self, y: &[f64]) -> Result<(Vec<Event>, f64)> {
+        self.events_with(y, &EventRule::default())
+    }
+
+    /// [`events`](Self::events) with a rule of the caller's.
+    pub fn events_with(&self, y: &[f64], rule: &EventRule) -> Result<(Vec<Event>, f64)> {
+        crate::error::check_len("observation", y, self.signal_dims.len())?;
+        let fit = self.reconstruction()?;
+        let residual: Vec<f64> = y.iter().zip(&fit).map(|(a, b)| a - b).collect();
+        let noise = residual_noise(&residual);
+        Ok((detect(&self.activations, noise, rule), noise))
     }
 }
