@@ -19,4 +19,5 @@ pub mod second_order;
 pub mod synth;
 pub mod two_stage;
 
+pub use conv::Boundary;
 pub use error::{Result, SasdError};
