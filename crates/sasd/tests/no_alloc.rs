@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use optim::TwoBlockSmooth;
 use sasd::conv::{Convolver, Plan2d};
-use sasd::objective::{BilinearLasso, BilinearLasso2d, LpLq};
+use sasd::objective::{BilinearLasso, BilinearLasso2d, Boundary, LpLq};
 
 mod common;
 use common::{random, rng, sparse, unit_blocks};
@@ -99,6 +99,26 @@ fn oracles_and_convolutions_do_not_allocate() {
     let mut lplq = LpLq::new(&y, n, 3.0, 2.0).unwrap();
     assert_eq!(iterate(&mut lplq, &trials(5, n, m, 1, 5)), 0, "lp-lq");
 
+    // The linear model's time-domain residual and the baseline's DCTs.
+    let mut linear = BilinearLasso::new_with(&y, n, Boundary::Linear)
+        .unwrap()
+        .with_baseline(10.0 * n as f64)
+        .unwrap();
+    assert_eq!(
+        iterate(&mut linear, &trials(7, n, m + n - 1, 1, 5)),
+        0,
+        "1-D linear with baseline"
+    );
+    let mut circular = BilinearLasso::cdl(&y, n, 2)
+        .unwrap()
+        .with_baseline(200.0)
+        .unwrap();
+    assert_eq!(
+        iterate(&mut circular, &trials(8, 2 * n, 2 * m, 2, 5)),
+        0,
+        "1-D CDL circular with baseline"
+    );
+
     let (image, kernel) = ((30, 27), (5, 4));
     let y2 = random(&mut r, image.0 * image.1);
     let mut sasd2 = BilinearLasso2d::cdl_2d(&y2, image, kernel, 2)
@@ -116,6 +136,15 @@ fn oracles_and_convolutions_do_not_allocate() {
         iterate(&mut sasd2, &trials(6, 20, 810, 1, 5)),
         0,
         "2-D SaSD with bias"
+    );
+
+    let mut linear2 = BilinearLasso2d::cdl_2d_with(&y2, image, kernel, 2, Boundary::Linear)
+        .unwrap()
+        .with_bias();
+    assert_eq!(
+        iterate(&mut linear2, &trials(9, 2 * 20, 2 * 34 * 30, 2, 5)),
+        0,
+        "2-D linear CDL with bias"
     );
 
     // The bare engine too.
