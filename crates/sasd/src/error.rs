@@ -127,6 +127,18 @@ pub enum SasdError {
         /// What it was asked to do.
         feature: &'static str,
     },
+    /// A baseline period (in samples) that is not finite, not positive, or
+    /// shorter than the kernel.
+    #[error(
+        "baseline period {period} must be finite and at least the kernel length {kernel} samples \
+         (a faster baseline would absorb the kernel; choose several kernel lengths, e.g. 10)"
+    )]
+    BaselinePeriod {
+        /// The period given, in samples.
+        period: f64,
+        /// The kernel length it was compared with.
+        kernel: usize,
+    },
     /// A solver refused its input or options.
     #[error(transparent)]
     Optim(#[from] optim::OptimError),

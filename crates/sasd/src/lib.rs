@@ -23,4 +23,5 @@ pub mod synth;
 pub mod trace;
 pub mod two_stage;
 
+pub use conv::Boundary;
 pub use error::{Result, SasdError};

@@ -23,7 +23,10 @@
 //!   FFT.
 //! * [`parseval_norm_sq`] turns a half spectrum into ‖v‖² without an inverse
 //!   transform.
+//! * [`Boundary`] names the observation model at the recording's edges
+//!   (circular, or linear over a window), which every objective accepts.
 
+mod boundary;
 mod cache;
 mod convolver;
 mod plan1d;
@@ -32,6 +35,8 @@ mod plan2d;
 use std::fmt::Debug;
 use std::ops::Range;
 
+pub use boundary::Boundary;
+pub(crate) use boundary::Window;
 pub use cache::SpectrumCache;
 pub use convolver::Convolver;
 pub use plan1d::Plan1d;

@@ -3,8 +3,8 @@
 
 use optim::{HessianProblem, Problem};
 
-use super::shapes;
-use crate::conv::{Complex64, Plan, Plan1d, Plan2d, parseval_norm_sq};
+use super::shapes::{self, Layout};
+use crate::conv::{Boundary, Complex64, Plan, Plan1d, Plan2d, parseval_norm_sq};
 use crate::error::{Result, check_at_least, check_lambda};
 
 /// Which energy of the correlation c = y ⋆ a the objective subtracts.
@@ -77,10 +77,18 @@ impl AblEnergy {
 ///
 /// FFTs: cost 2, cost and gradient 4, Hessian-vector product 4 (2 more when
 /// called at a point other than the last one evaluated).
+///
+/// Under [`Boundary::Linear`] ([`new_with`](Abl::new_with),
+/// [`new_2d_with`](Abl::new_2d_with)) C_a is the valid convolution (see
+/// [`Boundary`]), so c = C_a* y = ι*(ǎ ⊛ ỹ) has m + n − 1 entries per axis
+/// (ỹ: y in its window of a zero-padded buffer, transformed at the padded
+/// fast length); the same formulas and FFT counts hold.
 #[derive(Debug, Clone)]
 pub struct Abl<P: Plan = Plan1d> {
     plan: P,
     kernel: P::Shape,
+    /// Shape of c and x (the activation's).
+    signal: P::Shape,
     lambda: f64,
     energy: AblEnergy,
     y_hat: Vec<Complex64>,
@@ -94,10 +102,14 @@ pub struct Abl<P: Plan = Plan1d> {
 }
 
 impl Abl<Plan1d> {
-    /// 1-D ABL for y of length m and kernels of length n < m.
+    /// 1-D ABL for y of length m and kernels of length n < m; circular model.
     pub fn new(y: &[f64], n: usize, lambda: f64, energy: AblEnergy) -> Result<Self> {
-        shapes::check_1d(y, n)?;
-        Self::build(Plan1d::new(y.len())?, y, n, lambda, energy)
+        Self::new_with(y, n, lambda, energy, Boundary::Circular)
+    }
+
+    /// [`new`](Self::new) under the observation model `boundary`.
+    pub fn new_with(y: &[f64], n: usize, lambda: f64, energy: AblEnergy, boundary: Boundary) -> Result<Self> {
+        Self::build(shapes::layout_1d(y, n, boundary)?, n, lambda, energy)
     }
 }
 
@@ -110,26 +122,49 @@ impl Abl<Plan2d> {
         lambda: f64,
         energy: AblEnergy,
     ) -> Result<Self> {
-        shapes::check_2d(y, image, kernel)?;
-        Self::build(Plan2d::new(image)?, y, kernel, lambda, energy)
+        Self::new_2d_with(y, image, kernel, lambda, energy, Boundary::Circular)
+    }
+
+    /// [`new_2d`](Self::new_2d) under the observation model `boundary`.
+    pub fn new_2d_with(
+        y: &[f64],
+        image: (usize, usize),
+        kernel: (usize, usize),
+        lambda: f64,
+        energy: AblEnergy,
+        boundary: Boundary,
+    ) -> Result<Self> {
+        Self::build(
+            shapes::layout_2d(y, image, kernel, boundary)?,
+            kernel,
+            lambda,
+            energy,
+        )
     }
 }
 
 impl<P: Plan> Abl<P> {
-    fn build(mut plan: P, y: &[f64], kernel: P::Shape, lambda: f64, energy: AblEnergy) -> Result<Self> {
+    fn build(layout: Layout<P>, kernel: P::Shape, lambda: f64, energy: AblEnergy) -> Result<Self> {
+        let Layout {
+            mut plan,
+            y,
+            activation: signal,
+            ..
+        } = layout;
         check_lambda(lambda)?;
         if let AblEnergy::Huber { mu } = energy {
             // μ > 0 (the smallest positive normal number is the bound stated).
             check_at_least("mu", mu, f64::MIN_POSITIVE)?;
         }
-        let (m, s) = (plan.samples(), plan.spectrum_len());
+        let (m, s) = (P::count(signal), plan.spectrum_len());
         let mut y_hat = vec![Complex64::default(); s];
-        plan.forward(y, plan.shape(), &mut y_hat);
+        plan.forward(&y, signal, &mut y_hat);
         plan.reset_ffts();
         let half_y_sq = 0.5 * parseval_norm_sq(&plan, &y_hat);
         Ok(Self {
             plan,
             kernel,
+            signal,
             lambda,
             energy,
             y_hat,
@@ -147,8 +182,14 @@ impl<P: Plan> Abl<P> {
         self.plan.ffts()
     }
 
+    /// Entries of c and x*(a): m (circular) or m + n − 1 per axis (linear).
+    pub fn activation_len(&self) -> usize {
+        P::count(self.signal)
+    }
+
     /// x*(a) = S_λ(y ⋆ a), the activation that attains the minimum (exact
-    /// energy), written into `out` (m entries).
+    /// energy), written into `out` ([`activation_len`](Self::activation_len)
+    /// entries).
     pub fn activation(&mut self, a: &[f64], out: &mut [f64]) {
         self.correlation(a);
         out.iter_mut()
@@ -156,7 +197,7 @@ impl<P: Plan> Abl<P> {
             .for_each(|(o, t)| *o = t.signum() * (t.abs() - self.lambda).max(0.0));
     }
 
-    /// `out` = L a = ǎ ⊛ y (full shape): 2 FFTs.
+    /// `out` = L a = ι*(ǎ ⊛ ỹ) (x's shape): 2 FFTs.
     fn apply(&mut self, a: &[f64], out: &mut [f64]) {
         self.plan.forward(a, self.kernel, &mut self.spec);
         let scale = 1.0 / self.plan.samples() as f64;
@@ -164,12 +205,12 @@ impl<P: Plan> Abl<P> {
             .iter_mut()
             .zip(&self.y_hat)
             .for_each(|(s, y)| *s = s.conj() * y * scale);
-        self.plan.inverse(&mut self.spec, self.plan.shape(), out);
+        self.plan.inverse(&mut self.spec, self.signal, out);
     }
 
     /// `out` = −Lᵀ v = −ι*(v̌ ⊛ y) (kernel shape): 2 FFTs.
     fn apply_adjoint_neg(&mut self, v: &[f64], out: &mut [f64]) {
-        self.plan.forward(v, self.plan.shape(), &mut self.spec);
+        self.plan.forward(v, self.signal, &mut self.spec);
         let scale = -1.0 / self.plan.samples() as f64;
         self.spec
             .iter_mut()

@@ -3,9 +3,9 @@
 use manifold::LqSphere;
 use optim::{Composite, TwoBlockSmooth, WeightedL1};
 
-use super::residual::{Block, BlockSpectra};
+use super::residual::{Block, BlockSpectra, Masked, Offset};
 use super::shapes;
-use crate::conv::{Plan, Plan1d};
+use crate::conv::{Boundary, Plan, Plan1d};
 use crate::error::{Result, check_at_least, check_lambda, check_len};
 
 /// The smooth part of ZLK+19's eq. (31),
@@ -32,26 +32,38 @@ use crate::error::{Result, check_at_least, check_lambda, check_len};
 /// both blocks are cached as the Bilinear Lasso's are (the fixed point and
 /// the last one evaluated), so an ADM / iADM iteration whose searches accept
 /// their first trials costs 2·2 + 2·4 = 12.
+///
+/// Under [`Boundary::Linear`] ([`new_with`](Self::new_with)) the loss is
+/// taken over the observed window of the linear convolution only, r =
+/// P_W(a ∗ x) − y with x of m + n − 1 entries (see [`Boundary`]); the FFT
+/// counts are the same, of the padded length.
 #[derive(Debug, Clone)]
 pub struct LpLq<P: Plan = Plan1d> {
     blocks: BlockSpectra<P>,
     p: f64,
     q: f64,
-    /// r, then g = ℓ′(r).
-    r: Vec<f64>,
+    /// r on x's grid (masked to the window), then g = ℓ′(r).
+    masked: Masked<P>,
 }
 
 impl LpLq<Plan1d> {
-    /// y of length m, kernel length n < m, p ≥ 1, q ≥ 1.
+    /// y of length m, kernel length n < m, p ≥ 1, q ≥ 1; circular model.
     pub fn new(y: &[f64], n: usize, p: f64, q: f64) -> Result<Self> {
-        shapes::check_1d(y, n)?;
+        Self::new_with(y, n, p, q, Boundary::Circular)
+    }
+
+    /// [`new`](Self::new) under the observation model `boundary`
+    /// (x of m + n − 1 entries under [`Boundary::Linear`]).
+    pub fn new_with(y: &[f64], n: usize, p: f64, q: f64, boundary: Boundary) -> Result<Self> {
+        let layout = shapes::layout_1d(y, n, boundary)?;
         check_at_least("p", p, 1.0)?;
         check_at_least("q", q, 1.0)?;
+        let full = layout.activation;
         Ok(Self {
-            blocks: BlockSpectra::new(Plan1d::new(y.len())?, y, n, 1),
+            blocks: BlockSpectra::new(layout.plan, &layout.y, n, full, 1),
             p,
             q,
-            r: vec![0.0; y.len()],
+            masked: Masked::new(layout.window, full),
         })
     }
 
@@ -68,6 +80,11 @@ impl<P: Plan> LpLq<P> {
         self.blocks.ffts()
     }
 
+    /// Entries of x (m circular, m + n − 1 linear).
+    pub fn activation_len(&self) -> usize {
+        P::count(self.blocks.signal)
+    }
+
     /// ψ_p + λ‖w ⊙ x‖₁ (ZLK+19, eq. 31).
     pub fn into_composite(self, lambda: f64, penalty: WeightedL1) -> Result<Composite<Self, WeightedL1>> {
         check_lambda(lambda)?;
@@ -79,35 +96,38 @@ impl<P: Plan> LpLq<P> {
         })
     }
 
-    /// r = a ⊛ x − y into `self.r` at `v` in `block` (the other block fixed):
-    /// the block's FFT unless cached, then 1 inverse FFT; returns
-    /// (1/p)‖r‖_p^p and, with `grad`, leaves g = |r|^{p−1}sign(r) in `self.r`.
-    fn loss(&mut self, block: Block, v: &[f64], grad: bool) -> f64 {
-        self.blocks.residual(block, v);
-        self.blocks.core.residual_signal(&mut self.r);
-        let p = self.p;
-        let mut value = 0.0;
-        for r in &mut self.r {
-            let m = r.abs();
-            // |r|^p / p and |r|^{p−1}·sign(r); p = 2 without powf.
-            let (v, g) = if p == 2.0 {
-                (0.5 * m * m, *r)
+    /// (1/p)|r|^p and its derivative |r|^{p−1}sign(r) (0 at r = 0); p = 2
+    /// without powf.
+    fn loss_of(p: f64, r: f64) -> (f64, f64) {
+        let m = r.abs();
+        if p == 2.0 {
+            (0.5 * m * m, if m == 0.0 { 0.0 } else { r })
+        } else {
+            let g = if m == 0.0 {
+                0.0
             } else {
-                (m.powf(p) / p, r.signum() * m.powf(p - 1.0))
+                r.signum() * m.powf(p - 1.0)
             };
-            value += v;
-            if grad {
-                *r = if m == 0.0 { 0.0 } else { g };
-            }
+            (m.powf(p) / p, g)
         }
-        value
+    }
+
+    /// r = P_W(a ⊛ x) − y at `v` in `block` (the other block fixed): the
+    /// block's FFT unless cached, then 1 inverse FFT; returns (1/p)‖r‖_p^p.
+    fn loss(&mut self, block: Block, v: &[f64]) -> f64 {
+        let (core, a, x) = self.blocks.at(block, v);
+        self.masked.form(core, a, x);
+        let p = self.p;
+        self.masked.sum(Offset::Zero, |r| Self::loss_of(p, r).0)
     }
 
     /// (1/p)‖r‖_p^p and its gradient in `block`: ǒ ⊛ g carried back from
     /// F(g), o the other block (2 FFTs beyond the loss).
     fn loss_grad(&mut self, block: Block, v: &[f64], grad: &mut [f64]) -> f64 {
-        let value = self.loss(block, v, true);
-        self.blocks.core.load_signal(&self.r);
+        let (core, a, x) = self.blocks.at(block, v);
+        self.masked.form(core, a, x);
+        let p = self.p;
+        let value = self.masked.load(core, Offset::Zero, |r| Self::loss_of(p, r));
         self.blocks.correlate_back(block, grad);
         value
     }
@@ -127,7 +147,7 @@ impl<P: Plan> TwoBlockSmooth for LpLq<P> {
     }
 
     fn value_x(&mut self, x: &[f64]) -> f64 {
-        self.loss(Block::X, x, false)
+        self.loss(Block::X, x)
     }
 
     fn grad_x(&mut self, x: &[f64], grad: &mut [f64]) -> f64 {
@@ -139,7 +159,7 @@ impl<P: Plan> TwoBlockSmooth for LpLq<P> {
     }
 
     fn value_a(&mut self, a: &[f64]) -> f64 {
-        self.loss(Block::A, a, false)
+        self.loss(Block::A, a)
     }
 
     fn grad_a(&mut self, a: &[f64], grad: &mut [f64]) -> f64 {

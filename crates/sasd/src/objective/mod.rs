@@ -15,6 +15,7 @@
 //!   x ≥ 0) for [`optim::Composite`].
 
 mod abl;
+mod baseline;
 mod bilinear_lasso;
 mod huber;
 mod lplq;
@@ -22,6 +23,7 @@ mod penalty;
 mod residual;
 mod shapes;
 
+pub use crate::conv::Boundary;
 pub use abl::{Abl, AblEnergy};
 pub use bilinear_lasso::{BilinearLasso, BilinearLasso2d};
 pub use huber::HuberLasso;

@@ -11,13 +11,17 @@
 //!   the correlation in one pass, inside the transforms, without keeping R̂;
 //! * `blocks`: [`BlockSpectra`], which spectrum of which block an oracle
 //!   reads, and when a transform can be skipped;
+//! * `masked`: [`Masked`], the residual of a windowed (linear) model, or of
+//!   one with a baseline, formed in the time domain;
 //! * `passes`: the per-bin passes over spectra, SIMD written once (pulp).
 
 mod blocks;
 mod fused;
+mod masked;
 mod passes;
 
 pub(crate) use blocks::{Block, BlockSpectra};
+pub(crate) use masked::{Masked, Offset};
 
 use crate::conv::{Complex64, Plan, SpectrumCache, edge_energy};
 use passes::{accumulate, fill};
@@ -38,11 +42,13 @@ pub(crate) struct SpectralResidual<P: Plan> {
 }
 
 impl<P: Plan> SpectralResidual<P> {
-    /// Plans the transforms and caches Ŷ = F(y): one FFT, at construction.
-    pub fn new(mut plan: P, y: &[f64]) -> Self {
+    /// Plans the transforms and caches Ŷ = F(ι y) for y of `shape` (the
+    /// plan's, or x's under the linear model: y placed in its window): one
+    /// FFT, at construction.
+    pub fn new(mut plan: P, y: &[f64], shape: P::Shape) -> Self {
         let s = plan.spectrum_len();
         let mut y_hat = vec![Complex64::default(); s];
-        plan.forward(y, plan.shape(), &mut y_hat);
+        plan.forward(y, shape, &mut y_hat);
         plan.reset_ffts();
         Self {
             plan,
@@ -135,21 +141,34 @@ impl<P: Plan> SpectralResidual<P> {
         }
     }
 
-    /// r itself (full shape), from the R̂ of the last
+    /// r itself, restricted to `shape` (ι*), from the R̂ of the last
     /// [`residual`](Self::residual): one inverse FFT.
-    pub fn residual_signal(&mut self, out: &mut [f64]) {
+    pub fn residual_signal(&mut self, shape: P::Shape, out: &mut [f64]) {
         let scale = 1.0 / self.samples() as f64;
         self.work
             .iter_mut()
             .zip(&self.resid)
             .for_each(|(w, r)| *w = r * scale);
-        self.plan.inverse(&mut self.work, self.plan.shape(), out);
+        self.plan.inverse(&mut self.work, shape, out);
     }
 
-    /// Makes `g` (full shape, e.g. ℓ′(r) for a non-quadratic loss ℓ) the
-    /// residual that [`correlate_back`](Self::correlate_back) carries back:
-    /// R̂ ← F(g). One forward FFT.
-    pub fn load_signal(&mut self, g: &[f64]) {
-        self.plan.forward(g, self.plan.shape(), &mut self.resid);
+    /// ỹ itself (y as given on x's grid), restricted to `shape`, from Ŷ:
+    /// one inverse FFT.
+    pub fn target_signal(&mut self, shape: P::Shape, out: &mut [f64]) {
+        let scale = 1.0 / self.samples() as f64;
+        self.work
+            .iter_mut()
+            .zip(&self.y_hat)
+            .for_each(|(w, y)| *w = y * scale);
+        self.plan.inverse(&mut self.work, shape, out);
+    }
+
+    /// Makes `g` (of `shape`, zero-padded: e.g. ℓ′(r) for a non-quadratic
+    /// loss ℓ, or a masked residual) the residual that
+    /// [`correlate_back`](Self::correlate_back) carries back: R̂ ← F(ι g).
+    /// One forward FFT.
+    pub fn load_signal(&mut self, g: &[f64], shape: P::Shape) {
+        self.plan.forward(g, shape, &mut self.resid);
+        self.last = None;
     }
 }

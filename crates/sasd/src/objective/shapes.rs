@@ -1,6 +1,60 @@
-//! Validation of observation and kernel shapes, shared by every objective.
+//! Validation of observation and kernel shapes, shared by every objective,
+//! and the grid each boundary model puts them on ([`Layout`]).
 
+use crate::conv::{Boundary, Plan, Plan1d, Plan2d, Window};
 use crate::error::{Result, SasdError, check_finite};
+
+/// Where an objective computes: the plan, y placed on x's grid, x's shape
+/// (one map) and the observed window in it.
+///
+/// Circular: a plan of y's shape, x of y's shape, the window everything.
+/// Linear ([`Boundary::Linear`]): a plan of the fast length ≥ m + n − 1 per
+/// axis, x of m + n − 1 per axis, y at offset n − 1 per axis.
+pub(crate) struct Layout<P: Plan> {
+    pub plan: P,
+    /// ỹ: y in its window of a zero buffer of x's shape.
+    pub y: Vec<f64>,
+    pub activation: P::Shape,
+    pub window: Window,
+}
+
+/// [`Layout`] of a 1-D y and a kernel of length n (validated by [`check_1d`]).
+pub(crate) fn layout_1d(y: &[f64], n: usize, boundary: Boundary) -> Result<Layout<Plan1d>> {
+    check_1d(y, n)?;
+    let m = y.len();
+    let full = boundary.activation_len(m, n);
+    let window = Window::d1(full, boundary.window_offset(n), m);
+    Ok(Layout {
+        plan: Plan1d::new(boundary.fft_len(m, n))?,
+        y: window.embed(y),
+        activation: full,
+        window,
+    })
+}
+
+/// [`Layout`] of an m₁×m₂ image and an n₁×n₂ kernel (validated by
+/// [`check_2d`]).
+pub(crate) fn layout_2d(
+    y: &[f64],
+    image: (usize, usize),
+    kernel: (usize, usize),
+    boundary: Boundary,
+) -> Result<Layout<Plan2d>> {
+    check_2d(y, image, kernel)?;
+    let full = boundary.activation_shape(image, kernel);
+    let offset = (boundary.window_offset(kernel.0), boundary.window_offset(kernel.1));
+    let window = Window::d2(full, offset, image);
+    let fft = (
+        boundary.fft_len(image.0, kernel.0),
+        boundary.fft_len(image.1, kernel.1),
+    );
+    Ok(Layout {
+        plan: Plan2d::new(fft)?,
+        y: window.embed(y),
+        activation: full,
+        window,
+    })
+}
 
 /// Checks a 1-D observation y of length m and a kernel length n: y non-empty
 /// and finite, 1 ≤ n < m.

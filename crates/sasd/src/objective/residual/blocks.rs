@@ -31,14 +31,15 @@ pub(crate) struct BlockSpectra<P: Plan> {
 }
 
 impl<P: Plan> BlockSpectra<P> {
-    /// `kernels` kernels of shape `kernel` against y, of the plan's shape;
-    /// both blocks start at zero (whose spectra are zero: no FFT).
-    pub fn new(plan: P, y: &[f64], kernel: P::Shape, kernels: usize) -> Self {
-        let signal = plan.shape();
+    /// `kernels` kernels of shape `kernel` and activation maps of shape
+    /// `signal` (the plan's under the circular model, m + n − 1 per axis
+    /// under the linear one) against y given on x's grid (placed in its
+    /// window); both blocks start at zero (whose spectra are zero: no FFT).
+    pub fn new(plan: P, y: &[f64], kernel: P::Shape, signal: P::Shape, kernels: usize) -> Self {
         let cache = |shape| SpectrumCache::new(&plan, shape, kernels);
         let (a_fixed, a_last, x_fixed, x_last) = (cache(kernel), cache(kernel), cache(signal), cache(signal));
         Self {
-            core: SpectralResidual::new(plan, y),
+            core: SpectralResidual::new(plan, y, signal),
             kernel,
             signal,
             a_fixed,
@@ -193,13 +194,6 @@ impl<P: Plan> BlockSpectra<P> {
         };
         let (a, x) = ordered(block, trial, other);
         core.gradient(a, x, bias, block == Block::X, shape, grad)
-    }
-
-    /// R̂ (kept in the core) and ψ without bias at `v` in `block`, the other
-    /// block fixed: N FFTs (none when a cache holds v).
-    pub fn residual(&mut self, block: Block, v: &[f64]) -> f64 {
-        let (core, a, x) = self.at(block, v);
-        core.residual(a, x, 0.0)
     }
 
     /// The gradient in `block` of ⟨r, g⟩ for the g loaded into the core's
