@@ -12,14 +12,16 @@
 //! (c, r) of every row-major array (`Shape::grid`) and everything it
 //! returns is row-major again. A 1-D signal of length m is the grid (m, 1).
 //!
-//! The `window` module holds what LQK+20 does with shapes: the lift to 3n₀ − 2 per
+//! The `lifted` module holds what LQK+20 does with shapes: the lift to 3n₀ − 2 per
 //! axis (§3, App. C.2), windows of a lifted kernel, the maximal-energy shift
 //! correction (App. B.3) and the shifts that keep a product unchanged.
 
-mod window;
+mod lifted;
 
-pub use window::max_energy_window;
-pub(crate) use window::{correlate, correlate_adjoint, max_energy_start, normalised_window, shift_scaled};
+pub use lifted::max_energy_window;
+pub(crate) use lifted::{
+    correlate, correlate_adjoint, max_energy_start, normalised_window, shift_scaled, window,
+};
 
 /// The engine's column-major grid `(rows, cols)`; 1-D is `(m, 1)`.
 pub(crate) type Grid = (usize, usize);

@@ -9,8 +9,9 @@ use super::plan::GridPlan;
 use super::run::Layout;
 use super::shift::{self, ShiftCorrection};
 use super::{Certificate, Deconvolution, Deconvolved};
+use crate::conv::Boundary;
 use crate::error::Result;
-use crate::geometry::{Grid, max_energy_start, normalised_window, shift_scaled};
+use crate::geometry::{Grid, max_energy_start, normalised_window, shift_scaled, window};
 use crate::metrics::{cdl_kernel_errors_2d, kernel_error_2d};
 use crate::two_stage::TwoStageReport;
 
@@ -20,6 +21,7 @@ pub(super) struct Raw {
     pub lifted: Vec<f64>,
     pub x: Vec<f64>,
     pub bias: Option<f64>,
+    pub baseline: Option<Vec<f64>>,
     pub lambda: f64,
     pub stop: StopReason,
     pub iterations: usize,
@@ -45,9 +47,19 @@ pub(super) fn finish<P: GridPlan>(
         grid,
         kgrid,
         lgrid,
+        xgrid,
+        boundary,
         count,
     } = *layout;
-    let (m, n) = (layout.m(), layout.n());
+    let (n, xlen) = (layout.n(), layout.x_len());
+    // Under the linear model the activation of the window at s is the
+    // stretch of x whose spikes the window's taps reach inside y: it starts
+    // at (n − n₀ − s) per axis and spans m + n₀ − 1 (no wrap-around).
+    let (r, c) = grid;
+    let xshape = match boundary {
+        Boundary::Circular => grid,
+        Boundary::Linear => (r + kgrid.0 - 1, c + kgrid.1 - 1),
+    };
     let starts: Vec<Grid> = match spec.shift_correction {
         ShiftCorrection::MaxEnergy => raw
             .lifted
@@ -68,7 +80,14 @@ pub(super) fn finish<P: GridPlan>(
     for (k, &s) in starts.iter().enumerate() {
         let (kernel_k, norm) = normalised_window(&raw.lifted[k * n..(k + 1) * n], lgrid, s, kgrid);
         kernels.push(kernel_k);
-        activations.push(shift_scaled(&raw.x[k * m..(k + 1) * m], grid, s, norm));
+        let x = &raw.x[k * xlen..(k + 1) * xlen];
+        activations.push(match boundary {
+            Boundary::Circular => shift_scaled(x, grid, s, norm),
+            Boundary::Linear => {
+                let start = (lgrid.0 - kgrid.0 - s.0, lgrid.1 - kgrid.1 - s.1);
+                window(x, xgrid, start, xshape).iter().map(|t| norm * t).collect()
+            }
+        });
     }
     let truth_errors = spec.truth.as_ref().and_then(|truth| {
         if let ([t], [k]) = (truth.as_slice(), kernels.as_slice()) {
@@ -85,7 +104,10 @@ pub(super) fn finish<P: GridPlan>(
         activations,
         kernel_dims: kernel,
         signal_dims: signal,
+        activation_dims: signal.like(xshape),
+        boundary,
         bias: raw.bias,
+        baseline: raw.baseline,
         lifted_kernels: raw.lifted.chunks_exact(n).map(<[f64]>::to_vec).collect(),
         lifted_dims,
         shifts: starts.iter().map(|&s| signal.offset(s)).collect(),

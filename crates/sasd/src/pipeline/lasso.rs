@@ -56,27 +56,37 @@ pub(super) fn solve<P: GridPlan, O: RunObserver>(
         count,
         ..
     } = *layout;
-    let (m, n) = (layout.m(), layout.n());
-    let objective = P::objective(y, grid, lgrid, count)?;
-    let objective = if spec.bias {
-        objective.with_bias()
-    } else {
-        objective
+    let (n, xlen) = (layout.n(), layout.x_len());
+    let objective = P::objective(y, grid, lgrid, count, layout.boundary)?;
+    let objective = match (spec.baseline, spec.bias) {
+        (Some(period), _) => P::with_baseline(objective, period)?,
+        (None, true) => objective.with_bias(),
+        (None, false) => objective,
     };
-    let offset = objective.bias().unwrap_or(0.0);
-    let a0 = init::initial_kernels(y, grid, kgrid, offset, spec.seed, count, spec.init)?;
+    // The windows of eq. 3.5 come from y less its fitted offset: the
+    // baseline's start (its fit to y) or the bias' (mean y).
+    let a0 = match objective.baseline() {
+        Some(beta) => {
+            let detrended: Vec<f64> = y.iter().zip(beta).map(|(v, b)| v - b).collect();
+            init::initial_kernels(&detrended, grid, kgrid, 0.0, spec.seed, count, spec.init)?
+        }
+        None => {
+            let offset = objective.bias().unwrap_or(0.0);
+            init::initial_kernels(y, grid, kgrid, offset, spec.seed, count, spec.init)?
+        }
+    };
     let lambda_star = check_lambda(
         spec.lambda
             .unwrap_or_else(|| lambda::default_lambda(&spec.method, n, y, grid)),
     )?;
-    let penalty = lasso_penalty(count * m, None, spec.nonnegative)?;
+    let penalty = lasso_penalty(count * xlen, None, spec.nonnegative)?;
     let mut problem = Composite {
         smooth: objective,
         penalty,
         lambda: lambda_star,
     };
     let manifold = Oblique::of_matrices(lgrid.0, lgrid.1, count).map_err(optim::OptimError::from)?;
-    let x0 = vec![0.0; count * m];
+    let x0 = vec![0.0; count * xlen];
     // λ_max = ‖ǎ⁽⁰⁾ ⋆ (y − b₀)‖∞ (§4.2.2; for N kernels the largest of the
     // N correlations, eq. 4.6) is ‖∇_x ψ(a⁽⁰⁾, 0)‖∞: the smallest λ at
     // which x = 0 solves the x-subproblem, the homotopy's λ₀. Taken from
@@ -85,7 +95,7 @@ pub(super) fn solve<P: GridPlan, O: RunObserver>(
     let lambda_max = {
         let f = &mut problem.smooth;
         f.fix_a(&a0);
-        let mut g = vec![0.0_f64; count * m];
+        let mut g = vec![0.0_f64; count * xlen];
         f.grad_x(&x0, &mut g);
         g.iter().fold(0.0_f64, |acc, t| acc.max(t.abs()))
     };
@@ -110,7 +120,7 @@ pub(super) fn solve<P: GridPlan, O: RunObserver>(
     };
     let total = limits.iterations;
     let point = Blocks { a: a0, x: x0 };
-    let sizes = (layout.kernel.len() * count, m * count);
+    let sizes = (layout.kernel.len() * count, xlen * count);
     let mut res: Solution<Blocks> = match spec.method {
         MethodSpec::Fixed(f) => solve_from(
             &manifold,
@@ -192,6 +202,7 @@ pub(super) fn solve<P: GridPlan, O: RunObserver>(
     }
     Ok(Raw {
         bias: problem.smooth.bias(),
+        baseline: problem.smooth.baseline().map(<[f64]>::to_vec),
         lambda: problem.lambda,
         stop: res.stop,
         iterations: res.iterations,

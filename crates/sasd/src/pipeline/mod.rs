@@ -60,6 +60,7 @@ use std::time::Duration;
 
 use optim::NoObserver;
 
+use crate::conv::Boundary;
 use crate::refine::SupportRefinement;
 
 pub use crate::geometry::{Shape, max_energy_window};
@@ -85,7 +86,9 @@ pub struct Deconvolution {
     kernels: usize,
     method: MethodSpec,
     lambda: Option<f64>,
+    boundary: Boundary,
     bias: bool,
+    baseline: Option<f64>,
     nonnegative: bool,
     seed: u64,
     max_iterations: Option<usize>,
@@ -121,7 +124,9 @@ impl Deconvolution {
             kernels: 1,
             method: MethodSpec::default(),
             lambda: None,
+            boundary: Boundary::Circular,
             bias: false,
+            baseline: None,
             nonnegative: false,
             seed: 0,
             max_iterations: None,
@@ -165,9 +170,33 @@ impl Deconvolution {
         self
     }
 
+    /// The observation model: [`Boundary::Circular`] (y = a ⊛ x mod m, the
+    /// papers' synthetic model and the default) or [`Boundary::Linear`] (y
+    /// a window of a linear convolution, x longer than y by n − 1 per axis:
+    /// what a recording is). Bilinear Lasso methods; under the linear model
+    /// the shift correction is the maximal-energy window and there is no
+    /// support refinement.
+    pub fn boundary(mut self, boundary: Boundary) -> Self {
+        self.boundary = boundary;
+        self
+    }
+
     /// Fit a constant bias b (App. B.3; Bilinear Lasso methods).
     pub fn bias(mut self, on: bool) -> Self {
         self.bias = on;
+        self
+    }
+
+    /// Fit a slowly varying baseline of shortest period `period` samples
+    /// (⌊2m/P⌋ + 1 DCT-II terms, solved exactly where the bias is; it holds
+    /// the constant term, so it replaces [`bias`](Self::bias)). For drifting
+    /// recordings: choose P a few times longer than the kernel and shorter
+    /// than the drift's period (P ≥ 10 kernel lengths recovered the kernel
+    /// under a drift 3.5× the largest spike response, `tests/linear_recovery.rs`).
+    /// 1-D Bilinear Lasso methods; a period shorter than the lifted kernel
+    /// is refused.
+    pub fn baseline(mut self, period: f64) -> Self {
+        self.baseline = Some(period);
         self
     }
 

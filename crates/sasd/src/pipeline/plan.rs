@@ -1,7 +1,7 @@
 //! The engine plan and Bilinear Lasso of one geometry, so that a run is
 //! written once for 1-D and 2-D.
 
-use crate::conv::{Plan, Plan1d, Plan2d};
+use crate::conv::{Boundary, Plan, Plan1d, Plan2d};
 use crate::error::Result;
 use crate::geometry::Grid;
 use crate::objective::{BilinearLasso, BilinearLasso2d};
@@ -14,8 +14,19 @@ pub(crate) trait GridPlan: Plan + Sized {
     /// A plan of the signal's grid.
     fn for_grid(grid: Grid) -> Result<Self>;
     /// The CDL Bilinear Lasso (LQK+20 eq. 4.6, App. C.2) with `kernels`
-    /// kernels of the lifted grid (validates the shapes and y).
-    fn objective(y: &[f64], grid: Grid, lifted: Grid, kernels: usize) -> Result<BilinearLasso<Self>>;
+    /// kernels of the lifted grid under the observation model `boundary`
+    /// (validates the shapes and y).
+    fn objective(
+        y: &[f64],
+        grid: Grid,
+        lifted: Grid,
+        kernels: usize,
+        boundary: Boundary,
+    ) -> Result<BilinearLasso<Self>>;
+    /// `objective` with a slowly varying baseline of shortest period
+    /// `period` in place of the bias (1-D only:
+    /// [`SasdError::Unsupported`](crate::SasdError::Unsupported) in 2-D).
+    fn with_baseline(objective: BilinearLasso<Self>, period: f64) -> Result<BilinearLasso<Self>>;
 }
 
 impl GridPlan for Plan1d {
@@ -25,8 +36,17 @@ impl GridPlan for Plan1d {
     fn for_grid((r, _): Grid) -> Result<Self> {
         Plan1d::new(r)
     }
-    fn objective(y: &[f64], _grid: Grid, (n, _): Grid, kernels: usize) -> Result<BilinearLasso<Self>> {
-        BilinearLasso::cdl(y, n, kernels)
+    fn objective(
+        y: &[f64],
+        _grid: Grid,
+        (n, _): Grid,
+        kernels: usize,
+        boundary: Boundary,
+    ) -> Result<BilinearLasso<Self>> {
+        BilinearLasso::cdl_with(y, n, kernels, boundary)
+    }
+    fn with_baseline(objective: BilinearLasso<Self>, period: f64) -> Result<BilinearLasso<Self>> {
+        objective.with_baseline(period)
     }
 }
 
@@ -37,7 +57,19 @@ impl GridPlan for Plan2d {
     fn for_grid(grid: Grid) -> Result<Self> {
         Plan2d::new(grid)
     }
-    fn objective(y: &[f64], grid: Grid, lifted: Grid, kernels: usize) -> Result<BilinearLasso<Self>> {
-        BilinearLasso2d::cdl_2d(y, grid, lifted, kernels)
+    fn objective(
+        y: &[f64],
+        grid: Grid,
+        lifted: Grid,
+        kernels: usize,
+        boundary: Boundary,
+    ) -> Result<BilinearLasso<Self>> {
+        BilinearLasso2d::cdl_2d_with(y, grid, lifted, kernels, boundary)
+    }
+    fn with_baseline(_objective: BilinearLasso<Self>, _period: f64) -> Result<BilinearLasso<Self>> {
+        Err(crate::SasdError::Unsupported {
+            method: "the baseline",
+            feature: "images",
+        })
     }
 }

@@ -9,8 +9,9 @@ use super::lasso::{Limits, solve_from};
 use super::method::HomotopySpec;
 use super::run::Layout;
 use super::{RECENTRED, RunObserver};
+use crate::conv::Boundary;
 use crate::error::Result;
-use crate::geometry::{Grid, at, max_energy_start, shift_scaled};
+use crate::geometry::{at, max_energy_start, shift_scaled};
 use crate::objective::BilinearLasso;
 use crate::trace::Historian;
 
@@ -37,13 +38,7 @@ where
     if left == 0 {
         return Ok(res);
     }
-    let Some((a1, x1)) = recentre(
-        &res.iterate.a,
-        &res.iterate.x,
-        layout.grid,
-        layout.lgrid,
-        layout.kgrid,
-    ) else {
+    let Some((a1, x1)) = recentre(&res.iterate.a, &res.iterate.x, layout) else {
         return Ok(res);
     };
     let lambda_star = problem.lambda;
@@ -74,10 +69,12 @@ where
 /// maximal-energy window touches the edge of the lifted grid (along an axis
 /// longer than the kernel) is shifted, without wrap-around, so that the
 /// window starts at n − 1 (the middle), and renormalised; its activation is
-/// shifted back and scaled to keep the product. `None` when no block
+/// shifted back and scaled to keep the product (cyclically under the
+/// circular model, zero-filled under the linear one). `None` when no block
 /// touches the edge.
-fn recentre(a: &[f64], x: &[f64], grid: Grid, lgrid: Grid, kgrid: Grid) -> Option<(Vec<f64>, Vec<f64>)> {
-    let ((lr, lc), (kr, kc), (r, c)) = (lgrid, kgrid, grid);
+fn recentre(a: &[f64], x: &[f64], layout: &Layout) -> Option<(Vec<f64>, Vec<f64>)> {
+    let (lgrid, kgrid, (r, c)) = (layout.lgrid, layout.kgrid, layout.xgrid);
+    let ((lr, lc), (kr, kc)) = (lgrid, kgrid);
     let n = lr * lc;
     let m = r * c;
     let touches = |s: usize, l: usize, k: usize| l > k && (s == 0 || s == l - k);
@@ -105,13 +102,31 @@ fn recentre(a: &[f64], x: &[f64], grid: Grid, lgrid: Grid, kgrid: Grid) -> Optio
             return None;
         }
         out.iter_mut().for_each(|t| *t /= norm);
-        // x₁ = norm · s_{−d}[x]: shift_scaled moves forward by (−d mod m).
-        let back = (
-            dr.rem_euclid(r as isize) as usize,
-            dc.rem_euclid(c as isize) as usize,
-        );
-        let back = ((r - back.0) % r, (c - back.1) % c);
-        x1[k * m..(k + 1) * m].copy_from_slice(&shift_scaled(&x[k * m..(k + 1) * m], grid, back, norm));
+        // x₁ = norm · s_{−d}[x], i.e. x₁[t] = norm · x[t + d].
+        let xk = &x[k * m..(k + 1) * m];
+        let moved_x = match layout.boundary {
+            // shift_scaled moves forward by (−d mod m).
+            Boundary::Circular => {
+                let back = (
+                    dr.rem_euclid(r as isize) as usize,
+                    dc.rem_euclid(c as isize) as usize,
+                );
+                shift_scaled(xk, (r, c), ((r - back.0) % r, (c - back.1) % c), norm)
+            }
+            Boundary::Linear => {
+                let mut out = vec![0.0; m];
+                for j in 0..c {
+                    for i in 0..r {
+                        let (si, sj) = (i as isize + dr, j as isize + dc);
+                        if (0..r as isize).contains(&si) && (0..c as isize).contains(&sj) {
+                            out[at(r, i, j)] = norm * xk[at(r, si as usize, sj as usize)];
+                        }
+                    }
+                }
+                out
+            }
+        };
+        x1[k * m..(k + 1) * m].copy_from_slice(&moved_x);
         moved = true;
     }
     moved.then_some((a1, x1))
@@ -137,12 +152,43 @@ mod tests {
         let x: Vec<f64> = (0..30)
             .map(|i| if i % 7 == 2 { 1.0 + i as f64 } else { 0.0 })
             .collect();
-        let (a1, x1) = recentre(&a, &x, (30, 1), (10, 1), (4, 1)).expect("touches the edge");
+        let layout = |boundary, xgrid| Layout {
+            signal: crate::geometry::Shape::d1(30),
+            kernel: crate::geometry::Shape::d1(4),
+            grid: (30, 1),
+            kgrid: (4, 1),
+            lgrid: (10, 1),
+            xgrid,
+            boundary,
+            count: 1,
+        };
+        let circular = layout(Boundary::Circular, (30, 1));
+        let (a1, x1) = recentre(&a, &x, &circular).expect("touches the edge");
         assert_eq!(a1[3..7], [0.5, -0.5, 0.5, 0.5]);
         assert!(a1[..3].iter().chain(&a1[7..]).all(|t| *t == 0.0));
         let (before, after) = (conv(&a, &x), conv(&a1, &x1));
         assert!(before.iter().zip(&after).all(|(u, v)| (u - v).abs() < 1e-12));
         // A kernel in the middle is left alone.
-        assert!(recentre(&a1, &x1, (30, 1), (10, 1), (4, 1)).is_none());
+        assert!(recentre(&a1, &x1, &circular).is_none());
+        // Linear model: x has m + n − 1 = 39 entries; the valid window of the
+        // product (entries n − 1 .. n − 1 + m of the full convolution) is kept.
+        let x: Vec<f64> = (0..39)
+            .map(|i| {
+                if i % 7 == 2 && (8..30).contains(&i) {
+                    1.0 + i as f64
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let linear = layout(Boundary::Linear, (39, 1));
+        let (a1, x1) = recentre(&a, &x, &linear).expect("touches the edge");
+        let valid = |a: &[f64], x: &[f64]| -> Vec<f64> {
+            (9..39)
+                .map(|t| (0..10).filter(|&j| t >= j).map(|j| a[j] * x[t - j]).sum())
+                .collect()
+        };
+        let (before, after) = (valid(&a, &x), valid(&a1, &x1));
+        assert!(before.iter().zip(&after).all(|(u, v)| (u - v).abs() < 1e-12));
     }
 }

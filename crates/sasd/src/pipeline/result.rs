@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use optim::{Record, StopReason};
 
+use crate::conv::Boundary;
 use crate::error::Result;
 use crate::events::{Event, EventRule, detect, residual_noise};
 use crate::geometry::Shape;
@@ -28,10 +29,18 @@ pub struct Deconvolved {
     pub activations: Vec<Vec<f64>>,
     /// Shape of each kernel (n₀ or n₁×n₂).
     pub kernel_dims: Shape,
-    /// Shape of the signal and of each activation map (m or rows×cols).
+    /// Shape of the signal (m or rows×cols).
     pub signal_dims: Shape,
-    /// The fitted bias b, when asked for.
+    /// Shape of each activation map: the signal's (circular model) or
+    /// m + n₀ − 1 per axis (linear model: entry t is a spike at sample
+    /// t − (n₀ − 1) of y, so events just before the window are kept).
+    pub activation_dims: Shape,
+    /// The observation model of the run.
+    pub boundary: Boundary,
+    /// The fitted bias b, when asked for (with a baseline, its mean).
     pub bias: Option<f64>,
+    /// The fitted baseline, one value per sample of y, when asked for.
+    pub baseline: Option<Vec<f64>>,
     /// The solver's kernels before shift correction, each of
     /// [`lifted_dims`](Self::lifted_dims), on the sphere S^{n−1}.
     pub lifted_kernels: Vec<Vec<f64>>,
@@ -112,14 +121,34 @@ impl Deconvolved {
             .map(|e| e.iter().copied().fold(0.0, f64::max))
     }
 
-    /// Σₖ kernelₖ ⊛ activationₖ + b (cyclic, on the signal's shape): the
-    /// model's fit of the data, by direct sums over the activations'
-    /// non-zeros.
+    /// Σₖ kernelₖ ⊛ activationₖ + b (or + the baseline) on the signal's
+    /// shape, under the run's observation model (cyclic, or the window of
+    /// the linear convolution): the model's fit of the data, by direct sums
+    /// over the activations' non-zeros.
     pub fn reconstruction(&self) -> Result<Vec<f64>> {
-        let mut y = vec![self.bias.unwrap_or(0.0); self.signal_dims.len()];
+        let (rows, cols) = (self.signal_dims.rows(), self.signal_dims.cols());
+        let mut y = match &self.baseline {
+            Some(b) => b.clone(),
+            None => vec![self.bias.unwrap_or(0.0); self.signal_dims.len()],
+        };
         for (a, x) in self.kernels.iter().zip(&self.activations) {
-            let (c, _) = convolve(a, self.kernel_dims, x, self.signal_dims, Convolution::Cyclic)?;
-            y.iter_mut().zip(c).for_each(|(v, c)| *v += c);
+            match self.boundary {
+                Boundary::Circular => {
+                    let (c, _) = convolve(a, self.kernel_dims, x, self.signal_dims, Convolution::Cyclic)?;
+                    y.iter_mut().zip(c).for_each(|(v, c)| *v += c);
+                }
+                Boundary::Linear => {
+                    // The full linear convolution, then its valid window.
+                    let (c, full) =
+                        convolve(a, self.kernel_dims, x, self.activation_dims, Convolution::Linear)?;
+                    let (k1, k2) = (self.kernel_dims.rows(), self.kernel_dims.cols());
+                    for i in 0..rows {
+                        for j in 0..cols {
+                            y[i * cols + j] += c[(i + k1 - 1) * full.cols() + j + k2 - 1];
+                        }
+                    }
+                }
+            }
         }
         Ok(y)
     }

@@ -2,7 +2,10 @@
 //! the shift correction and the optional refinement.
 
 use super::finish::finish;
-use super::{Deconvolution, Deconvolved, Init, MethodSpec, RunObserver, lasso, refined, smooth};
+use super::{
+    Deconvolution, Deconvolved, Init, MethodSpec, RunObserver, ShiftCorrection, lasso, refined, smooth,
+};
+use crate::conv::Boundary;
 use crate::conv::{Plan1d, Plan2d};
 use crate::error::{Result, SasdError, check_finite};
 use crate::geometry::{Grid, Shape, lift};
@@ -23,19 +26,24 @@ pub(super) struct Layout {
     pub grid: Grid,
     pub kgrid: Grid,
     pub lgrid: Grid,
+    /// Grid of one activation map: the signal's (circular) or longer by
+    /// n − 1 per axis (linear).
+    pub xgrid: Grid,
+    /// The observation model.
+    pub boundary: Boundary,
     /// Number of kernels N.
     pub count: usize,
 }
 
 impl Layout {
-    /// Samples of the signal.
-    pub fn m(&self) -> usize {
-        self.grid.0 * self.grid.1
-    }
-
     /// Entries of a lifted kernel.
     pub fn n(&self) -> usize {
         self.lgrid.0 * self.lgrid.1
+    }
+
+    /// Entries of one activation map.
+    pub fn x_len(&self) -> usize {
+        self.xgrid.0 * self.xgrid.1
     }
 }
 
@@ -138,6 +146,16 @@ impl Deconvolution {
             check_truth(truth, self.kernels, kernel.len())?;
         }
         let unsupported = |method, feature| Err(SasdError::Unsupported { method, feature });
+        let linear = self.boundary == Boundary::Linear;
+        if self.baseline.is_some() && signal.is_2d() {
+            return unsupported("the baseline", "images");
+        }
+        if linear && self.shift_correction == ShiftCorrection::ReconstructionError {
+            return unsupported("Algorithm 8's shift correction", "the linear boundary");
+        }
+        if linear && self.refine.is_some() {
+            return unsupported("the support refinement", "the linear boundary");
+        }
         if self.refine.is_some() {
             if signal.is_2d() {
                 return unsupported("the support refinement", "images or 2-D kernels");
@@ -162,17 +180,26 @@ impl Deconvolution {
             if self.nonnegative {
                 return unsupported(name, "non-negative activations");
             }
+            if self.baseline.is_some() {
+                return unsupported(name, "a baseline");
+            }
+            if linear {
+                return unsupported(name, "the linear boundary");
+            }
             if matches!(self.method, MethodSpec::TwoStage(_)) && self.init != Init::Window {
                 return unsupported(name, "an initialisation (stage I starts at random)");
             }
         }
         let (grid, kgrid) = (signal.grid(), kernel.grid());
+        let lgrid = lift(kgrid);
         Ok(Layout {
             signal,
             kernel,
             grid,
             kgrid,
-            lgrid: lift(kgrid),
+            lgrid,
+            xgrid: self.boundary.activation_shape(grid, lgrid),
+            boundary: self.boundary,
             count: self.kernels,
         })
     }

@@ -64,6 +64,7 @@ pub(super) fn solve<O: RunObserver>(
         lifted: point,
         x,
         bias: None,
+        baseline: None,
         lambda: outcome.lambda,
         stop: s.stop,
         iterations: s.iterations,

@@ -84,8 +84,9 @@ pub(crate) fn correlate_adjoint(y: &[f64], (r, c): Grid, v: &[f64], (kr, kc): Gr
     out
 }
 
-/// The `kgrid` window of `lifted` (on `lgrid`) starting at `start`.
-fn window(lifted: &[f64], (lr, _): Grid, (sr, sc): Grid, (kr, kc): Grid) -> Vec<f64> {
+/// The `kgrid` window of `lifted` (on `lgrid`) starting at `start`, without
+/// wrap-around (the caller keeps it inside).
+pub(crate) fn window(lifted: &[f64], (lr, _): Grid, (sr, sc): Grid, (kr, kc): Grid) -> Vec<f64> {
     (0..kc)
         .flat_map(|j| (0..kr).map(move |i| lifted[at(lr, sr + i, sc + j)]))
         .collect()

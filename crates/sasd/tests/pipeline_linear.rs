@@ -1,0 +1,91 @@
+//! The pipeline on recordings: y a window of a linear convolution (not a
+//! cyclic one), a drifting baseline and noise (issue 14's model, at a size
+//! the fast suite affords; `examples/linear_boundary.rs` has the timings).
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand_distr::{Distribution, Normal};
+use sasd::conv::Boundary;
+use sasd::metrics::{kernel_error, match_spikes};
+use sasd::pipeline::{Deconvolution, MethodSpec, align_activation};
+use sasd::synth::{ActivationLaw, Convolution, InstanceSpec, KernelSpec, Shape};
+
+const N0: usize = 50;
+const M: usize = 6_000;
+const NOISE: f64 = 0.05;
+
+/// A recording: the valid window of a0 ∗ x0 (x0 of M samples, y of
+/// M − N0 + 1), a sine drift of peak-to-peak `swing` × the largest spike
+/// response and period 15 kernel lengths, white noise σ = 0.05. Returns
+/// (y, a0, x0): x0 is in the frame of the linear model's activation.
+fn recording(seed: u64, swing: f64) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let inst = InstanceSpec::new(KernelSpec::RandomSphere(Shape::d1(N0)), Shape::d1(M))
+        .activation(ActivationLaw::BernoulliRademacher, 0.01)
+        .convolution(Convolution::Linear)
+        .generate_seeded(seed)
+        .expect("instance");
+    let full = &inst.observation;
+    let peak = full.iter().fold(0.0_f64, |a, t| a.max(t.abs()));
+    let mut rng = StdRng::seed_from_u64(100 + seed);
+    let noise = Normal::new(0.0, NOISE).expect("normal");
+    let period = 15.0 * N0 as f64;
+    let y = full[N0 - 1..M]
+        .iter()
+        .enumerate()
+        .map(|(t, v)| {
+            let drift = 0.5 * swing * peak * (std::f64::consts::TAU * t as f64 / period + seed as f64).sin();
+            v + drift + noise.sample(&mut rng)
+        })
+        .collect();
+    (y, inst.kernel().to_vec(), inst.activation().to_vec())
+}
+
+/// Event F1 within ±2 samples of the run's events against x0.
+fn event_f1(out: &sasd::pipeline::Deconvolved, y: &[f64], a0: &[f64], x0: &[f64]) -> f64 {
+    let (events, _) = out.events(y).expect("events");
+    let mut x = vec![0.0; out.activation_dims.len()];
+    for e in &events {
+        x[e.index] = e.amplitude;
+    }
+    let aligned = align_activation(a0, out.kernel(), &x).expect("align");
+    let detected: Vec<usize> = (0..x.len()).filter(|&i| aligned[i] != 0.0).collect();
+    let truth: Vec<usize> = (0..x0.len()).filter(|&i| x0[i] != 0.0).collect();
+    match_spikes(&truth, &detected, 2).f1
+}
+
+/// Seeds 1–3, drift swing 3× the largest spike response, period 15 kernel
+/// lengths: the linear model with a baseline of P = 5 kernel lengths and
+/// λ = 2σ recovers the kernel to ≤ 1e-2 and the events to F1 ≥ 0.9
+/// (measured: 1.1e-3, 6.6e-4, 1.6e-3; F1 0.983, 1.000, 0.921 — issue 14
+/// asks 0.95 on 10 of 10 seeds: not met yet). The
+/// baseline's period must sit well below the drift's: P = 10 kernel
+/// lengths (2/3 of the drift period) gave 3e-2–2.4e-1, P = 20 failed; and
+/// without a baseline every model fails (kernel error 0.28–0.44, F1 < 0.07).
+/// λ is given: the default 2σ̂ of `noise_level` measures a random kernel's
+/// own jumps (0.157 here, error 0.13).
+#[test]
+fn linear_model_with_a_baseline_recovers_a_drifting_noisy_recording() {
+    for seed in 1..=3 {
+        let (y, a0, x0) = recording(seed, 3.0);
+        let out = Deconvolution::new(N0)
+            .method(MethodSpec::homotopy_reweighted_iadm())
+            .lambda(2.0 * NOISE)
+            .boundary(Boundary::Linear)
+            .baseline(5.0 * N0 as f64)
+            .seed(seed)
+            .run(&y)
+            .expect("run");
+        assert_eq!(out.activation_dims, Shape::d1(y.len() + N0 - 1));
+        assert_eq!(out.baseline.as_ref().map(Vec::len), Some(y.len()));
+        let err = kernel_error(&a0, out.kernel()).expect("metric");
+        let f1 = event_f1(&out, &y, &a0, &x0);
+        eprintln!(
+            "seed {seed}: kernel error {err:.2e}, event F1 {f1:.3}, {} iterations, {:?}, {:.2} s",
+            out.iterations,
+            out.stop,
+            out.elapsed.as_secs_f64()
+        );
+        assert!(err <= 1e-2, "seed {seed}: kernel error {err:e}");
+        assert!(f1 >= 0.9, "seed {seed}: F1 {f1}");
+    }
+}
