@@ -82,12 +82,12 @@ pub fn check_kernel(size: KernelSize, data: KernelSize) -> Result<(), CliError> 
                 _ => "overflows".into(),
             })),
         },
-        (KernelSize::D2(..), KernelSize::D1(_)) => Err(CliError::new(
-            "a 1-D signal needs a 1-D --kernel-size N",
-        )),
-        (KernelSize::D1(_), KernelSize::D2(..)) => Err(CliError::new(
-            "an image needs a 2-D --kernel-size N1xN2",
-        )),
+        (KernelSize::D2(..), KernelSize::D1(_)) => {
+            Err(CliError::new("a 1-D signal needs a 1-D --kernel-size N"))
+        }
+        (KernelSize::D1(_), KernelSize::D2(..)) => {
+            Err(CliError::new("an image needs a 2-D --kernel-size N1xN2"))
+        }
     }
 }
 

@@ -13,7 +13,7 @@ use crate::error::CliError;
 use crate::io::{self, Array};
 use crate::plot;
 use crate::solve::Solution;
-use sasd::metrics::kernel_alignment;
+use sasd::metrics::{kernel_alignment, kernel_error};
 use sasd::pipeline::{Dims, align_activation};
 
 /// The files a deconvolution writes (data.png/svg for images only).
@@ -215,8 +215,14 @@ impl OutDir {
             .collect();
         let mut curves = vec![("objective", objective.as_slice())];
         if !error.is_empty() {
-            curves.push(("kernel error of the lifted kernel (during the solve)", error.as_slice()));
-            curves.push(("kernel error of the final kernel (after shift correction)", final_error.as_slice()));
+            curves.push((
+                "kernel error of the lifted kernel (during the solve)",
+                error.as_slice(),
+            ));
+            curves.push((
+                "kernel error of the final kernel (after shift correction)",
+                final_error.as_slice(),
+            ));
         }
         plot::plot_convergence(
             &stem("convergence"),
@@ -284,6 +290,67 @@ impl OutDir {
                     .collect();
                 plot::plot_stems(&stem("activation"), "Recovered activation(s)", &series)?;
             }
+        }
+        Ok(())
+    }
+}
+
+impl OutDir {
+    /// Redraws `kernel.png`/`.svg` with the true kernels, for the cases the
+    /// one-kernel 1-D picture of [`write_plots`](Self::write_plots) does not
+    /// cover: several kernels (each recovered kernel aligned to the truth it
+    /// matches best, both drawn) and images (recovered kernels in the top
+    /// row, true ones below).
+    pub fn kernels_vs_truth(&self, s: &Solution, truths: &[Vec<f64>]) -> Result<(), CliError> {
+        match s.kernel_dims {
+            Dims::D1(_) if s.kernels.len() > 1 => {
+                let mut names = Vec::new();
+                let mut curves: Vec<Vec<f64>> = Vec::new();
+                for (j, (a, x)) in s.kernels.iter().zip(&s.activations).enumerate() {
+                    let best = truths
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(i, t)| Some((i, kernel_error(t, a).ok()?)))
+                        .min_by(|p, q| p.1.total_cmp(&q.1));
+                    if let Some((i, _)) = best {
+                        names.push(format!("true kernel {}", i + 1));
+                        curves.push(truths[i].clone());
+                        names.push(format!("kernel {} (aligned to true {})", j + 1, i + 1));
+                        curves.push(align_to_truth(&truths[i], a, x)?.0);
+                    }
+                }
+                let series: Vec<(&str, &[f64])> = names
+                    .iter()
+                    .zip(&curves)
+                    .map(|(n, c)| (n.as_str(), c.as_slice()))
+                    .collect();
+                plot::plot_signals(
+                    &self.path("kernel"),
+                    "Recovered kernels and the truths they match",
+                    &series,
+                )?;
+            }
+            Dims::D2 { rows: kr, cols: kc } => {
+                let k = s.kernels.len().max(truths.len());
+                let width = k * (kc + 1) - 1;
+                let mut tiled = vec![f64::NAN; (2 * kr + 1) * width];
+                for (row0, set) in [(0, &s.kernels), (kr + 1, &truths.to_vec())] {
+                    for (j, a) in set.iter().enumerate() {
+                        for r in 0..kr {
+                            tiled[(row0 + r) * width + j * (kc + 1)..][..kc]
+                                .copy_from_slice(&a[r * kc..][..kc]);
+                        }
+                    }
+                }
+                plot::plot_image(
+                    &self.path("kernel"),
+                    "Recovered kernel(s) (top) and truth (bottom, not aligned)",
+                    &tiled,
+                    2 * kr + 1,
+                    width,
+                )?;
+            }
+            Dims::D1(_) => {}
         }
         Ok(())
     }

@@ -8,9 +8,9 @@ use clap::{Args, ValueEnum};
 use serde_json::json;
 
 use crate::cmd::{self, KernelSize, check_eta, check_lambda};
-use crate::limits;
 use crate::error::CliError;
 use crate::io::{self, Input};
+use crate::limits;
 use crate::output::OutDir;
 use crate::plot;
 use crate::progress::Progress;
@@ -249,7 +249,11 @@ fn print_table(rows: &[(Method, Result<Solution, CliError>)]) {
             ),
             Err(e) => {
                 let e = e.to_string();
-                let e = if e.starts_with("skipped") { e } else { format!("failed: {e}") };
+                let e = if e.starts_with("skipped") {
+                    e
+                } else {
+                    format!("failed: {e}")
+                };
                 println!("{:<w$} {e}", m.name());
             }
         }

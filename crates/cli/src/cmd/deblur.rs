@@ -12,9 +12,9 @@ use crate::cmd::{KernelSize, check_eta, check_lambda};
 use crate::error::CliError;
 use crate::io::{self, Input, write_grey_png};
 use crate::limits;
-use crate::progress::Heartbeat;
 use crate::output::OutDir;
 use crate::plot::plot_image;
+use crate::progress::Heartbeat;
 use crate::solve::check_kernel_fits;
 use crate::{OutArgs, Verbosity, default_out};
 use sasd::deblur::Deblur;
@@ -127,7 +127,13 @@ pub fn run(args: DeblurArgs, verbosity: Verbosity) -> Result<(), CliError> {
         k2,
     )?;
     // The restored photo as a picture file, on the blurred input's grey scale.
-    write_grey_png(&out.path("restored.png"), &restored, rows, cols, grey_range(&data))?;
+    write_grey_png(
+        &out.path("restored.png"),
+        &restored,
+        rows,
+        cols,
+        grey_range(&data),
+    )?;
     plot_image(&out.path("blurred"), "blurred image", &data, rows, cols)?;
     let report = json!({
         "program": format!("sasd {}", env!("CARGO_PKG_VERSION")),
@@ -172,6 +178,12 @@ pub fn run(args: DeblurArgs, verbosity: Verbosity) -> Result<(), CliError> {
 fn grey_range(data: &[f64]) -> (f64, f64) {
     let (lo, hi) = data
         .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| (l.min(v), h.max(v)));
-    if lo >= 0.0 && hi <= 1.0 { (0.0, 1.0) } else { (lo, hi) }
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| {
+            (l.min(v), h.max(v))
+        });
+    if lo >= 0.0 && hi <= 1.0 {
+        (0.0, 1.0)
+    } else {
+        (lo, hi)
+    }
 }

@@ -8,11 +8,11 @@ use clap::Args;
 use serde_json::json;
 
 use crate::cmd::{self, KernelSize, check_eta, check_lambda};
-use crate::limits;
-use crate::progress::Heartbeat;
 use crate::error::CliError;
 use crate::io::{self, Input};
+use crate::limits;
 use crate::output::{OutDir, SOLUTION_FILES, Truth};
+use crate::progress::Heartbeat;
 use crate::progress::Progress;
 use crate::report::solve_report;
 use crate::solve::{Data, Method, Settings, Solution, solve, solve_batch};
@@ -167,6 +167,9 @@ pub fn run(mut args: DeconvArgs, verbosity: Verbosity) -> Result<(), CliError> {
             );
             out.json("report.json", &report)?;
             out.write_plots(y, &s, single_truth)?;
+            if let Some(t) = &truth {
+                out.kernels_vs_truth(&s, t)?;
+            }
             describe(&s)
         }
         Input::Image { data, rows, cols } => {
@@ -181,6 +184,9 @@ pub fn run(mut args: DeconvArgs, verbosity: Verbosity) -> Result<(), CliError> {
             );
             out.json("report.json", &report)?;
             out.write_plots(data, &s, None)?;
+            if let Some(t) = &truth {
+                out.kernels_vs_truth(&s, t)?;
+            }
             describe(&s)
         }
         Input::Batch(signals) => {

@@ -10,9 +10,9 @@ use serde_json::json;
 use crate::cmd::KernelSize;
 use crate::error::CliError;
 use crate::limits;
-use crate::progress::Heartbeat;
 use crate::output::OutDir;
 use crate::plot::{self, HeatmapOptions};
+use crate::progress::Heartbeat;
 use crate::{OutArgs, Verbosity};
 use sasd::landscape::landscape;
 use sasd::synth::{ActivationLaw, InstanceSpec, KernelSpec, Shape};
@@ -66,7 +66,10 @@ pub fn run(args: LandscapeArgs, verbosity: Verbosity) -> Result<(), CliError> {
             args.grid
         )));
     }
-    let work = args.grid.checked_mul(args.grid).and_then(|g| g.checked_mul(args.m));
+    let work = args
+        .grid
+        .checked_mul(args.grid)
+        .and_then(|g| g.checked_mul(args.m));
     if work.is_none_or(|w| w > limits::MAX_LANDSCAPE_WORK) {
         return Err(CliError::new(format!(
             "--grid {} with --m {} is {} grid points × samples, more than the {} this command computes (hours of work): lower --grid or --m",

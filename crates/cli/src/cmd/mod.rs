@@ -34,7 +34,10 @@ pub fn check_eta(eta: Option<f64>) -> Result<(), crate::error::CliError> {
 /// curvilinear, two-stage), which fit one kernel and no bias.
 pub fn second_order(method: crate::solve::Method) -> bool {
     use crate::solve::Method;
-    matches!(method, Method::TrustRegion | Method::Curvilinear | Method::TwoStage)
+    matches!(
+        method,
+        Method::TrustRegion | Method::Curvilinear | Method::TwoStage
+    )
 }
 
 /// The size of the data as a [`KernelSize`] (samples, or rows × columns),

@@ -103,7 +103,10 @@ pub fn run(args: SynthArgs, verbosity: Verbosity) -> Result<(), CliError> {
     let m = limits::check_size("--size", args.size)?;
     limits::check_size("--kernel-size", args.kernel_size)?;
     limits::check_total(
-        &format!("--kernels {} × --size {}: the activations", args.kernels, args.size),
+        &format!(
+            "--kernels {} × --size {}: the activations",
+            args.kernels, args.size
+        ),
         args.kernels,
         Some(m),
     )?;

@@ -54,13 +54,23 @@ pub fn write_json(path: &Path, value: &serde_json::Value) -> Result<(), IoError>
 /// Writes `data` (row-major, `rows`×`cols`) as a 16-bit greyscale PNG,
 /// atomically: `range.0` black, `range.1` white, values outside clipped. A
 /// picture file, not a plot: one pixel per value, no axes.
-pub fn write_grey_png(path: &Path, data: &[f64], rows: usize, cols: usize, range: (f64, f64)) -> Result<(), IoError> {
+pub fn write_grey_png(
+    path: &Path,
+    data: &[f64],
+    rows: usize,
+    cols: usize,
+    range: (f64, f64),
+) -> Result<(), IoError> {
     let (lo, hi) = range;
     let span = if hi > lo { hi - lo } else { 1.0 };
     let pixels: Vec<u16> = data
         .iter()
         .map(|&v| {
-            let t = if v.is_finite() { ((v - lo) / span).clamp(0.0, 1.0) } else { 0.0 };
+            let t = if v.is_finite() {
+                ((v - lo) / span).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
             (t * 65535.0).round() as u16
         })
         .collect();

@@ -15,6 +15,8 @@
 
 mod atomic;
 mod error;
+#[cfg(test)]
+mod fuzz;
 mod npy;
 mod out_dir;
 mod raster;

@@ -65,9 +65,14 @@ impl Staging {
                 created.push(missing.clone());
                 missing = missing.parent().map(Path::to_path_buf).unwrap_or_default();
             }
-            std::fs::create_dir_all(out).map_err(|e| IoError::os(out, "cannot create output directory", e))?;
+            std::fs::create_dir_all(out)
+                .map_err(|e| IoError::os(out, "cannot create output directory", e))?;
         }
-        let cleanup = |created: &[PathBuf]| created.iter().for_each(|d| drop(std::fs::remove_dir(d)));
+        let cleanup = |created: &[PathBuf]| {
+            for d in created {
+                let _ = std::fs::remove_dir(d);
+            }
+        };
         let lock = match lock_dir(out) {
             Ok(lock) => lock,
             Err(e) => {
@@ -77,7 +82,8 @@ impl Staging {
         };
         let prepared = (|| {
             remove_stale_staging(out);
-            let mut entries = std::fs::read_dir(out).map_err(|e| IoError::os(out, "cannot list directory", e))?;
+            let mut entries =
+                std::fs::read_dir(out).map_err(|e| IoError::os(out, "cannot list directory", e))?;
             if !force && entries.any(|e| e.is_ok_and(|e| !is_lock_file(&e.file_name()))) {
                 return Err(IoError::out_dir(
                     out,
@@ -147,7 +153,8 @@ fn check_outputs(out: &Path, inputs: &[&Path], outputs: &[&str]) -> Result<(), I
         .iter()
         .filter_map(|p| std::fs::canonicalize(p).ok().map(|c| (c, *p)))
         .collect();
-    let out_canon = std::fs::canonicalize(out).map_err(|e| IoError::os(out, "cannot resolve output directory", e))?;
+    let out_canon =
+        std::fs::canonicalize(out).map_err(|e| IoError::os(out, "cannot resolve output directory", e))?;
     for name in outputs {
         let candidate = out.join(name);
         let canon = std::fs::canonicalize(&candidate).unwrap_or_else(|_| out_canon.join(name));
@@ -234,7 +241,12 @@ mod tests {
     use crate::io::write_atomic;
     use std::fs;
 
-    const OUTS: &[&str] = &["kernel.npy", "activation.npy", "reconstruction.npy", "report.json"];
+    const OUTS: &[&str] = &[
+        "kernel.npy",
+        "activation.npy",
+        "reconstruction.npy",
+        "report.json",
+    ];
 
     fn names(d: &Path) -> Vec<String> {
         let mut v: Vec<String> = fs::read_dir(d)

@@ -264,7 +264,8 @@ mod tests {
         let p = d.path().join("nan.tif");
         {
             let mut enc = TiffEncoder::new(fs::File::create(&p).unwrap()).unwrap();
-            enc.write_image::<colortype::Gray32Float>(2, 1, &[0.0, f32::NAN]).unwrap();
+            enc.write_image::<colortype::Gray32Float>(2, 1, &[0.0, f32::NAN])
+                .unwrap();
         }
         let m = err_msg(read_input(&p));
         assert!(m.contains("non-finite") && m.contains("column 1"), "{m}");

@@ -86,15 +86,22 @@ pub fn parse_text_table(text: &str) -> Result<Vec<Vec<f64>>, String> {
                     Err(e) => return Err(format!("cannot parse the table ({e})")),
                 }
                 let fields: Vec<&str> = record.iter().map(unquote).collect();
-                table.push_row(lines.record_line(start), &fields)?;
+                let row = table.push_row(lines.record_line(start), &fields);
+                // Decimal commas give rows of 1 and 2 "columns" ("1" and
+                // "0,5"): say so rather than report the ragged row.
+                if let Err(e) = row {
+                    return Err(match table.decimal_comma_suspect(delimiter) {
+                        Some(why) => why,
+                        None => e,
+                    });
+                }
             }
         }
     }
-    if sep == Separator::Byte(b',') && table.columns.len() >= 2 && !table.fractional {
-        return Err(format!(
-            "every value is an integer and commas separate {} columns: if these are decimal commas (0,123 for 0.123), write decimal points; if they are integer columns, separate them with ';', tabs or spaces",
-            table.columns.len()
-        ));
+    if let Separator::Byte(d) = sep
+        && let Some(why) = table.decimal_comma_suspect(d)
+    {
+        return Err(why);
     }
     table.finish()
 }
@@ -233,6 +240,17 @@ impl Columns {
         Ok(())
     }
 
+    /// The refusal of a comma-separated table whose values (so far) are all
+    /// integers in two or more columns: decimal commas split into columns.
+    fn decimal_comma_suspect(&self, delimiter: u8) -> Option<String> {
+        (delimiter == b',' && self.columns.len() >= 2 && !self.fractional).then(|| {
+            format!(
+                "every value is an integer and commas separate {} columns: if these are decimal commas (0,123 for 0.123), write decimal points; if they are integer columns, separate them with ';', tabs or spaces",
+                self.columns.len()
+            )
+        })
+    }
+
     fn finish(self) -> Result<Vec<Vec<f64>>, String> {
         if self.columns.first().is_none_or(Vec::is_empty) {
             return Err("no data (the file has no rows of numbers)".to_string());
@@ -335,9 +353,17 @@ mod tests {
     fn decimal_commas_are_refused_not_split() {
         // One value per line in a decimal-comma locale: read as two integer
         // columns before; now refused with the reason.
-        for text in ["0,123\n0,456\n1,5\n", "signal\n0,123\n-0,5\n", "1,2,3\n4,5,6\n"] {
+        for text in [
+            "0,123\n0,456\n1,5\n",
+            "signal\n0,123\n-0,5\n",
+            "1,2,3\n4,5,6\n",
+            "0,5\n1\n0,25\n",
+        ] {
             let e = parse_text_table(text).unwrap_err();
-            assert!(e.contains("decimal commas") && e.contains("integer"), "{text:?}: {e}");
+            assert!(
+                e.contains("decimal commas") && e.contains("integer"),
+                "{text:?}: {e}"
+            );
         }
         // Commas with decimal points (or exponents) anywhere are columns.
         assert_eq!(

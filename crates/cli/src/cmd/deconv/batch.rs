@@ -54,7 +54,11 @@ pub fn rows(signals: &[Vec<f64>], solutions: &[&Solution]) -> Vec<Row> {
         .zip(solutions)
         .enumerate()
         .map(|(i, (y, s))| {
-            let num: f64 = y.iter().zip(&s.reconstruction).map(|(a, b)| (a - b) * (a - b)).sum();
+            let num: f64 = y
+                .iter()
+                .zip(&s.reconstruction)
+                .map(|(a, b)| (a - b) * (a - b))
+                .sum();
             let den: f64 = y.iter().map(|a| a * a).sum();
             Row {
                 column: i + 1,
@@ -162,7 +166,12 @@ mod tests {
             kernel_error: None,
             bias: None,
         };
-        let rows = [row(1, true, 0.1), row(2, true, 0.5), row(3, false, 0.01), row(4, true, 0.2)];
+        let rows = [
+            row(1, true, 0.1),
+            row(2, true, 0.5),
+            row(3, false, 0.01),
+            row(4, true, 0.2),
+        ];
         assert_eq!(worst(&rows, 3), vec![2, 1, 3]);
         assert!(!completed(StopReason::MaxIterations));
         assert!(completed(StopReason::Completed));
