@@ -92,7 +92,7 @@ fn signal(m: usize) -> Vec<f64> {
             1.0 + k
                 .iter()
                 .enumerate()
-                .filter(|(j, _)| (i + m - j) % m % 37 == 0)
+                .filter(|(j, _)| ((i + m - j) % m).is_multiple_of(37))
                 .map(|(_, a)| a)
                 .sum::<f64>()
         })

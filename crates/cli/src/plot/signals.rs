@@ -115,9 +115,12 @@ impl Figure for Signals<'_> {
     }
 }
 
+/// One panel of [`plot_signal_panels`]: a title and its labelled series.
+pub type Panel<'a> = (&'a str, Vec<(&'a str, &'a [f64])>);
+
 /// Panels of [`plot_signals`] one above the other (a batch's columns).
 struct Panels<'a> {
-    panels: &'a [(&'a str, Vec<(&'a str, &'a [f64])>)],
+    panels: &'a [Panel<'a>],
 }
 
 impl Figure for Panels<'_> {
@@ -138,7 +141,7 @@ impl Figure for Panels<'_> {
 /// Line plots of several panels stacked vertically, each with its title and
 /// series (as [`plot_signals`]). Writes `<stem>.png` and `<stem>.svg`, each
 /// panel of [`SIGNAL_SIZE`].
-pub fn plot_signal_panels(stem: &Path, panels: &[(&str, Vec<(&str, &[f64])>)]) -> Result<(), PlotError> {
+pub fn plot_signal_panels(stem: &Path, panels: &[Panel<'_>]) -> Result<(), PlotError> {
     let (w, h) = SIGNAL_SIZE;
     let size = (w, h * panels.len().max(1) as u32);
     render(stem, size, &Panels { panels })

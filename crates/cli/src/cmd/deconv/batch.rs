@@ -90,12 +90,12 @@ pub fn worst(rows: &[Row], n: usize) -> Vec<usize> {
 /// Prints one line per column, aligned, flagging incomplete columns.
 pub fn print_table(rows: &[Row]) {
     println!(
-        "{:>6} {:>10}  {:<24} {:>12} {:>10} {:>10}",
+        "{:>6} {:>10}  {:<28} {:>12} {:>10} {:>10}",
         "column", "iterations", "stop", "misfit", "kernel err", "bias"
     );
     for r in rows {
         println!(
-            "{:>6} {:>10}  {:<24} {:>12.3e} {:>10} {:>10}{}",
+            "{:>6} {:>10}  {:<28} {:>12.3e} {:>10} {:>10}{}",
             r.column,
             r.iterations,
             r.stop.to_string(),
@@ -129,7 +129,7 @@ pub fn plot_worst(
             )
         })
         .collect();
-    let panels: Vec<(&str, Vec<(&str, &[f64])>)> = worst
+    let panels: Vec<plot::Panel<'_>> = worst
         .iter()
         .zip(&titles)
         .map(|(&i, t)| {
