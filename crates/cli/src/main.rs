@@ -2,12 +2,13 @@
 //! signal or an image from a terminal, synthetic data, comparisons of the
 //! solvers, and the landscape pictures of LQK+20.
 //!
-//! Every failure is one line on stderr and a non-zero exit status (1 for a
-//! failed run, 2 for bad arguments, as clap does).
+//! Every failure is one line on stderr and exit status 1, bad arguments
+//! included (clap's several-line usage message is folded into one line).
 
 mod cmd;
 mod error;
 mod io;
+mod limits;
 mod output;
 mod plot;
 mod progress;
@@ -78,7 +79,10 @@ pub struct OutArgs {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return argument_error(&e),
+    };
     let verbosity = match (cli.quiet, cli.verbose) {
         (true, _) => Verbosity::Quiet,
         (_, true) => Verbosity::Verbose,
@@ -99,6 +103,42 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// Reports a command-line error as the program reports any failure: one line
+/// on stderr, exit status 1. `--help` and `--version` print as usual (exit 0).
+fn argument_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand | ErrorKind::MissingSubcommand => {
+            eprintln!(
+                "sasd: error: a command is required: demo, synth, deconv, deblur, compare or landscape (see sasd --help)"
+            );
+            return ExitCode::from(1);
+        }
+        _ => {}
+    }
+    eprintln!("sasd: error: {}", one_line(&e.to_string()));
+    ExitCode::from(1)
+}
+
+/// clap's message up to its usage block, on one line: `error: ` dropped,
+/// lines joined with spaces, and a pointer to `--help` at the end.
+fn one_line(rendered: &str) -> String {
+    let mut parts = Vec::new();
+    for line in rendered.lines().map(str::trim) {
+        if line.starts_with("Usage:") || line.starts_with("For more information") {
+            break;
+        }
+        if !line.is_empty() {
+            parts.push(line.strip_prefix("error:").map_or(line, str::trim));
+        }
+    }
+    format!("{} (see --help)", parts.join(" "))
 }
 
 /// The default output directory of a command, `sasd-<command>` in the working

@@ -1,8 +1,11 @@
-//! The output directory of a command: checked once before any work (never an
-//! input, never a non-empty directory without `--force`), then filled file by
-//! file, each written to a temporary file and renamed into place.
+//! The output directory of a command: checked and locked once before any
+//! work (never an input, never a non-empty directory without `--force`, never
+//! a directory another run is writing), filled file by file in a hidden
+//! staging directory, and moved into place by [`OutDir::commit`] when the
+//! whole run has succeeded (see [`io::Staging`]).
 
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use serde_json::Value;
 
@@ -10,7 +13,7 @@ use crate::error::CliError;
 use crate::io::{self, Array};
 use crate::plot;
 use crate::solve::Solution;
-use sasd::metrics::kernel_alignment;
+use sasd::metrics::{kernel_alignment, kernel_error};
 use sasd::pipeline::{Shape, align_activation};
 
 /// The files a deconvolution writes (data.png/svg for images only).
@@ -34,10 +37,13 @@ pub const SOLUTION_FILES: [&str; 14] = [
 /// Samples shown in the fit plot of a 1-D signal.
 const FIT_WINDOW: usize = 1000;
 
-/// A checked output directory.
+/// A checked, locked output directory (or a subdirectory of one) whose
+/// files appear when the run commits.
 #[derive(Debug, Clone)]
 pub struct OutDir {
-    dir: PathBuf,
+    stage: Rc<io::Staging>,
+    /// Path below the output directory (empty for the directory itself).
+    rel: PathBuf,
 }
 
 /// The truth of a synthetic problem, for plots.
@@ -63,28 +69,44 @@ pub fn stacked_shape(count: usize, d: Shape) -> Vec<usize> {
 }
 
 impl OutDir {
-    /// Creates `dir` if missing; refuses a non-empty one unless `force`, and
-    /// refuses in any case when one of `outputs` would overwrite an input.
+    /// Creates `dir` if missing, locks it; refuses a non-empty one unless
+    /// `force`, and refuses in any case when one of `outputs` would overwrite
+    /// an input.
     pub fn prepare(dir: &Path, inputs: &[&Path], outputs: &[&str], force: bool) -> Result<Self, CliError> {
-        io::prepare_out_dir(dir, inputs, outputs, force)?;
         Ok(Self {
-            dir: dir.to_path_buf(),
+            stage: Rc::new(io::Staging::begin(dir, inputs, outputs, force)?),
+            rel: PathBuf::new(),
         })
     }
 
-    /// The directory.
-    pub fn dir(&self) -> &Path {
-        &self.dir
+    /// The directory where the results will be (for messages).
+    pub fn dir(&self) -> PathBuf {
+        self.stage.out().join(&self.rel)
     }
 
-    /// A subdirectory, prepared the same way (for commands with several runs).
-    pub fn sub(&self, name: &str, outputs: &[&str], force: bool) -> Result<Self, CliError> {
-        Self::prepare(&self.dir.join(name), &[], outputs, force)
+    /// A subdirectory (for commands with several runs), committed with its
+    /// parent.
+    pub fn sub(&self, name: &str) -> Result<Self, CliError> {
+        let rel = self.rel.join(name);
+        let staged = self.stage.staging().join(&rel);
+        std::fs::create_dir_all(&staged)
+            .map_err(|e| CliError::new(format!("{}: cannot create directory: {e}", staged.display())))?;
+        Ok(Self {
+            stage: Rc::clone(&self.stage),
+            rel,
+        })
     }
 
-    /// The path of an output file.
+    /// Where to write the output file `name` until the commit.
     pub fn path(&self, name: &str) -> PathBuf {
-        self.dir.join(name)
+        self.stage.staging().join(&self.rel).join(name)
+    }
+
+    /// Moves every file written so far into the output directory: the run
+    /// has succeeded. Without it, the files are discarded.
+    pub fn commit(&self) -> Result<(), CliError> {
+        self.stage.commit()?;
+        Ok(())
     }
 
     /// Writes an `.npy` array.
@@ -182,9 +204,25 @@ impl OutDir {
             .iter()
             .filter_map(|h| Some((h.iteration as f64, h.kernel_error?)))
             .collect();
+        // The solver tracks the lifted kernel (3n0 − 2 entries) against the
+        // truth; the printed error is the final kernel's, after the shift
+        // correction: both are shown, each named for what it is.
+        let final_error: Vec<(f64, f64)> = s
+            .kernel_error
+            .filter(|_| !error.is_empty())
+            .map(|e| (s.iterations as f64, e))
+            .into_iter()
+            .collect();
         let mut curves = vec![("objective", objective.as_slice())];
         if !error.is_empty() {
-            curves.push(("kernel error vs truth", error.as_slice()));
+            curves.push((
+                "kernel error of the lifted kernel (during the solve)",
+                error.as_slice(),
+            ));
+            curves.push((
+                "kernel error of the final kernel (after shift correction)",
+                final_error.as_slice(),
+            ));
         }
         plot::plot_convergence(
             &stem("convergence"),
@@ -252,6 +290,67 @@ impl OutDir {
                     .collect();
                 plot::plot_stems(&stem("activation"), "Recovered activation(s)", &series)?;
             }
+        }
+        Ok(())
+    }
+}
+
+impl OutDir {
+    /// Redraws `kernel.png`/`.svg` with the true kernels, for the cases the
+    /// one-kernel 1-D picture of [`write_plots`](Self::write_plots) does not
+    /// cover: several kernels (each recovered kernel aligned to the truth it
+    /// matches best, both drawn) and images (recovered kernels in the top
+    /// row, true ones below).
+    pub fn kernels_vs_truth(&self, s: &Solution, truths: &[Vec<f64>]) -> Result<(), CliError> {
+        match s.kernel_dims {
+            Shape::D1(_) if s.kernels.len() > 1 => {
+                let mut names = Vec::new();
+                let mut curves: Vec<Vec<f64>> = Vec::new();
+                for (j, (a, x)) in s.kernels.iter().zip(&s.activations).enumerate() {
+                    let best = truths
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(i, t)| Some((i, kernel_error(t, a).ok()?)))
+                        .min_by(|p, q| p.1.total_cmp(&q.1));
+                    if let Some((i, _)) = best {
+                        names.push(format!("true kernel {}", i + 1));
+                        curves.push(truths[i].clone());
+                        names.push(format!("kernel {} (aligned to true {})", j + 1, i + 1));
+                        curves.push(align_to_truth(&truths[i], a, x)?.0);
+                    }
+                }
+                let series: Vec<(&str, &[f64])> = names
+                    .iter()
+                    .zip(&curves)
+                    .map(|(n, c)| (n.as_str(), c.as_slice()))
+                    .collect();
+                plot::plot_signals(
+                    &self.path("kernel"),
+                    "Recovered kernels and the truths they match",
+                    &series,
+                )?;
+            }
+            Shape::D2 { rows: kr, cols: kc } => {
+                let k = s.kernels.len().max(truths.len());
+                let width = k * (kc + 1) - 1;
+                let mut tiled = vec![f64::NAN; (2 * kr + 1) * width];
+                for (row0, set) in [(0, &s.kernels), (kr + 1, &truths.to_vec())] {
+                    for (j, a) in set.iter().enumerate() {
+                        for r in 0..kr {
+                            tiled[(row0 + r) * width + j * (kc + 1)..][..kc]
+                                .copy_from_slice(&a[r * kc..][..kc]);
+                        }
+                    }
+                }
+                plot::plot_image(
+                    &self.path("kernel"),
+                    "Recovered kernel(s) (top) and truth (bottom, not aligned)",
+                    &tiled,
+                    2 * kr + 1,
+                    width,
+                )?;
+            }
+            Shape::D1(_) => {}
         }
         Ok(())
     }

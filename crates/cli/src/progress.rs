@@ -1,7 +1,13 @@
-//! Progress of a solve: a bar on a terminal, text lines with `--verbose`,
-//! nothing otherwise (pipes and CI logs stay clean).
+//! Progress of long runs. On a terminal: a bar with the elapsed time and an
+//! estimate of the time left (to the iteration cap, so an upper bound for
+//! the methods that stop on their schedule). Otherwise (a pipe, a log, CI):
+//! one line on stderr every [`LINE_EVERY`], so a 30-second run is not
+//! silent. `--verbose` adds the solver's own lines; `--quiet` prints nothing.
 
 use std::io::IsTerminal;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use optim::{Control, Record};
@@ -9,11 +15,20 @@ use sasd::pipeline::RunObserver;
 
 use crate::Verbosity;
 
+/// How often a run that is not on a terminal prints a progress line.
+pub const LINE_EVERY: Duration = Duration::from_secs(5);
+
 /// A [`RunObserver`] that reports a solve's progress and never stops it.
 pub struct Progress {
+    label: String,
     bar: Option<ProgressBar>,
     verbose: bool,
+    /// Lines every [`LINE_EVERY`] (not a terminal, not quiet).
+    lines: bool,
     every: usize,
+    max_iterations: usize,
+    started: Instant,
+    last_line: Instant,
 }
 
 impl Progress {
@@ -23,17 +38,25 @@ impl Progress {
         let terminal = std::io::stderr().is_terminal();
         let bar = (verbosity != Verbosity::Quiet && terminal).then(|| {
             let bar = ProgressBar::new(max_iterations as u64);
-            let style = ProgressStyle::with_template("{prefix:>12} [{bar:30}] {pos}/{len} it {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> ");
+            let style = ProgressStyle::with_template(
+                "{prefix:>12} [{bar:30}] {pos}/{len} it, {elapsed} (at most {eta} left) {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> ");
             bar.set_style(style);
             bar.set_prefix(label.to_string());
             bar
         });
+        let now = Instant::now();
         Self {
+            label: label.to_string(),
             bar,
             verbose: verbosity == Verbosity::Verbose,
+            lines: verbosity != Verbosity::Quiet && !terminal,
             every: (max_iterations / 20).max(1),
+            max_iterations,
+            started: now,
+            last_line: now,
         }
     }
 
@@ -47,11 +70,21 @@ impl Progress {
 
 impl RunObserver for Progress {
     fn observe(&mut self, record: &Record) -> Control {
-        if record.iteration.is_multiple_of(16)
-            && let Some(bar) = &self.bar
-        {
-            bar.set_position(record.iteration as u64);
-            bar.set_message(format!("objective {:.6e}", record.cost));
+        if record.iteration.is_multiple_of(16) {
+            if let Some(bar) = &self.bar {
+                bar.set_position(record.iteration as u64);
+                bar.set_message(format!("objective {:.6e}", record.cost));
+            }
+            if self.lines && self.last_line.elapsed() >= LINE_EVERY {
+                self.last_line = Instant::now();
+                let elapsed = self.started.elapsed().as_secs_f64();
+                let rate = record.iteration.max(1) as f64 / elapsed.max(1e-9);
+                let left = self.max_iterations.saturating_sub(record.iteration) as f64 / rate;
+                eprintln!(
+                    "{}: iteration {} of at most {}, objective {:.6e}, {elapsed:.0} s elapsed, at most {left:.0} s left",
+                    self.label, record.iteration, self.max_iterations, record.cost
+                );
+            }
         }
         if self.verbose && record.iteration.is_multiple_of(self.every) {
             let lambda = record
@@ -68,5 +101,61 @@ impl RunObserver for Progress {
             }
         }
         Control::Continue
+    }
+}
+
+/// Progress of a run whose iterations cannot be observed (a batch solved in
+/// parallel, a deblurring, a landscape): a spinner with the elapsed time on
+/// a terminal, a line every [`LINE_EVERY`] otherwise. Stops when dropped.
+pub struct Heartbeat {
+    spinner: Option<ProgressBar>,
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Heartbeat {
+    /// Starts reporting `what` (e.g. "deblurring 256x256").
+    pub fn start(what: &str, verbosity: Verbosity) -> Self {
+        let mut beat = Self {
+            spinner: None,
+            stop: None,
+            thread: None,
+        };
+        if verbosity == Verbosity::Quiet {
+            return beat;
+        }
+        if std::io::stderr().is_terminal() {
+            let spinner = ProgressBar::new_spinner();
+            spinner.set_style(
+                ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            spinner.set_message(what.to_string());
+            spinner.enable_steady_tick(Duration::from_millis(200));
+            beat.spinner = Some(spinner);
+        } else {
+            let (tx, rx) = mpsc::channel::<()>();
+            let what = what.to_string();
+            let started = Instant::now();
+            beat.stop = Some(tx);
+            beat.thread = Some(std::thread::spawn(move || {
+                while let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(LINE_EVERY) {
+                    eprintln!("{what}: {:.0} s elapsed", started.elapsed().as_secs_f64());
+                }
+            }));
+        }
+        beat
+    }
+}
+
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        if let Some(s) = &self.spinner {
+            s.finish_and_clear();
+        }
+        drop(self.stop.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
     }
 }

@@ -6,17 +6,28 @@ use crate::solve::{Settings, Solution};
 
 /// The report of one solve. `input` describes the data (path or generator,
 /// shape); `extra` holds command-specific fields merged at the top level.
+/// Each history point carries the real FFTs so far (`ffts`) and, with a
+/// truth, the error of the lifted kernel (`kernel_error_lifted`; the
+/// result's `kernel_error` is the final kernel's, after shift correction).
 pub fn solve_report(input: Value, settings: &Settings, solution: &Solution, extra: Value) -> Value {
     let history: Vec<Value> = solution
         .history
         .iter()
         .map(|h| {
-            json!({
+            let mut point = json!({
                 "iteration": h.iteration,
                 "objective": finite(h.cost),
                 "seconds": h.seconds,
                 "lambda": h.lambda,
-            })
+            });
+            // What the solver measured on this iteration, when it did.
+            if let Some(f) = h.ffts {
+                point["ffts"] = json!(f);
+            }
+            if let Some(e) = h.kernel_error {
+                point["kernel_error_lifted"] = finite(e);
+            }
+            point
         })
         .collect();
     let mut report = json!({

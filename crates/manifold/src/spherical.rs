@@ -43,18 +43,28 @@ pub fn exp(x: &[f64], v: &[f64], out: &mut [f64], block: usize) -> Result<()> {
     normalize(out, block)
 }
 
+/// ‖P_{x⊥}y‖ per √n below which [`log`] takes y for the antipode −x: 64 ulps,
+/// well above the rounding of y − ⟨x, y⟩x (a few ulps per entry) and far
+/// below any separation at which the geodesic's direction is meaningful.
+pub const ANTIPODE_TOLERANCE: f64 = 64.0 * f64::EPSILON;
+
 /// Log_x(y) = α/sin α · P_{x⊥} y with α = arccos⟨x, y⟩ (LQK+20, eq. C.1).
 ///
 /// α is computed as atan2(‖P_{x⊥}y‖, ⟨x, y⟩), which stays accurate for nearby
-/// points where arccos loses half the digits. Undefined at the antipode.
+/// points where arccos loses half the digits. Undefined at the antipode: a
+/// y within rounding of −x (‖P_{x⊥}y‖ at most [`ANTIPODE_TOLERANCE`]·√n,
+/// ⟨x, y⟩ < 0) is refused, since P_{x⊥}y is then rounding noise and its
+/// direction, scaled to length π, would be an arbitrary answer.
 pub fn log(x: &[f64], y: &[f64], out: &mut [f64]) -> Result<()> {
     let c = dot(x, y);
     lincomb(1.0, y, -c, x, out);
     let s = norm(out);
-    if s == 0.0 {
-        if c > 0.0 {
-            return Ok(());
-        }
+    // y − ⟨x, y⟩x of y = −x is not 0 in floating point but O(ε) per entry.
+    let noise = ANTIPODE_TOLERANCE * (x.len() as f64).sqrt().max(1.0);
+    if s == 0.0 && c > 0.0 {
+        return Ok(());
+    }
+    if s == 0.0 || (c < 0.0 && s <= noise) {
         return Err(ManifoldError::OutsideDomain {
             operation: "the sphere's logarithm",
             reason: "the two points are antipodal",

@@ -114,6 +114,26 @@ proptest! {
         prop_assert!((z - &y).norm() <= 1e-12);
     }
 
+    /// Log_x(−x) is undefined (every direction is a shortest geodesic): the
+    /// logarithm refuses it, also when rounding leaves −x a few ulps off the
+    /// antipode, instead of returning a vector of length π/ε.
+    #[test]
+    fn sphere_log_refuses_the_antipode(seed in any::<u64>(), n in 2usize..200, wobble in 0.0..4.0f64) {
+        let m = Sphere::new(n).unwrap();
+        let mut r = common::rng(seed);
+        let x = m.random_point(&mut r);
+        let mut y = -&x;
+        // A perturbation of a few ulps, as rounding leaves it.
+        let k = (seed as usize) % n;
+        y[k] += wobble * f64::EPSILON * y[k].abs().max(1e-300);
+        let mut w = m.zero_tangent();
+        let res = Exponential.inverse_retract(&m, x.as_slice(), y.as_slice(), w.as_mut_slice());
+        prop_assert!(
+            matches!(res, Err(manifold::ManifoldError::OutsideDomain { .. })),
+            "Log_x(-x) gave {:?} with |w| = {:e}", res, w.norm()
+        );
+    }
+
     #[test]
     fn oblique_distance_symmetry(seed in any::<u64>(), n in 2usize..10, k in 1usize..5) {
         let m = Oblique::new(n, k).unwrap();

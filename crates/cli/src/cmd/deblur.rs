@@ -10,9 +10,11 @@ use serde_json::json;
 use crate::cmd::deconv::read_truth;
 use crate::cmd::{KernelSize, check_eta, check_lambda};
 use crate::error::CliError;
-use crate::io::{self, Input};
+use crate::io::{self, Input, write_grey_png};
+use crate::limits;
 use crate::output::OutDir;
 use crate::plot::plot_image;
+use crate::progress::Heartbeat;
 use crate::solve::check_kernel_fits;
 use crate::{OutArgs, Verbosity, default_out};
 use sasd::deblur::Deblur;
@@ -20,14 +22,13 @@ use sasd::metrics::kernel_error_2d;
 use sasd::pipeline::Shape;
 
 /// The files `sasd deblur` writes.
-const DEBLUR_FILES: [&str; 9] = [
+const DEBLUR_FILES: [&str; 8] = [
     "kernel.npy",
     "restored.npy",
     "report.json",
     "kernel.png",
     "kernel.svg",
     "restored.png",
-    "restored.svg",
     "blurred.png",
     "blurred.svg",
 ];
@@ -45,16 +46,16 @@ pub struct DeblurArgs {
     #[arg(long, allow_negative_numbers = true)]
     lambda: Option<f64>,
     /// Decay of λ per stage, in (0, 1) (default 0.5).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     eta: Option<f64>,
     /// Weight of the Tikhonov restoration (larger: smoother, less ringing).
     #[arg(long, default_value_t = 1e-3, allow_negative_numbers = true)]
     mu: f64,
     /// Seed of the initialisation.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     seed: u64,
     /// Iteration budget.
-    #[arg(long, default_value_t = 20_000)]
+    #[arg(long, default_value_t = 20_000, allow_negative_numbers = true)]
     max_iterations: usize,
     /// The true kernel (.npy, N1xN2), to report the kernel error.
     #[arg(long)]
@@ -82,6 +83,7 @@ pub fn run(args: DeblurArgs, verbosity: Verbosity) -> Result<(), CliError> {
             args.input.display()
         )));
     };
+    limits::check_kernel(args.kernel_size, KernelSize::D2(rows, cols))?;
     check_kernel_fits(args.kernel_size, Shape::D2 { rows, cols })?;
     let KernelSize::D2(k1, k2) = args.kernel_size else {
         unreachable!("check_kernel_fits refuses a 1-D kernel for an image");
@@ -104,8 +106,10 @@ pub fn run(args: DeblurArgs, verbosity: Verbosity) -> Result<(), CliError> {
     if let Some(e) = args.eta {
         deblur = deblur.eta(e);
     }
+    let beat = Heartbeat::start(&format!("deblurring a {rows}x{cols} image"), verbosity);
     let result = deblur.run(&data, rows, cols)?;
     let restored = result.restore(&data, args.mu)?;
+    drop(beat);
     let kernel_error = truth
         .as_deref()
         .map(|t| kernel_error_2d(t, Shape::d2(k1, k2), &result.kernel, Shape::d2(k1, k2)))
@@ -121,7 +125,14 @@ pub fn run(args: DeblurArgs, verbosity: Verbosity) -> Result<(), CliError> {
         k1,
         k2,
     )?;
-    plot_image(&out.path("restored"), "restored image", &restored, rows, cols)?;
+    // The restored photo as a picture file, on the blurred input's grey scale.
+    write_grey_png(
+        &out.path("restored.png"),
+        &restored,
+        rows,
+        cols,
+        grey_range(&data),
+    )?;
     plot_image(&out.path("blurred"), "blurred image", &data, rows, cols)?;
     let report = json!({
         "program": format!("sasd {}", env!("CARGO_PKG_VERSION")),
@@ -144,6 +155,7 @@ pub fn run(args: DeblurArgs, verbosity: Verbosity) -> Result<(), CliError> {
         },
     });
     out.json("report.json", &report)?;
+    out.commit()?;
     if verbosity != Verbosity::Quiet {
         println!(
             "deblurred: {} iterations, {} FFTs, {:.2} s, stopped: {}{}; results in {}",
@@ -158,4 +170,19 @@ pub fn run(args: DeblurArgs, verbosity: Verbosity) -> Result<(), CliError> {
         );
     }
     Ok(())
+}
+
+/// The grey scale of a picture of `data`: \[0, 1\] for an image read from a
+/// PNG or TIFF (or any data inside it), else the data's own range.
+fn grey_range(data: &[f64]) -> (f64, f64) {
+    let (lo, hi) = data
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| {
+            (l.min(v), h.max(v))
+        });
+    if lo >= 0.0 && hi <= 1.0 {
+        (0.0, 1.0)
+    } else {
+        (lo, hi)
+    }
 }

@@ -1,14 +1,18 @@
 //! `sasd deconv`: deconvolve the user's signal, batch of signals or image.
 
+mod batch;
+
 use std::path::PathBuf;
 
 use clap::Args;
 use serde_json::json;
 
-use crate::cmd::{KernelSize, check_eta, check_lambda};
+use crate::cmd::{self, KernelSize, check_eta, check_lambda};
 use crate::error::CliError;
 use crate::io::{self, Input};
+use crate::limits;
 use crate::output::{OutDir, SOLUTION_FILES, Truth};
+use crate::progress::Heartbeat;
 use crate::progress::Progress;
 use crate::report::solve_report;
 use crate::solve::{Data, Method, Settings, Solution, solve, solve_batch};
@@ -26,7 +30,7 @@ pub struct DeconvArgs {
     #[arg(long)]
     kernel_size: KernelSize,
     /// Number of kernels (convolutional dictionary learning when > 1).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
     kernels: usize,
     /// The solver.
     #[arg(long, value_enum, default_value_t = Method::HomotopyIadm)]
@@ -40,19 +44,24 @@ pub struct DeconvArgs {
     /// Decay of λ per homotopy stage, in (0, 1) (default 0.9, LQK+20
     /// §4.2.2; 0.3 reaches the same accuracy several times faster on the
     /// §5.2 instances, see examples/time_to_accuracy.rs).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     eta: Option<f64>,
-    /// Fit a constant bias b: y ≈ a ⊛ x + b.
-    #[arg(long)]
+    /// Fit a constant bias b: y ≈ a ⊛ x + b (the default for a non-negative
+    /// image: pixel values carry an offset, without which the solve runs to
+    /// the iteration cap).
+    #[arg(long, conflicts_with = "no_bias")]
     bias: bool,
+    /// Fit no bias, also for a non-negative image.
+    #[arg(long)]
+    no_bias: bool,
     /// Constrain the activation to be non-negative.
     #[arg(long)]
     nonneg: bool,
     /// Seed of the initialisation.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     seed: u64,
     /// Iteration budget.
-    #[arg(long, default_value_t = 20_000)]
+    #[arg(long, default_value_t = 20_000, allow_negative_numbers = true)]
     max_iterations: usize,
     /// After the solve, refine the kernel by support selection and
     /// least-squares refits (1-D, one kernel; x ≥ 0 with --nonneg): for smooth
@@ -76,7 +85,7 @@ pub struct DeconvArgs {
 }
 
 /// Runs `sasd deconv`.
-pub fn run(args: DeconvArgs, verbosity: Verbosity) -> Result<(), CliError> {
+pub fn run(mut args: DeconvArgs, verbosity: Verbosity) -> Result<(), CliError> {
     check_lambda(args.lambda)?;
     check_eta(args.eta)?;
     if let Some(s) = args.noise
@@ -101,6 +110,27 @@ pub fn run(args: DeconvArgs, verbosity: Verbosity) -> Result<(), CliError> {
             cols: *cols,
         },
     };
+    // Sizes with checked arithmetic, before the solver allocates: the
+    // kernel's lifted window fits the data, the K activations fit in memory.
+    limits::check_kernel(args.kernel_size, cmd::data_size(dims))?;
+    limits::check_total(
+        &format!("--kernels {} × the data", args.kernels),
+        args.kernels,
+        Some(match &input {
+            Input::Signal(y) => y.len(),
+            Input::Batch(c) => c.iter().map(Vec::len).sum(),
+            Input::Image { data, .. } => data.len(),
+        }),
+    )?;
+    let image_bias = default_image_bias(&input, &args);
+    if image_bias {
+        args.bias = true;
+        if verbosity != Verbosity::Quiet {
+            println!(
+                "note: the image is non-negative, so a constant offset b is fitted (as with --bias; --no-bias turns it off)"
+            );
+        }
+    }
     let mut inputs = vec![args.input.as_path()];
     inputs.extend(args.truth_kernel.as_deref());
     let out_path = args.out.clone().unwrap_or_else(|| default_out("deconv"));
@@ -137,6 +167,9 @@ pub fn run(args: DeconvArgs, verbosity: Verbosity) -> Result<(), CliError> {
             );
             out.json("report.json", &report)?;
             out.write_plots(y, &s, single_truth)?;
+            if let Some(t) = &truth {
+                out.kernels_vs_truth(&s, t)?;
+            }
             describe(&s)
         }
         Input::Image { data, rows, cols } => {
@@ -151,6 +184,9 @@ pub fn run(args: DeconvArgs, verbosity: Verbosity) -> Result<(), CliError> {
             );
             out.json("report.json", &report)?;
             out.write_plots(data, &s, None)?;
+            if let Some(t) = &truth {
+                out.kernels_vs_truth(&s, t)?;
+            }
             describe(&s)
         }
         Input::Batch(signals) => {
@@ -160,7 +196,12 @@ pub fn run(args: DeconvArgs, verbosity: Verbosity) -> Result<(), CliError> {
                 ));
             }
             // The solves run in parallel: no per-iteration progress.
+            let beat = Heartbeat::start(
+                &format!("{} signals deconvolved in parallel", signals.len()),
+                verbosity,
+            );
             let results = solve_batch(signals, &settings);
+            drop(beat);
             let failed: Vec<String> = results
                 .iter()
                 .enumerate()
@@ -176,25 +217,45 @@ pub fn run(args: DeconvArgs, verbosity: Verbosity) -> Result<(), CliError> {
             }
             let solutions: Vec<&Solution> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
             out.write_arrays(&solutions)?;
+            let rows = batch::rows(signals, &solutions);
             let per_signal: Vec<_> = solutions
                 .iter()
-                .map(|s| solve_report(json!({}), &settings, s, json!({}))["result"].clone())
+                .zip(&rows)
+                .map(|(s, row)| {
+                    let mut r = solve_report(json!({}), &settings, s, json!({}))["result"].clone();
+                    r["column"] = json!(row.column);
+                    r["completed"] = json!(row.completed);
+                    r["relative_misfit"] = json!(row.misfit);
+                    r
+                })
                 .collect();
+            let worst = batch::worst(&rows, batch::PLOTTED);
             let first = solve_report(
                 json!({ "path": path, "data": described, "signals": signals.len(), "length": signals[0].len() }),
                 &settings,
                 solutions[0],
-                json!({ "batch": per_signal, "plots": "of the first column" }),
+                json!({ "batch": per_signal, "plots": "fit.png, kernel.png, ...: column 1; batch-fit.png: the columns that fit worst", "batch_fit_columns": worst.iter().map(|&i| i + 1).collect::<Vec<_>>() }),
             );
             out.json("report.json", &first)?;
             out.write_plots(&signals[0], solutions[0], single_truth)?;
+            batch::plot_worst(&out, signals, &solutions, &worst)?;
+            if verbosity != Verbosity::Quiet {
+                batch::print_table(&rows);
+            }
+            let incomplete = rows.iter().filter(|r| !r.completed).count();
             format!(
-                "{} signals deconvolved in parallel; first: {}",
+                "{} signals deconvolved in parallel, {}; plots of column 1, and batch-fit.png of columns {:?}",
                 solutions.len(),
-                describe(solutions[0])
+                if incomplete == 0 {
+                    "all completed".to_string()
+                } else {
+                    format!("{incomplete} did NOT complete (see the table)")
+                },
+                worst.iter().map(|&i| i + 1).collect::<Vec<_>>()
             )
         }
     };
+    out.commit()?;
     if verbosity != Verbosity::Quiet {
         println!("{summary}; results in {}", out.dir().display());
     }
@@ -222,23 +283,30 @@ fn describe(s: &Solution) -> String {
     )
 }
 
+/// Whether a bias is fitted by default: the input is an image with no
+/// negative value (pixels carry an offset), neither `--bias` nor
+/// `--no-bias` was given, and the method can fit one.
+fn default_image_bias(input: &Input, args: &DeconvArgs) -> bool {
+    matches!(input, Input::Image { data, .. } if data.iter().all(|&v| v >= 0.0))
+        && !args.bias
+        && !args.no_bias
+        && !cmd::second_order(args.method)
+}
+
 /// Reads the true kernel(s): K stacked arrays of the kernel's shape.
 pub(crate) fn read_truth(
     path: &std::path::Path,
     size: KernelSize,
     kernels: usize,
 ) -> Result<Vec<Vec<f64>>, CliError> {
+    let per = limits::check_size("--kernel-size", size)?;
+    let expected = limits::check_total("the true kernels", kernels, Some(per))?;
     let array = io::read_input(path)?.to_array();
-    let per = match size {
-        KernelSize::D1(n) => n,
-        KernelSize::D2(r, c) => r * c,
-    };
-    if array.data.len() != per * kernels {
+    if array.data.len() != expected {
         return Err(CliError::new(format!(
-            "{}: the true kernel has {} entries, expected {} ({} kernel(s) of size {size})",
+            "{}: the true kernel has {} entries, expected {expected} ({} kernel(s) of size {size})",
             path.display(),
             array.data.len(),
-            per * kernels,
             kernels
         )));
     }

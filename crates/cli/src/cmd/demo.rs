@@ -33,7 +33,7 @@ pub struct DemoArgs {
     #[arg(long, default_value = "sasd-demo")]
     out: PathBuf,
     /// Seed of the synthetic data and of the initialisation.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
     seed: u64,
     #[command(flatten)]
     out_args: OutArgs,
@@ -99,10 +99,15 @@ fn cases(seed: u64) -> Result<Vec<Case>, CliError> {
 /// Runs the demo.
 pub fn run(args: DemoArgs, verbosity: Verbosity) -> Result<(), CliError> {
     let force = args.out_args.force;
-    let root = OutDir::prepare(&args.out, &[], &["random-kernel", "calcium"], force)?;
+    let outputs: Vec<String> = ["random-kernel", "calcium"]
+        .iter()
+        .flat_map(|case| demo_files().into_iter().map(move |f| format!("{case}/{f}")))
+        .collect();
+    let outputs: Vec<&str> = outputs.iter().map(String::as_str).collect();
+    let root = OutDir::prepare(&args.out, &[], &outputs, force)?;
     let started = Instant::now();
     for case in cases(args.seed)? {
-        let dir = root.sub(case.name, &demo_files(), force)?;
+        let dir = root.sub(case.name)?;
         let inst = &case.instance;
         let y = &inst.observation;
         let mut progress = Progress::new(case.name, case.settings.max_iterations, verbosity);
@@ -142,6 +147,7 @@ pub fn run(args: DemoArgs, verbosity: Verbosity) -> Result<(), CliError> {
             print_summary(case.title, &solution, &spikes, inst.bias);
         }
     }
+    root.commit()?;
     if verbosity != Verbosity::Quiet {
         println!(
             "demo finished in {:.1} s; results and plots in {}",
@@ -170,7 +176,8 @@ fn spike_summary(inst: &Instance, s: &Solution) -> Result<serde_json::Value, Cli
         "tolerance_samples": 2,
         "threshold": threshold,
         "true": scores.true_positives + scores.false_negatives,
-        "found": scores.true_positives + scores.false_positives,
+        "found": scores.true_positives,
+        "detected": scores.true_positives + scores.false_positives,
         "true_positives": scores.true_positives,
         "precision": scores.precision,
         "recall": scores.recall,
@@ -181,10 +188,11 @@ fn spike_summary(inst: &Instance, s: &Solution) -> Result<serde_json::Value, Cli
 fn print_summary(title: &str, s: &Solution, spikes: &serde_json::Value, true_bias: f64) {
     println!("{title}");
     println!(
-        "  kernel error {:.2e}   spikes: {} of {} found, F1 {:.3}   bias {:.4} (true {true_bias})",
+        "  kernel error {:.2e}   spikes: {} of {} found ({} detected), F1 {:.3}   bias {:.4} (true {true_bias})",
         s.kernel_error.unwrap_or(f64::NAN),
-        spikes["true_positives"],
+        spikes["found"],
         spikes["true"],
+        spikes["detected"],
         spikes["f1"].as_f64().unwrap_or(f64::NAN),
         s.bias.unwrap_or(0.0),
     );

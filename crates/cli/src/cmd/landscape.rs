@@ -7,9 +7,12 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use serde_json::json;
 
+use crate::cmd::KernelSize;
 use crate::error::CliError;
+use crate::limits;
 use crate::output::OutDir;
 use crate::plot::{self, HeatmapOptions};
+use crate::progress::Heartbeat;
 use crate::{OutArgs, Verbosity};
 use sasd::landscape::landscape;
 use sasd::synth::{ActivationLaw, InstanceSpec, KernelSpec, Shape};
@@ -30,19 +33,19 @@ pub struct LandscapeArgs {
     #[arg(long, value_enum)]
     kernel: Option<Coherence>,
     /// λ of both marginals (LQK+20 Fig. 9 uses 0.5).
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
     lambda: f64,
     /// Kernel length n0.
-    #[arg(long, default_value_t = 20)]
+    #[arg(long, default_value_t = 20, allow_negative_numbers = true)]
     n0: usize,
     /// Signal length m.
-    #[arg(long, default_value_t = 2000)]
+    #[arg(long, default_value_t = 2000, allow_negative_numbers = true)]
     m: usize,
     /// Grid points per side of the heat map.
-    #[arg(long, default_value_t = 41)]
+    #[arg(long, default_value_t = 41, allow_negative_numbers = true)]
     grid: usize,
     /// Seed of the kernel and activation.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     seed: u64,
     /// Directory for the pictures.
     #[arg(long, default_value = "sasd-landscape")]
@@ -53,6 +56,30 @@ pub struct LandscapeArgs {
 
 /// Runs `sasd landscape`.
 pub fn run(args: LandscapeArgs, verbosity: Verbosity) -> Result<(), CliError> {
+    crate::cmd::check_lambda(Some(args.lambda))?;
+    // Bounded before any work: each grid point is a solve of the marginal
+    // over a signal of m samples.
+    if !(2..=limits::MAX_GRID).contains(&args.grid) {
+        return Err(CliError::new(format!(
+            "--grid must lie between 2 and {}, got {}",
+            limits::MAX_GRID,
+            args.grid
+        )));
+    }
+    let work = args
+        .grid
+        .checked_mul(args.grid)
+        .and_then(|g| g.checked_mul(args.m));
+    if work.is_none_or(|w| w > limits::MAX_LANDSCAPE_WORK) {
+        return Err(CliError::new(format!(
+            "--grid {} with --m {} is {} grid points × samples, more than the {} this command computes (hours of work): lower --grid or --m",
+            args.grid,
+            args.m,
+            work.map_or("too many".into(), |w| w.to_string()),
+            limits::MAX_LANDSCAPE_WORK
+        )));
+    }
+    limits::check_kernel(KernelSize::D1(args.n0), KernelSize::D1(args.m))?;
     let kinds = match args.kernel {
         Some(k) => vec![k],
         None => vec![Coherence::Incoherent, Coherence::Coherent],
@@ -70,6 +97,7 @@ pub fn run(args: LandscapeArgs, verbosity: Verbosity) -> Result<(), CliError> {
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let out = OutDir::prepare(&args.out, &[], &names, args.out_args.force)?;
     let mut summary = Vec::new();
+    let _beat = Heartbeat::start(&format!("landscape on a {0}x{0} grid", args.grid), verbosity);
     for kind in kinds {
         let spec = match kind {
             Coherence::Incoherent => KernelSpec::RandomSphere(Shape::d1(args.n0)),
@@ -89,15 +117,11 @@ pub fn run(args: LandscapeArgs, verbosity: Verbosity) -> Result<(), CliError> {
         let g = land.resolution;
         for (obj, values, title) in [
             ("bl", &land.bilinear_lasso, "Bilinear Lasso φ_BL"),
-            (
-                "abl",
-                &land.approximate,
-                "approximate Bilinear Lasso marginal φ_ABL",
-            ),
+            ("abl", &land.approximate, "approximate BL φ_ABL"),
         ] {
             let e = extent;
             let options = HeatmapOptions {
-                x_label: "chart coordinate u".into(),
+                x_label: "chart coordinate u   (× marks a0, s1[a0], s2[a0])".into(),
                 y_label: "chart coordinate v".into(),
                 value_label: "objective".into(),
                 extent: Some([-e - half, e + half, -e - half, e + half]),
@@ -107,10 +131,7 @@ pub fn run(args: LandscapeArgs, verbosity: Verbosity) -> Result<(), CliError> {
             };
             plot::plot_heatmap(
                 &out.path(&format!("{obj}-{name}")),
-                &format!(
-                    "{title}, {name} kernel, λ = {} (× = a0, s1[a0], s2[a0])",
-                    args.lambda
-                ),
+                &format!("{title}, {name}, λ = {}", args.lambda),
                 values,
                 g,
                 g,
@@ -128,6 +149,7 @@ pub fn run(args: LandscapeArgs, verbosity: Verbosity) -> Result<(), CliError> {
         "landscape.json",
         &json!({ "lambda": args.lambda, "n0": args.n0, "m": args.m, "grid": args.grid, "seed": args.seed, "kernels": summary }),
     )?;
+    out.commit()?;
     if verbosity != Verbosity::Quiet {
         println!("heat maps written to {}", out.dir().display());
     }

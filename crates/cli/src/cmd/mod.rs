@@ -30,6 +30,25 @@ pub fn check_eta(eta: Option<f64>) -> Result<(), crate::error::CliError> {
     }
 }
 
+/// Whether `method` is one of the second-order methods (trust region,
+/// curvilinear, two-stage), which fit one kernel and no bias.
+pub fn second_order(method: crate::solve::Method) -> bool {
+    use crate::solve::Method;
+    matches!(
+        method,
+        Method::TrustRegion | Method::Curvilinear | Method::TwoStage
+    )
+}
+
+/// The size of the data as a [`KernelSize`] (samples, or rows × columns),
+/// for [`crate::limits::check_kernel`].
+pub fn data_size(dims: sasd::pipeline::Shape) -> KernelSize {
+    match dims {
+        sasd::pipeline::Shape::D1(m) => KernelSize::D1(m),
+        sasd::pipeline::Shape::D2 { rows, cols } => KernelSize::D2(rows, cols),
+    }
+}
+
 /// A size on the command line: `N` (1-D) or `N1xN2` (2-D, rows × columns).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KernelSize {

@@ -7,6 +7,7 @@ use serde_json::json;
 
 use crate::cmd::KernelSize;
 use crate::error::CliError;
+use crate::limits;
 use crate::output::OutDir;
 use crate::{OutArgs, Verbosity};
 use sasd::synth::{ActivationLaw, Convolution, InstanceSpec, KernelSpec, Shape, StmMotif};
@@ -53,25 +54,25 @@ pub struct SynthArgs {
     #[arg(long, value_enum, default_value_t = KernelKind::Random)]
     kernel: KernelKind,
     /// Number of kernels (convolutional dictionary learning when > 1).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
     kernels: usize,
     /// Activation law.
     #[arg(long, value_enum, default_value_t = Law::BernoulliRademacher)]
     activation: Law,
     /// Bernoulli rate θ (default n0^(-3/4), n0 the number of kernel entries).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     theta: Option<f64>,
     /// Standard deviation of additive white Gaussian noise.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     noise: f64,
     /// Constant bias added to the data.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     bias: f64,
     /// Linear (full) convolution instead of cyclic.
     #[arg(long)]
     linear: bool,
     /// Seed of the generator.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     seed: u64,
     #[command(flatten)]
     out_args: OutArgs,
@@ -81,6 +82,34 @@ const FILES: [&str; 4] = ["data.npy", "kernel.npy", "activation.npy", "truth.jso
 
 /// Runs `sasd synth`.
 pub fn run(args: SynthArgs, verbosity: Verbosity) -> Result<(), CliError> {
+    if let Some(t) = args.theta
+        && !(t > 0.0 && t <= 1.0)
+    {
+        return Err(CliError::new(format!(
+            "--theta is a probability and must lie in (0, 1], got {t}"
+        )));
+    }
+    if !(args.noise.is_finite() && args.noise >= 0.0) {
+        return Err(CliError::new(format!(
+            "--noise must be a number >= 0, got {}",
+            args.noise
+        )));
+    }
+    if !args.bias.is_finite() {
+        return Err(CliError::new(format!("--bias must be finite, got {}", args.bias)));
+    }
+    // Before anything is generated: the data, the kernels and the K
+    // activations of the size of the data must fit (checked arithmetic).
+    let m = limits::check_size("--size", args.size)?;
+    limits::check_size("--kernel-size", args.kernel_size)?;
+    limits::check_total(
+        &format!(
+            "--kernels {} × --size {}: the activations",
+            args.kernels, args.size
+        ),
+        args.kernels,
+        Some(m),
+    )?;
     let (signal, kernel_shape) = match (args.size, args.kernel_size) {
         (KernelSize::D1(m), KernelSize::D1(n0)) => (Shape::d1(m), Shape::d1(n0)),
         (KernelSize::D2(m1, m2), KernelSize::D2(n1, n2)) => (Shape::d2(m1, m2), Shape::d2(n1, n2)),
@@ -181,6 +210,7 @@ pub fn run(args: SynthArgs, verbosity: Verbosity) -> Result<(), CliError> {
         "seed": args.seed,
     });
     out.json("truth.json", &truth)?;
+    out.commit()?;
     if verbosity != Verbosity::Quiet {
         println!(
             "wrote data.npy {:?}, kernel.npy {:?}, activation.npy {:?}, truth.json to {}",

@@ -51,6 +51,41 @@ pub fn write_json(path: &Path, value: &serde_json::Value) -> Result<(), IoError>
     write_atomic(path, &bytes)
 }
 
+/// Writes `data` (row-major, `rows`×`cols`) as a 16-bit greyscale PNG,
+/// atomically: `range.0` black, `range.1` white, values outside clipped. A
+/// picture file, not a plot: one pixel per value, no axes.
+pub fn write_grey_png(
+    path: &Path,
+    data: &[f64],
+    rows: usize,
+    cols: usize,
+    range: (f64, f64),
+) -> Result<(), IoError> {
+    let (lo, hi) = range;
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let pixels: Vec<u16> = data
+        .iter()
+        .map(|&v| {
+            let t = if v.is_finite() {
+                ((v - lo) / span).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            (t * 65535.0).round() as u16
+        })
+        .collect();
+    let (w, h) = (
+        u32::try_from(cols).map_err(|_| IoError::format(path, "image too wide"))?,
+        u32::try_from(rows).map_err(|_| IoError::format(path, "image too tall"))?,
+    );
+    let img = image::ImageBuffer::<image::Luma<u16>, Vec<u16>>::from_raw(w, h, pixels)
+        .ok_or_else(|| IoError::format(path, "image size does not match its data"))?;
+    let mut png = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .map_err(|e| IoError::format(path, format!("cannot encode PNG ({e})")))?;
+    write_atomic(path, &png)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -45,7 +45,7 @@ impl IoError {
     pub(super) fn format(path: &Path, message: impl Into<String>) -> Self {
         IoError::Format {
             path: path.to_path_buf(),
-            message: message.into(),
+            message: one_line(&message.into()),
         }
     }
 
@@ -73,6 +73,17 @@ impl IoError {
             | IoError::OutDir { path, .. } => path,
         }
     }
+}
+
+/// A decoder's message on one line: some (npyz's header parser) draw a
+/// caret diagram over several lines.
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 impl fmt::Display for IoError {

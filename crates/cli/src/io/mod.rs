@@ -5,14 +5,18 @@
 //! line that names the file and the problem, so the command-line program can
 //! print it as is.
 //!
-//! Outputs are written atomically (a temporary file in the destination
-//! directory, then a rename), so a run that is killed never leaves a
-//! half-written `kernel.npy` or `report.json` behind under its final name.
-//! [`prepare_out_dir`] refuses to write where an output would replace one of the
-//! inputs, or into a non-empty directory unless forced.
+//! Outputs are written atomically (a temporary file, then a rename), into a
+//! [`Staging`] directory that is moved into place when the run succeeds, so
+//! a run that fails or is killed never leaves a half-written `kernel.npy`, or
+//! `kernel.npy` without its `report.json`, behind. [`Staging::begin`] refuses
+//! to write where an output would replace one of the inputs, or into a
+//! non-empty directory unless forced, and locks the directory against a
+//! second run.
 
 mod atomic;
 mod error;
+#[cfg(test)]
+mod fuzz;
 mod npy;
 mod out_dir;
 mod raster;
@@ -20,10 +24,10 @@ mod table;
 
 use std::path::Path;
 
-pub use atomic::{write_atomic, write_json};
+pub use atomic::{write_atomic, write_grey_png, write_json};
 pub use error::IoError;
 pub use npy::{read_npy, write_npy};
-pub use out_dir::prepare_out_dir;
+pub use out_dir::Staging;
 pub use table::parse_text_table;
 
 /// Extensions accepted by [`read_input`], for error messages and `--help`.
@@ -111,10 +115,24 @@ fn extension_lower(path: &Path) -> Option<String> {
     path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase())
 }
 
-/// The whole file; a directory is a format error rather than an OS one.
+/// The whole file; a directory is a format error rather than an OS one, and
+/// a file larger than [`MAX_FILE_BYTES`](crate::limits::MAX_FILE_BYTES) is
+/// refused before it is read.
 fn read_bytes(path: &Path) -> Result<Vec<u8>, IoError> {
     if path.is_dir() {
         return Err(IoError::format(path, "is a directory, not a data file"));
+    }
+    let limit = crate::limits::MAX_FILE_BYTES;
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.len() > limit
+    {
+        return Err(IoError::format(
+            path,
+            format!(
+                "the file has {} bytes, more than the {limit} (2 GiB) this program reads",
+                meta.len()
+            ),
+        ));
     }
     std::fs::read(path).map_err(|e| IoError::os(path, "cannot read file", e))
 }
@@ -184,6 +202,25 @@ pub(crate) mod test_util {
 
     pub(crate) fn tmp() -> tempfile::TempDir {
         tempfile::tempdir().unwrap()
+    }
+
+    /// A valid PNG of `width`×`height` black 8-bit grey pixels, small on
+    /// disk (rows of zeros deflate a thousandfold).
+    pub(crate) fn huge_png(width: u32, height: u32) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut enc = png::Encoder::new(&mut out, width, height);
+        enc.set_color(png::ColorType::Grayscale);
+        enc.set_depth(png::BitDepth::Eight);
+        enc.set_compression(png::Compression::Fast);
+        let mut w = enc.write_header().unwrap();
+        let mut s = w.stream_writer().unwrap();
+        let row = vec![0u8; width as usize];
+        for _ in 0..height {
+            std::io::Write::write_all(&mut s, &row).unwrap();
+        }
+        s.finish().unwrap();
+        drop(w);
+        out
     }
 
     pub(crate) fn err_msg(r: Result<Input, IoError>) -> String {

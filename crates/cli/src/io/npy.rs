@@ -47,6 +47,15 @@ pub fn read_npy(path: &Path) -> Result<Array, IoError> {
             format!("unsupported dtype '{ts}': expected float32 or float64"),
         )
     })?;
+    if n > crate::limits::MAX_SAMPLES {
+        return Err(IoError::format(
+            path,
+            format!(
+                "array of shape {shape:?} has {n} values, more than the {} (2^25) this program handles",
+                crate::limits::MAX_SAMPLES
+            ),
+        ));
+    }
     if n == 0 {
         return Err(IoError::format(
             path,

@@ -47,14 +47,22 @@ fn separator(text: &str) -> Separator {
 ///   fields is not a number.
 /// - Every row must have the same number of values (the error gives the line
 ///   number, counting from 1); at least one row is required ("no data");
-///   every value must be finite.
+///   every value must be finite; at most
+///   [`MAX_SAMPLES`](crate::limits::MAX_SAMPLES) values in all.
+/// - Decimal commas are never read. `0,123` on a line of its own splits into
+///   the integers 0 and 123, so a comma-separated table whose values are all
+///   integers (no `.` or exponent anywhere) with two or more columns is
+///   refused as ambiguous: the message asks for decimal points, or for `;`,
+///   tabs or spaces between integer columns. Under `;` a field such as `1,5`
+///   is "not a number (decimal comma?)".
 ///
 /// Returns one vector per column. Errors are one-line messages without the
 /// file name (the caller adds it).
 pub fn parse_text_table(text: &str) -> Result<Vec<Vec<f64>>, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut table = Columns::default();
-    match separator(text) {
+    let sep = separator(text);
+    match sep {
         Separator::Whitespace => {
             for (i, line) in text.lines().enumerate() {
                 let fields: Vec<&str> = line.split_whitespace().map(unquote).collect();
@@ -78,9 +86,22 @@ pub fn parse_text_table(text: &str) -> Result<Vec<Vec<f64>>, String> {
                     Err(e) => return Err(format!("cannot parse the table ({e})")),
                 }
                 let fields: Vec<&str> = record.iter().map(unquote).collect();
-                table.push_row(lines.record_line(start), &fields)?;
+                let row = table.push_row(lines.record_line(start), &fields);
+                // Decimal commas give rows of 1 and 2 "columns" ("1" and
+                // "0,5"): say so rather than report the ragged row.
+                if let Err(e) = row {
+                    return Err(match table.decimal_comma_suspect(delimiter) {
+                        Some(why) => why,
+                        None => e,
+                    });
+                }
             }
         }
+    }
+    if let Separator::Byte(d) = sep
+        && let Some(why) = table.decimal_comma_suspect(d)
+    {
+        return Err(why);
     }
     table.finish()
 }
@@ -148,6 +169,10 @@ struct Columns {
     width_line: usize,
     /// Whether the first data line (a possible header) has been seen.
     seen_first: bool,
+    /// Whether any value was written with a decimal point or an exponent.
+    fractional: bool,
+    /// Values read so far.
+    count: usize,
 }
 
 impl Columns {
@@ -178,6 +203,14 @@ impl Columns {
                 self.width_line
             ));
         }
+        self.count += fields.len();
+        if self.count > crate::limits::MAX_SAMPLES {
+            return Err(format!(
+                "more than {} (2^25) values by line {lineno}: more than this program handles",
+                crate::limits::MAX_SAMPLES
+            ));
+        }
+        self.fractional |= fields.iter().any(|f| f.contains(['.', 'e', 'E']));
         for (col, (field, value)) in fields.iter().zip(parsed).enumerate() {
             let v = match value {
                 Some(v) => v,
@@ -185,8 +218,13 @@ impl Columns {
                     return Err(format!("line {lineno}, column {}: empty value", col + 1));
                 }
                 None => {
+                    let hint = if field.contains(',') {
+                        " (decimal commas are not read: write a decimal point)"
+                    } else {
+                        ""
+                    };
                     return Err(format!(
-                        "line {lineno}, column {}: '{field}' is not a number",
+                        "line {lineno}, column {}: '{field}' is not a number{hint}",
                         col + 1
                     ));
                 }
@@ -200,6 +238,17 @@ impl Columns {
             self.columns[col].push(v);
         }
         Ok(())
+    }
+
+    /// The refusal of a comma-separated table whose values (so far) are all
+    /// integers in two or more columns: decimal commas split into columns.
+    fn decimal_comma_suspect(&self, delimiter: u8) -> Option<String> {
+        (delimiter == b',' && self.columns.len() >= 2 && !self.fractional).then(|| {
+            format!(
+                "every value is an integer and commas separate {} columns: if these are decimal commas (0,123 for 0.123), write decimal points; if they are integer columns, separate them with ';', tabs or spaces",
+                self.columns.len()
+            )
+        })
     }
 
     fn finish(self) -> Result<Vec<Vec<f64>>, String> {
@@ -224,7 +273,7 @@ mod tests {
         fs::write(&p, "1\n2.5\n-3e-1\n").unwrap();
         assert_eq!(read_input(&p).unwrap(), Input::Signal(vec![1.0, 2.5, -0.3]));
 
-        fs::write(&p, "\u{feff}x,y\r\n1,2\r\n3,4\r\n\r\n5,6\r\n").unwrap();
+        fs::write(&p, "\u{feff}x,y\r\n1.0,2\r\n3,4\r\n\r\n5,6\r\n").unwrap();
         assert_eq!(
             read_input(&p).unwrap(),
             Input::Batch(vec![vec![1.0, 3.0, 5.0], vec![2.0, 4.0, 6.0]])
@@ -242,7 +291,7 @@ mod tests {
             Input::Batch(vec![vec![1.0, 4.0], vec![2.0, 5.0], vec![3.0, 6.0]])
         );
         // A single row is one signal.
-        fs::write(&p, "1, 2, 3, 4\n").unwrap();
+        fs::write(&p, "1.0, 2, 3, 4\n").unwrap();
         assert_eq!(read_input(&p).unwrap(), Input::Signal(vec![1.0, 2.0, 3.0, 4.0]));
         // Batch back to an array keeps the CSV layout.
         let b = Input::Batch(vec![vec![1.0, 3.0], vec![2.0, 4.0]]);
@@ -297,6 +346,34 @@ mod tests {
         assert_eq!(t, vec![vec![1.0, 3.0], vec![2.0, 4.0]]);
         // Decimal commas inside semicolon-separated fields are not numbers.
         let e = parse_text_table("x;y\n1,5;2,5\n").unwrap_err();
-        assert!(e.contains("'1,5' is not a number"), "{e}");
+        assert!(e.contains("'1,5' is not a number (decimal commas"), "{e}");
+    }
+
+    #[test]
+    fn decimal_commas_are_refused_not_split() {
+        // One value per line in a decimal-comma locale: read as two integer
+        // columns before; now refused with the reason.
+        for text in [
+            "0,123\n0,456\n1,5\n",
+            "signal\n0,123\n-0,5\n",
+            "1,2,3\n4,5,6\n",
+            "0,5\n1\n0,25\n",
+        ] {
+            let e = parse_text_table(text).unwrap_err();
+            assert!(
+                e.contains("decimal commas") && e.contains("integer"),
+                "{text:?}: {e}"
+            );
+        }
+        // Commas with decimal points (or exponents) anywhere are columns.
+        assert_eq!(
+            parse_text_table("0.5,1\n2,3\n").unwrap(),
+            vec![vec![0.5, 2.0], vec![1.0, 3.0]]
+        );
+        assert_eq!(parse_text_table("1e0,2\n3,4\n").unwrap().len(), 2);
+        // Integers in one column, or separated otherwise, are fine.
+        assert_eq!(parse_text_table("1\n2\n3\n").unwrap(), vec![vec![1.0, 2.0, 3.0]]);
+        assert_eq!(parse_text_table("1;2\n3;4\n").unwrap().len(), 2);
+        assert_eq!(parse_text_table("1\t2\n3\t4\n").unwrap().len(), 2);
     }
 }

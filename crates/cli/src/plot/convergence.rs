@@ -108,9 +108,13 @@ impl Figure for Convergence<'_> {
             // One significant digit: plotters' own labels of a log axis
             // print rounding noise ("9.99999999e-5").
             let decade = |v: f64| format!("{v:.0e}");
-            self.draw_in(root, xr, padded_log(yrange).log_scale(), &decade, note, vector)
+            // Headroom above the curves for the legend (upper right).
+            let r = padded_log(yrange);
+            let r = r.start..r.end * (r.end / r.start).powf(0.1 + 0.06 * self.series.len() as f64);
+            self.draw_in(root, xr, r.log_scale(), &decade, note, vector)
         } else {
             let yr = padded(yrange);
+            let yr = yr.start..yr.end + (0.1 + 0.06 * self.series.len() as f64) * (yr.end - yr.start);
             let span = yr.end - yr.start;
             self.draw_in(root, xr, yr, &|v| tick(v, span), note, vector)
         }

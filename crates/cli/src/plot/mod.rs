@@ -28,7 +28,7 @@ use crate::io::{IoError, write_atomic};
 
 pub use convergence::plot_convergence;
 pub use heatmap::{Colormap, HeatmapOptions, plot_heatmap, plot_image};
-pub use signals::{plot_signals, plot_stems};
+pub use signals::{Panel, plot_signal_panels, plot_signals, plot_stems};
 
 /// Size in pixels of [`plot_signals`] and [`plot_stems`] figures.
 pub const SIGNAL_SIZE: (u32, u32) = (1000, 400);

@@ -27,6 +27,14 @@ impl Figure for Signals<'_> {
         } else {
             padded(finite_range(yvals))
         };
+        // Headroom above the data for the legend in the upper right corner,
+        // so that it does not cover the curves.
+        let yr = if self.series.is_empty() {
+            yr
+        } else {
+            let rows = self.series.len() as f64;
+            yr.start..yr.end + (0.12 + 0.08 * rows) * (yr.end - yr.start)
+        };
         let title = if finite_range(self.series.iter().flat_map(|(_, s)| s.iter().copied())).is_none() {
             format!("{} (no finite data)", self.title)
         } else {
@@ -86,8 +94,15 @@ impl Figure for Signals<'_> {
                     .label(*label)
                     .legend(move |(x, y)| Circle::new((x + 12, y), radius, style));
             } else {
+                // A truth is drawn wide and pale, under what follows, so a
+                // recovered curve on top of it leaves it visible at the sides.
+                let truth = label.starts_with("true");
                 for seg in decimated_segments(ys, buckets) {
-                    let style = c.stroke_width(line_width(vector, seg.len()));
+                    let style = if truth {
+                        c.mix(0.45).stroke_width(6)
+                    } else {
+                        c.stroke_width(line_width(vector, seg.len()))
+                    };
                     chart.draw_series(LineSeries::new(seg, style)).map_err(de)?;
                 }
                 line_legend(&mut chart, label, c)?;
@@ -100,9 +115,43 @@ impl Figure for Signals<'_> {
     }
 }
 
+/// One panel of [`plot_signal_panels`]: a title and its labelled series.
+pub type Panel<'a> = (&'a str, Vec<(&'a str, &'a [f64])>);
+
+/// Panels of [`plot_signals`] one above the other (a batch's columns).
+struct Panels<'a> {
+    panels: &'a [Panel<'a>],
+}
+
+impl Figure for Panels<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, vector: bool) -> Result<(), String> {
+        let areas = root.split_evenly((self.panels.len().max(1), 1));
+        for (area, (title, series)) in areas.iter().zip(self.panels) {
+            Signals {
+                title,
+                series,
+                stems: false,
+            }
+            .draw(area, vector)?;
+        }
+        Ok(())
+    }
+}
+
+/// Line plots of several panels stacked vertically, each with its title and
+/// series (as [`plot_signals`]). Writes `<stem>.png` and `<stem>.svg`, each
+/// panel of [`SIGNAL_SIZE`].
+pub fn plot_signal_panels(stem: &Path, panels: &[Panel<'_>]) -> Result<(), PlotError> {
+    let (w, h) = SIGNAL_SIZE;
+    let size = (w, h * panels.len().max(1) as u32);
+    render(stem, size, &Panels { panels })
+}
+
 /// Overlaid line plots of 1-D series against their index, e.g. data vs
 /// reconstruction, or true vs recovered kernel. Writes `<stem>.png` and
-/// `<stem>.svg` of size [`SIGNAL_SIZE`], with a legend of the labels.
+/// `<stem>.svg` of size [`SIGNAL_SIZE`], with a legend of the labels. A
+/// series whose label starts with "true" is drawn wide and pale, so that a
+/// recovered curve drawn after it does not hide it.
 pub fn plot_signals(stem: &Path, title: &str, series: &[(&str, &[f64])]) -> Result<(), PlotError> {
     render(
         stem,
