@@ -86,11 +86,12 @@ pub fn parse_text_table(text: &str) -> Result<Vec<Vec<f64>>, String> {
                     Err(e) => return Err(format!("cannot parse the table ({e})")),
                 }
                 let fields: Vec<&str> = record.iter().map(unquote).collect();
+                let ragged = !table.columns.is_empty() && fields.len() != table.columns.len();
                 let row = table.push_row(lines.record_line(start), &fields);
                 // Decimal commas give rows of 1 and 2 "columns" ("1" and
                 // "0,5"): say so rather than report the ragged row.
                 if let Err(e) = row {
-                    return Err(match table.decimal_comma_suspect(delimiter) {
+                    return Err(match table.decimal_comma_suspect(delimiter).filter(|_| ragged) {
                         Some(why) => why,
                         None => e,
                     });
@@ -303,7 +304,7 @@ mod tests {
     fn csv_errors() {
         let d = tmp();
         let p = d.path().join("r.csv");
-        fs::write(&p, "a,b\n1,2\n3,4\n5\n").unwrap();
+        fs::write(&p, "a,b\n1.5,2\n3,4\n5\n").unwrap();
         let m = err_msg(read_input(&p));
         assert!(m.contains("line 4 has 1 values, expected 2"), "{m}");
         assert!(m.starts_with(&p.display().to_string()), "{m}");
@@ -330,7 +331,7 @@ mod tests {
 
     #[test]
     fn line_numbers_count_blank_and_comment_lines() {
-        let e = parse_text_table("# header\n\n1,2\n\n  \n3,4\n5\n").unwrap_err();
+        let e = parse_text_table("# header\n\n1.5,2\n\n  \n3,4\n5\n").unwrap_err();
         assert_eq!(e, "line 7 has 1 values, expected 2 (as on line 3)");
         let e = parse_text_table("1 2\n\n# c\n3 x\n").unwrap_err();
         assert_eq!(e, "line 4, column 2: 'x' is not a number");
