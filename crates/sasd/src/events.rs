@@ -146,7 +146,8 @@ mod tests {
     #[test]
     fn residual_noise_is_the_scaled_mad() {
         assert_eq!(residual_noise(&[]), 0.0);
-        let r = [1.0, -1.0, 1.0, -1.0, 1.0];
+        // Median 0, absolute deviations 2, 1, 0, 1, 2: MAD 1.
+        let r = [-2.0, -1.0, 0.0, 1.0, 2.0];
         assert!((residual_noise(&r) - 1.4826).abs() < 1e-12);
     }
 }
