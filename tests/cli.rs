@@ -113,6 +113,8 @@ fn synth_then_deconv_recovers_a_random_kernel() {
     let out = dir.join("result");
     let stdout = ok(&[
         "deconv",
+        "--boundary",
+        "circular",
         s(&data.join("data.npy")),
         "--kernel-size",
         "20",
@@ -153,6 +155,8 @@ fn synth_then_deconv_recovers_a_random_kernel() {
     fails(
         &[
             "deconv",
+            "--boundary",
+            "circular",
             s(&data.join("data.npy")),
             "--kernel-size",
             "20",
@@ -164,7 +168,16 @@ fn synth_then_deconv_recovers_a_random_kernel() {
     // The same run again into `out`, with `extra` options.
     let (input, truth) = (data.join("data.npy"), data.join("kernel.npy"));
     let rerun = |extra: &[&str]| {
-        let mut args = vec!["deconv", s(&input), "--kernel-size", "20", "--out", s(&out)];
+        let mut args = vec![
+            "deconv",
+            "--boundary",
+            "circular",
+            s(&input),
+            "--kernel-size",
+            "20",
+            "--out",
+            s(&out),
+        ];
         args.extend(["--force", "--quiet", "--bias", "--truth-kernel", s(&truth)]);
         args.extend(extra);
         ok(&args)
@@ -191,6 +204,8 @@ fn synth_then_deconv_recovers_a_random_kernel() {
     fails(
         &[
             "deconv",
+            "--boundary",
+            "circular",
             s(&data.join("data.npy")),
             "--kernel-size",
             "20",
@@ -205,6 +220,8 @@ fn synth_then_deconv_recovers_a_random_kernel() {
     fails(
         &[
             "deconv",
+            "--boundary",
+            "circular",
             s(&data.join("data.npy")),
             "--kernel-size",
             "20",
@@ -331,6 +348,8 @@ fn image_deconvolution_recovers_a_2d_kernel() {
     let out = dir.join("result");
     ok(&[
         "deconv",
+        "--boundary",
+        "circular",
         s(&data.join("data.npy")),
         "--kernel-size",
         "6x5",
@@ -376,6 +395,8 @@ fn csv_columns_are_a_batch() {
     let out = dir.join("result");
     ok(&[
         "deconv",
+        "--boundary",
+        "circular",
         s(&file),
         "--kernel-size",
         "12",
@@ -601,4 +622,74 @@ fn deblur_recovers_a_gaussian_blur_and_restores_the_image() {
         "too large",
     );
     assert!(!dir.join("no1").exists() && !dir.join("no2").exists());
+}
+
+/// A drifting, noisy recording (the valid window of a linear convolution,
+/// a sine drift 3× the largest spike response, σ = 0.05): `deconv` with its
+/// default (linear) model and `--baseline` writes the baseline, the events
+/// with their times, and recovers the kernel.
+#[test]
+fn a_drifting_recording_gives_a_baseline_and_events() {
+    use sasd::synth::{ActivationLaw, Convolution, InstanceSpec, KernelSpec, Shape};
+    let (n0, m) = (50usize, 6000usize);
+    let inst = InstanceSpec::new(KernelSpec::RandomSphere(Shape::d1(n0)), Shape::d1(m))
+        .activation(ActivationLaw::BernoulliRademacher, 0.01)
+        .convolution(Convolution::Linear)
+        .noise(0.05)
+        .generate_seeded(2)
+        .expect("instance");
+    let peak = inst.observation.iter().fold(0.0_f64, |a, t| a.max(t.abs()));
+    let y: Vec<f64> = inst.observation[n0 - 1..m]
+        .iter()
+        .enumerate()
+        .map(|(t, v)| v + 1.5 * peak * (std::f64::consts::TAU * t as f64 / 750.0).sin())
+        .collect();
+    let dir = tmp("recording");
+    let (input, kernel, out) = (dir.join("rec.npy"), dir.join("kernel.npy"), dir.join("out"));
+    write_npy_f64(&input, &y, &[y.len() as u64]);
+    write_npy_f64(&kernel, inst.kernel(), &[n0 as u64]);
+    let stdout = ok(&[
+        "deconv",
+        s(&input),
+        "--kernel-size",
+        "50",
+        "--method",
+        "homotopy-reweighted-iadm",
+        "--lambda",
+        "0.1",
+        "--baseline",
+        "2.5",
+        "--rate",
+        "100",
+        "--truth-kernel",
+        s(&kernel),
+        "--out",
+        s(&out),
+    ]);
+    assert!(stdout.contains("linear model"), "{stdout}");
+    let report = json(&out.join("report.json"));
+    let err = report["result"]["kernel_error"].as_f64().expect("kernel error");
+    assert!(err <= 1e-2, "kernel error {err}");
+    assert_eq!(report["result"]["boundary"], "linear");
+    assert_eq!(report["parameters"]["baseline_period_samples"], 250.0);
+    let (baseline, bshape) = read_npy(&out.join("baseline.npy"));
+    assert_eq!(bshape, vec![y.len() as u64]);
+    assert!(baseline.iter().fold(0.0_f64, |a, t| a.max(t.abs())) > peak);
+    let (_, xshape) = read_npy(&out.join("activation.npy"));
+    assert_eq!(xshape, vec![(y.len() + n0 - 1) as u64]);
+    let events = std::fs::read_to_string(out.join("events.csv")).expect("events.csv");
+    let mut lines = events.lines();
+    assert_eq!(lines.next(), Some("signal,index,time,amplitude,kernel"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let spikes = inst.activation().iter().filter(|v| **v != 0.0).count();
+    assert_eq!(report["result"]["events"], rows.len());
+    assert!(
+        rows.len().abs_diff(spikes) <= spikes / 10,
+        "{} events for {spikes} spikes",
+        rows.len()
+    );
+    for r in &rows {
+        let (index, time): (f64, f64) = (r[1].parse().unwrap(), r[2].parse().unwrap());
+        assert!((time - index / 100.0).abs() < 1e-9);
+    }
 }

@@ -17,10 +17,12 @@ use sasd::metrics::{kernel_alignment, kernel_error};
 use sasd::pipeline::{Shape, align_activation};
 
 /// The files a deconvolution writes (data.png/svg for images only).
-pub const SOLUTION_FILES: [&str; 14] = [
+pub const SOLUTION_FILES: [&str; 16] = [
     "kernel.npy",
     "activation.npy",
     "reconstruction.npy",
+    "baseline.npy",
+    "events.csv",
     "report.json",
     "fit.png",
     "fit.svg",
@@ -145,13 +147,45 @@ impl OutDir {
         self.npy(
             "activation.npy",
             gather(&|s| s.activations.concat()),
-            lead(stacked_shape(k, first.signal_dims)),
+            lead(stacked_shape(k, first.activation_dims)),
         )?;
+        if first.baseline.is_some() {
+            self.npy(
+                "baseline.npy",
+                gather(&|s| s.baseline.clone().unwrap_or_default()),
+                lead(stacked_shape(1, first.signal_dims)),
+            )?;
+        }
         self.npy(
             "reconstruction.npy",
             gather(&|s| s.reconstruction.clone()),
             lead(stacked_shape(1, first.signal_dims)),
         )?;
+        Ok(())
+    }
+
+    /// Writes events.csv: one row per event of every solution (`signal` is
+    /// the 1-based column of a batch, 1 otherwise), `index` the sample of
+    /// the data (negative for an event just before the window, under the
+    /// linear model; the row-major pixel of an image), `time` = index / rate
+    /// in seconds when the rate is known, `amplitude` the event's weight on
+    /// its unit-norm kernel, `kernel` which kernel (0-based).
+    pub fn write_events(&self, solutions: &[&Solution], rate: Option<f64>) -> Result<(), CliError> {
+        let mut text = String::from("signal,index,time,amplitude,kernel\n");
+        for (i, s) in solutions.iter().enumerate() {
+            for e in &s.events {
+                let index = e.index as i64 - s.origin as i64;
+                let time = rate.map(|r| format!("{}", index as f64 / r)).unwrap_or_default();
+                text.push_str(&format!(
+                    "{},{index},{time},{:e},{}\n",
+                    i + 1,
+                    e.amplitude,
+                    e.kernel
+                ));
+            }
+        }
+        std::fs::write(self.path("events.csv"), text)
+            .map_err(|e| CliError::new(format!("cannot write events.csv: {e}")))?;
         Ok(())
     }
 

@@ -44,6 +44,8 @@ pub fn solve_report(input: Value, settings: &Settings, solution: &Solution, extr
             "seed": settings.seed,
             "max_iterations": settings.max_iterations,
             "refine_support": settings.refine_support.is_some(),
+            "boundary": format!("{:?}", settings.boundary()).to_lowercase(),
+            "baseline_period_samples": settings.baseline,
             "noise": settings.refine_support,
         },
         "result": {
@@ -53,6 +55,10 @@ pub fn solve_report(input: Value, settings: &Settings, solution: &Solution, extr
             "ffts": solution.ffts,
             "lambda": solution.lambda,
             "bias": solution.bias,
+            "boundary": format!("{:?}", solution.boundary).to_lowercase(),
+            "baseline": solution.baseline.is_some(),
+            "events": solution.events.len(),
+            "residual_noise": finite(solution.noise),
             "final_objective": solution.history.last().map(|h| finite(h.cost)),
             "kernel_error": solution.kernel_error,
             "refinement": solution.refinement.map(|r| json!({

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use clap::ValueEnum;
 use optim::{Record, StopReason};
+use sasd::conv::Boundary;
+use sasd::events::Event;
 use sasd::pipeline::RunObserver;
 use sasd::pipeline::{Deconvolution, Deconvolved, FFTS, HomotopySpec, KERNEL_ERROR, MethodSpec, Shape};
 use sasd::refine::{RefinementReport, SupportRefinement};
@@ -138,6 +140,13 @@ pub struct Settings {
     /// The true kernels, when known: the history and the result then carry
     /// kernel errors.
     pub truth: Option<Vec<Vec<f64>>>,
+    /// The observation model; `None`: linear (a recording window) for the
+    /// Bilinear Lasso methods, circular for the second-order ones, which
+    /// have only that.
+    pub boundary: Option<Boundary>,
+    /// Shortest period, in samples, of a fitted baseline (in place of the
+    /// bias).
+    pub baseline: Option<f64>,
 }
 
 impl Settings {
@@ -165,6 +174,16 @@ impl Settings {
         }
     }
 
+    /// The observation model these settings run.
+    pub fn boundary(&self) -> Boundary {
+        self.boundary
+            .unwrap_or(if self.method.pipeline(None).is_second_order() {
+                Boundary::Circular
+            } else {
+                Boundary::Linear
+            })
+    }
+
     /// The pipeline run these settings describe.
     fn pipeline(&self) -> Deconvolution {
         let run = match self.kernel {
@@ -174,6 +193,7 @@ impl Settings {
         let mut run = run
             .kernels(self.kernels)
             .method(self.method.pipeline(self.eta))
+            .boundary(self.boundary())
             .bias(self.bias)
             .nonnegative(self.nonnegative)
             .seed(self.seed)
@@ -183,6 +203,9 @@ impl Settings {
         }
         if let Some(t) = &self.truth {
             run = run.truth_kernels(t.clone());
+        }
+        if let Some(period) = self.baseline {
+            run = run.baseline(period);
         }
         if let Some(noise) = self.refine_support {
             run = run.refine_support(SupportRefinement {
@@ -276,6 +299,21 @@ pub struct Solution {
     pub kernel_dims: Shape,
     /// The activations, aligned with their kernels.
     pub activations: Vec<Vec<f64>>,
+    /// Shape of each activation (the data's, or m + n0 − 1 per axis under
+    /// the linear model).
+    pub activation_dims: Shape,
+    /// The observation model.
+    pub boundary: Boundary,
+    /// The fitted baseline, when asked for.
+    pub baseline: Option<Vec<f64>>,
+    /// The events of the activations (`sasd::events`), indices in the
+    /// activation's frame.
+    pub events: Vec<Event>,
+    /// Where sample 0 of the data sits in the activation's frame (n0 − 1
+    /// under the linear model, 0 otherwise).
+    pub origin: usize,
+    /// The robust noise level of the fit's residual (the events' 3σ̂ rule).
+    pub noise: f64,
     /// Shape of the data and of each activation.
     pub signal_dims: Shape,
     /// The fitted bias, if asked for.
@@ -314,19 +352,29 @@ pub fn solve<O: RunObserver>(data: Data<'_>, s: &Settings, observer: &mut O) -> 
             run.run_2d_observed(data, rows, cols, observer)?
         }
     };
-    solution(s.method, out)
+    let y = match data {
+        Data::Signal(y) => y,
+        Data::Image { data, .. } => data,
+    };
+    solution(s.method, out, y)
 }
 
 /// Deconvolves many signals in parallel; results in input order.
 pub fn solve_batch(signals: &[Vec<f64>], s: &Settings) -> Vec<Result<Solution, CliError>> {
     sasd::pipeline::deconvolve_batch(&s.pipeline(), signals)
         .into_iter()
-        .map(|r| solution(s.method, r?))
+        .zip(signals)
+        .map(|(r, y)| solution(s.method, r?, y))
         .collect()
 }
 
-fn solution(method: Method, out: Deconvolved) -> Result<Solution, CliError> {
+fn solution(method: Method, out: Deconvolved, y: &[f64]) -> Result<Solution, CliError> {
     let reconstruction = out.reconstruction()?;
+    let (events, noise) = out.events(y)?;
+    let origin = match out.boundary {
+        Boundary::Circular => 0,
+        Boundary::Linear => out.kernel_dims.cols() - 1,
+    };
     Ok(Solution {
         method,
         kernel_error: out.max_truth_error(),
@@ -335,6 +383,12 @@ fn solution(method: Method, out: Deconvolved) -> Result<Solution, CliError> {
         kernels: out.kernels,
         kernel_dims: out.kernel_dims,
         activations: out.activations,
+        activation_dims: out.activation_dims,
+        boundary: out.boundary,
+        baseline: out.baseline,
+        events,
+        origin,
+        noise,
         signal_dims: out.signal_dims,
         bias: out.bias,
         reconstruction,

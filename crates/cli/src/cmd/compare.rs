@@ -181,6 +181,9 @@ pub fn run(args: CompareArgs, verbosity: Verbosity) -> Result<(), CliError> {
             max_iterations: args.max_iterations,
             refine_support: None,
             truth: truth.clone().map(|t| vec![t]),
+            // Synthetic data are cyclic.
+            boundary: Some(sasd::conv::Boundary::Circular),
+            baseline: None,
         };
         let mut progress = Progress::new(method.name(), args.max_iterations, verbosity);
         let result = solve(Data::Signal(&y), &settings, &mut progress);

@@ -79,6 +79,9 @@ fn cases(seed: u64) -> Result<Vec<Case>, CliError> {
         max_iterations: 20_000,
         refine_support: None,
         truth: Some(vec![truth.kernel().to_vec()]),
+        // Synthetic data are cyclic.
+        boundary: Some(sasd::conv::Boundary::Circular),
+        baseline: None,
     };
     Ok(vec![
         Case {
