@@ -59,6 +59,7 @@ pub fn solve_report(input: Value, settings: &Settings, solution: &Solution, extr
             "baseline": solution.baseline.is_some(),
             "events": solution.events.len(),
             "residual_noise": finite(solution.noise),
+            "warnings": solution.warnings,
             "final_objective": solution.history.last().map(|h| finite(h.cost)),
             "kernel_error": solution.kernel_error,
             "refinement": solution.refinement.map(|r| json!({

@@ -314,6 +314,8 @@ pub struct Solution {
     pub origin: usize,
     /// The robust noise level of the fit's residual (the events' 3σ̂ rule).
     pub noise: f64,
+    /// What the result says about the kernel size (`Deconvolved::kernel_warnings`).
+    pub warnings: Vec<String>,
     /// Shape of the data and of each activation.
     pub signal_dims: Shape,
     /// The fitted bias, if asked for.
@@ -371,6 +373,11 @@ pub fn solve_batch(signals: &[Vec<f64>], s: &Settings) -> Vec<Result<Solution, C
 fn solution(method: Method, out: Deconvolved, y: &[f64]) -> Result<Solution, CliError> {
     let reconstruction = out.reconstruction()?;
     let (events, noise) = out.events(y)?;
+    let warnings = out
+        .kernel_warnings(&events)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     let origin = match out.boundary {
         Boundary::Circular => 0,
         Boundary::Linear => out.kernel_dims.cols() - 1,
@@ -389,6 +396,7 @@ fn solution(method: Method, out: Deconvolved, y: &[f64]) -> Result<Solution, Cli
         events,
         origin,
         noise,
+        warnings,
         signal_dims: out.signal_dims,
         bias: out.bias,
         reconstruction,

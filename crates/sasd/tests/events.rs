@@ -59,3 +59,37 @@ fn events_of_a_noisy_trace_are_its_spikes() {
         assert!((noise / NOISE - 1.0).abs() < 0.1, "seed {seed}: σ̂ {noise}");
     }
 }
+
+/// The kernel-size warnings: none at the right size; "too short" when the
+/// size asked for is 30 for a kernel of 50 (its tail spills out of the
+/// window into the lifted kernel); "too long" when it is 250 for events
+/// about 100 samples apart.
+#[test]
+fn kernel_size_warnings_fire_when_the_size_is_wrong() {
+    use sasd::pipeline::KernelWarning;
+    let inst = noisy(1);
+    let y = &inst.observation;
+    let warnings = |n0: usize| {
+        let out = Deconvolution::new(n0)
+            .method(MethodSpec::homotopy_reweighted_iadm())
+            .bias(true)
+            .lambda(2.0 * NOISE)
+            .run(y)
+            .expect("run");
+        let (events, _) = out.events(y).expect("events");
+        out.kernel_warnings(&events)
+    };
+    let right = warnings(N0);
+    assert!(right.is_empty(), "{right:?}");
+    let short = warnings(30);
+    assert!(
+        short.iter().any(|w| matches!(w, KernelWarning::TooShort { .. })),
+        "{short:?}"
+    );
+    let long = warnings(250);
+    assert!(
+        long.iter().any(|w| matches!(w, KernelWarning::TooLong { .. })),
+        "{long:?}"
+    );
+    eprintln!("n0 = 30: {}; n0 = 250: {}", short[0], long[0]);
+}

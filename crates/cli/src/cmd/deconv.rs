@@ -211,6 +211,7 @@ pub fn run(mut args: DeconvArgs, verbosity: Verbosity) -> Result<(), CliError> {
             let s = solve_one(Data::Signal(y), &settings, verbosity)?;
             out.write_arrays(&[&s])?;
             out.write_events(&[&s], args.rate)?;
+            warn(&s);
             let report = solve_report(
                 json!({ "path": path, "data": described, "shape": [y.len()] }),
                 &settings,
@@ -229,6 +230,7 @@ pub fn run(mut args: DeconvArgs, verbosity: Verbosity) -> Result<(), CliError> {
             let s = solve_one(Data::Image { data, rows, cols }, &settings, verbosity)?;
             out.write_arrays(&[&s])?;
             out.write_events(&[&s], None)?;
+            warn(&s);
             let report = solve_report(
                 json!({ "path": path, "data": described, "shape": [rows, cols] }),
                 &settings,
@@ -321,6 +323,13 @@ fn solve_one(data: Data<'_>, settings: &Settings, verbosity: Verbosity) -> Resul
     let solution = solve(data, settings, &mut progress);
     progress.finish();
     solution
+}
+
+/// The result's warnings on stderr, one line each.
+fn warn(s: &Solution) {
+    for w in &s.warnings {
+        eprintln!("warning: {w}");
+    }
 }
 
 fn describe(s: &Solution) -> String {

@@ -69,7 +69,7 @@ pub use crate::trace::{FFTS, KERNEL_ERROR, RunObserver};
 pub use batch::{deconvolve_batch, deconvolve_batch_2d};
 pub use lambda::noise_level;
 pub use method::{FirstOrder, FixedSpec, HomotopySpec, MethodSpec, ReweightedSpec};
-pub use result::{Certificate, Deconvolved};
+pub use result::{Certificate, Deconvolved, KernelWarning};
 pub use scoring::{align_activation, aligned_spike_scores};
 pub use shift::ShiftCorrection;
 

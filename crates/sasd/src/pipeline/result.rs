@@ -169,4 +169,106 @@ impl Deconvolved {
         let noise = residual_noise(&residual);
         Ok((detect(&self.activations, noise, rule), noise))
     }
+
+    /// What the result says about the kernel size ([`KernelWarning`]),
+    /// given the run's [`events`](Self::events):
+    ///
+    /// * **too short** when more than 5 % of some lifted kernel's energy
+    ///   lies outside the kept window (a kernel that fits its window leaves
+    ///   next to nothing outside it; one longer than the window spreads its
+    ///   tail into the lifted kernel, LQK+20 §3);
+    /// * **too long** (1-D) when at least half of the intervals between
+    ///   consecutive events of a kernel are shorter than the kernel: the
+    ///   window then typically holds more than one event, as a heartbeat
+    ///   kernel longer than the beat interval does (or the activation is not
+    ///   sparse: at LQK+20's θ = n₀^(−3/4) it fires, since random spikes
+    ///   that dense overlap by design; for Poisson events of rate θ the
+    ///   fraction is 1 − e^(−θn₀), half at θn₀ = 0.7).
+    pub fn kernel_warnings(&self, events: &[Event]) -> Vec<KernelWarning> {
+        let mut out = Vec::new();
+        let outside = self
+            .lifted_kernels
+            .iter()
+            .zip(&self.kernels)
+            .zip(&self.shifts)
+            .map(|((lifted, _), &shift)| {
+                let total: f64 = lifted.iter().map(|t| t * t).sum();
+                let (lr, lc) = (self.lifted_dims.rows(), self.lifted_dims.cols());
+                let (kr, kc) = (self.kernel_dims.rows(), self.kernel_dims.cols());
+                // A 1-D shift (s, 0) runs along the columns of the 1×n row.
+                let (sr, sc) = if self.lifted_dims.is_2d() {
+                    shift
+                } else {
+                    (0, shift.0)
+                };
+                let inside: f64 = (sr..sr + kr)
+                    .flat_map(|i| (sc..sc + kc).map(move |j| (i, j)))
+                    .filter(|&(i, j)| i < lr && j < lc)
+                    .map(|(i, j)| lifted[i * lc + j] * lifted[i * lc + j])
+                    .sum();
+                if total > 0.0 { 1.0 - inside / total } else { 0.0 }
+            })
+            .fold(0.0_f64, f64::max);
+        if outside > 0.05 {
+            out.push(KernelWarning::TooShort { outside });
+        }
+        if !self.signal_dims.is_2d() {
+            let n0 = self.kernel_dims.len();
+            for k in 0..self.kernels.len() {
+                let at: Vec<usize> = events.iter().filter(|e| e.kernel == k).map(|e| e.index).collect();
+                let gaps: Vec<usize> = at.windows(2).map(|w| w[1] - w[0]).collect();
+                let close = gaps.iter().filter(|&&g| g < n0).count();
+                if !gaps.is_empty() && 2 * close >= gaps.len() {
+                    out.push(KernelWarning::TooLong {
+                        kernel: k,
+                        closer: close as f64 / gaps.len() as f64,
+                        shortest: gaps.iter().copied().min().unwrap_or(0),
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A sign that the kernel size does not fit the data
+/// ([`Deconvolved::kernel_warnings`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum KernelWarning {
+    /// This fraction of a lifted kernel's energy lies outside its kept
+    /// window: the kernel is probably longer than the size asked for.
+    TooShort {
+        /// Largest fraction over kernels.
+        outside: f64,
+    },
+    /// Events of one kernel come closer than the kernel's length.
+    TooLong {
+        /// Which kernel.
+        kernel: usize,
+        /// Fraction of the intervals between its events shorter than it.
+        closer: f64,
+        /// The shortest interval, in samples.
+        shortest: usize,
+    },
+}
+
+impl std::fmt::Display for KernelWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KernelWarning::TooShort { outside } => write!(
+                f,
+                "{:.0} % of the kernel's energy lies outside its window: the kernel size may be too short",
+                100.0 * outside
+            ),
+            KernelWarning::TooLong {
+                kernel,
+                closer,
+                shortest,
+            } => write!(
+                f,
+                "{:.0} % of kernel {kernel}'s events are closer than the kernel length (shortest {shortest} samples): the kernel size may be too long, or the events not sparse",
+                100.0 * closer
+            ),
+        }
+    }
 }
