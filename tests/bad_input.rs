@@ -401,3 +401,64 @@ fn a_float32_tiff_image_is_deconvolved_with_its_offset() {
     let b = report["result"]["bias"].as_f64().unwrap();
     assert!(b.is_finite(), "bias {b}");
 }
+
+/// A run terminated mid-solve (SIGTERM, as `kill` sends, or Ctrl-C) removes
+/// its staging directory and the `--out` it created, says so in one line
+/// and exits 130.
+#[cfg(unix)]
+#[test]
+fn a_terminated_run_leaves_nothing_behind() {
+    let dir = tmp("terminated");
+    let input = dir.join("y.npy");
+    write_npy(&input, &signal(100_000), &[100_000]);
+    let out = dir.join("new/out");
+    let child = Command::new(bin())
+        .args([
+            "deconv",
+            s(&input),
+            "--kernel-size",
+            "100",
+            "--max-iterations",
+            "1000000",
+            "--lambda",
+            "1e-6",
+            "--out",
+            s(&out),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Wait for the staging directory, then terminate.
+    let start = Instant::now();
+    let staged = || {
+        fs::read_dir(&out)
+            .map(|d| {
+                d.flatten()
+                    .any(|e| e.file_name().to_string_lossy().starts_with(".sasd-staging"))
+            })
+            .unwrap_or(false)
+    };
+    while !staged() {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no staging directory appeared"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let output = child.wait_with_output().expect("wait");
+    assert_eq!(output.status.code(), Some(130));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.lines().last().is_some_and(|l| l.contains("interrupted")),
+        "{stderr}"
+    );
+    assert!(!dir.join("new").exists(), "the run's directories are gone");
+    assert!(input.exists());
+}

@@ -1,8 +1,10 @@
 //! Progress of long runs. On a terminal: a bar with the elapsed time and an
 //! estimate of the time left (to the iteration cap, so an upper bound for
 //! the methods that stop on their schedule). Otherwise (a pipe, a log, CI):
-//! one line on stderr every [`LINE_EVERY`], so a 30-second run is not
-//! silent. `--verbose` adds the solver's own lines; `--quiet` prints nothing.
+//! one line on stdout every [`LINE_EVERY`], so a 30-second run is not
+//! silent, and stderr keeps only what went wrong (a failure is one line
+//! there, however long the run took). `--verbose` adds the solver's own
+//! lines; `--quiet` prints nothing.
 
 use std::io::IsTerminal;
 use std::sync::mpsc;
@@ -80,7 +82,7 @@ impl RunObserver for Progress {
                 let elapsed = self.started.elapsed().as_secs_f64();
                 let rate = record.iteration.max(1) as f64 / elapsed.max(1e-9);
                 let left = self.max_iterations.saturating_sub(record.iteration) as f64 / rate;
-                eprintln!(
+                println!(
                     "{}: iteration {} of at most {}, objective {:.6e}, {elapsed:.0} s elapsed, at most {left:.0} s left",
                     self.label, record.iteration, self.max_iterations, record.cost
                 );
@@ -97,7 +99,7 @@ impl RunObserver for Progress {
             );
             match &self.bar {
                 Some(bar) => bar.println(line),
-                None => eprintln!("{line}"),
+                None => println!("{line}"),
             }
         }
         Control::Continue
@@ -140,7 +142,7 @@ impl Heartbeat {
             beat.stop = Some(tx);
             beat.thread = Some(std::thread::spawn(move || {
                 while let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(LINE_EVERY) {
-                    eprintln!("{what}: {:.0} s elapsed", started.elapsed().as_secs_f64());
+                    println!("{what}: {:.0} s elapsed", started.elapsed().as_secs_f64());
                 }
             }));
         }

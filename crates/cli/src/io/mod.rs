@@ -27,7 +27,7 @@ use std::path::Path;
 pub use atomic::{write_atomic, write_grey_png, write_json};
 pub use error::IoError;
 pub use npy::{read_npy, write_npy};
-pub use out_dir::Staging;
+pub use out_dir::{Staging, clean_up_on_interrupt};
 pub use table::parse_text_table;
 
 /// Extensions accepted by [`read_input`], for error messages and `--help`.

@@ -14,12 +14,47 @@
 use std::cell::Cell;
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use super::IoError;
 
 /// Name prefix of staging directories (hidden, ignored by the emptiness
 /// check, removed when stale).
 const STAGING_PREFIX: &str = ".sasd-staging-";
+
+/// The staging directories (and the directories their runs created) alive
+/// in this process: what [`clean_up_on_interrupt`] removes when the run is
+/// interrupted or terminated.
+static LIVE: Mutex<Vec<(PathBuf, Vec<PathBuf>)>> = Mutex::new(Vec::new());
+
+/// Removes what a run's staging left behind: the staging directory, then
+/// the (empty) directories the run created, deepest first.
+fn remove_staged(staging: &Path, created: &[PathBuf]) {
+    let _ = std::fs::remove_dir_all(staging);
+    for d in created {
+        // Only empty directories go: never what another process put there.
+        let _ = std::fs::remove_dir(d);
+    }
+}
+
+/// On Ctrl-C, SIGTERM or SIGHUP: remove every live staging directory and
+/// the directories its run created, say so in one line, exit 130. Without
+/// it a killed run left its hidden staging directory (removed only by the
+/// next run into the same `--out`). SIGKILL cannot be caught; the next run
+/// still cleans up after it.
+pub fn clean_up_on_interrupt() {
+    // A second handler cannot be installed (tests call main's setup once);
+    // failing to install leaves the next run's clean-up as the fallback.
+    let _ = ctrlc::set_handler(|| {
+        if let Ok(live) = LIVE.lock() {
+            for (staging, created) in live.iter() {
+                remove_staged(staging, created);
+            }
+        }
+        eprintln!("interrupted: nothing written");
+        std::process::exit(130);
+    });
+}
 
 /// An output directory being written: see the module documentation.
 #[derive(Debug)]
@@ -97,13 +132,18 @@ impl Staging {
                 .map_err(|e| IoError::os(out, "cannot create a staging directory in", e))
         })();
         match prepared {
-            Ok(staging) => Ok(Self {
-                out: out.to_path_buf(),
-                staging,
-                created,
-                committed: Cell::new(false),
-                _lock: lock,
-            }),
+            Ok(staging) => {
+                if let Ok(mut live) = LIVE.lock() {
+                    live.push((staging.clone(), created.clone()));
+                }
+                Ok(Self {
+                    out: out.to_path_buf(),
+                    staging,
+                    created,
+                    committed: Cell::new(false),
+                    _lock: lock,
+                })
+            }
             Err(e) => {
                 cleanup(&created);
                 Err(e)
@@ -126,20 +166,25 @@ impl Staging {
     /// written and synced before the first rename.
     pub fn commit(&self) -> Result<(), IoError> {
         move_tree(&self.staging, &self.out)?;
+        self.forget();
         let _ = std::fs::remove_dir_all(&self.staging);
         self.committed.set(true);
         Ok(())
+    }
+
+    /// Takes this run out of what an interrupt removes.
+    fn forget(&self) {
+        if let Ok(mut live) = LIVE.lock() {
+            live.retain(|(s, _)| s != &self.staging);
+        }
     }
 }
 
 impl Drop for Staging {
     fn drop(&mut self) {
         if !self.committed.get() {
-            let _ = std::fs::remove_dir_all(&self.staging);
-            for d in &self.created {
-                // Only empty directories go: never what another process put there.
-                let _ = std::fs::remove_dir(d);
-            }
+            self.forget();
+            remove_staged(&self.staging, &self.created);
         }
     }
 }
