@@ -282,11 +282,12 @@ impl OutDir {
         } else {
             "Data and reconstruction a ⊛ x + b".to_string()
         };
-        plot::plot_signals(
-            &stem("fit"),
-            &title,
-            &[("data y", &y[..w]), ("reconstruction", &s.reconstruction[..w])],
-        )?;
+        let mut fit: Vec<(&str, &[f64])> =
+            vec![("data y", &y[..w]), ("reconstruction", &s.reconstruction[..w])];
+        if let Some(b) = &s.baseline {
+            fit.push(("baseline", &b[..w]));
+        }
+        plot::plot_signals(&stem("fit"), &title, &fit)?;
         match truth.filter(|_| s.kernels.len() == 1) {
             Some(t) => {
                 let (kernel, activation) = align_to_truth(t.kernel, &s.kernels[0], &s.activations[0])?;
