@@ -68,9 +68,13 @@ fn readme_sasd_example_recovers_the_kernel() -> Result<(), Box<dyn std::error::E
         err < 1e-5 && quick.iterations < out.iterations,
         "η = 0.3: {err:e}"
     );
+    // The two-stage algorithm runs through the same spec and reports its
+    // stages and certificate (it has no bias, and this data's offset makes
+    // it a poor model: only that it runs is asserted).
     let two_stage = Deconvolution::new(50)
         .method(MethodSpec::two_stage())
-        .run(&inst.observation);
-    assert!(matches!(two_stage, Err(sasd::SasdError::NoSignal) | Ok(_)));
+        .run(&inst.observation)?;
+    assert!(two_stage.certificate.is_some() && two_stage.two_stage.is_some());
+    assert!(two_stage.kernel().iter().all(|t| t.is_finite()));
     Ok(())
 }

@@ -184,8 +184,8 @@ impl OutDir {
                 ));
             }
         }
-        std::fs::write(self.path("events.csv"), text)
-            .map_err(|e| CliError::new(format!("cannot write events.csv: {e}")))?;
+        // Through the same synced writer as every other output.
+        io::write_atomic(&self.path("events.csv"), text.as_bytes())?;
         Ok(())
     }
 

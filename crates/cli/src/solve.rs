@@ -378,10 +378,7 @@ fn solution(method: Method, out: Deconvolved, y: &[f64]) -> Result<Solution, Cli
         .iter()
         .map(ToString::to_string)
         .collect();
-    let origin = match out.boundary {
-        Boundary::Circular => 0,
-        Boundary::Linear => out.kernel_dims.cols() - 1,
-    };
+    let origin = out.origin();
     Ok(Solution {
         method,
         kernel_error: out.max_truth_error(),

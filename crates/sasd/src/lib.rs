@@ -14,6 +14,7 @@ pub mod events;
 pub mod geometry;
 pub mod init;
 pub mod landscape;
+mod limits;
 pub mod metrics;
 pub mod objective;
 pub mod pipeline;

@@ -240,7 +240,7 @@ pub(crate) fn run<O: RunObserver>(
     let lambda = schedule.last().copied().unwrap_or(lambda0);
     // The last solve's state, with the counts of all solves.
     let solved = Solved {
-        point: Vec::new(),
+        point,
         stop: last.stop,
         cost: last.cost,
         grad_norm: last.grad_norm,
@@ -249,7 +249,6 @@ pub(crate) fn run<O: RunObserver>(
     };
     Ok((
         SmoothOutcome {
-            point,
             lambda,
             mu,
             solved,

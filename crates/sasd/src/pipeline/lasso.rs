@@ -2,8 +2,6 @@
 //! schedule: the objective and the initial point, then a fixed-λ solve, a
 //! homotopy (Alg. 6), a reweighting (Alg. 7) or both, through the executor.
 
-use std::time::Instant;
-
 use manifold::Oblique;
 use optim::{
     Blocks, Composite, Executor, Homotopy, HomotopyOptions, ManifoldProblem, Regularizer, Reweighting,
@@ -17,30 +15,12 @@ use super::run::Layout;
 use super::{Deconvolution, MethodSpec, RunObserver, lambda, polish};
 use crate::error::{Result, SasdError, check_lambda};
 use crate::init;
+use crate::limits::Limits;
 use crate::objective::lasso_penalty;
 use crate::trace::{Historian, Truth};
 
 /// The default iteration budget of a first-order run, over all stages.
 const MAX_ITERATIONS: usize = 20_000;
-
-/// The wall-clock and iteration limits of the whole run.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Limits {
-    pub iterations: usize,
-    pub time_budget: Option<std::time::Duration>,
-    pub start: Instant,
-}
-
-impl Limits {
-    /// At most `iterations` more, within what is left of the time budget.
-    pub fn stop(&self, iterations: usize) -> StopCriterion {
-        let stop = StopCriterion::MaxIterations(iterations);
-        match self.time_budget {
-            Some(t) => stop | StopCriterion::TimeBudget(t.saturating_sub(self.start.elapsed())),
-            None => stop,
-        }
-    }
-}
 
 /// Initialise, then solve by the spec's schedule (LQK+20 Alg. 1).
 pub(super) fn solve<P: GridPlan, O: RunObserver>(
@@ -127,7 +107,7 @@ pub(super) fn solve<P: GridPlan, O: RunObserver>(
             point,
             f.solver.solver(&manifold),
             &mut problem,
-            limits.stop(total) | StopCriterion::StepNorm(f.step_tolerance),
+            limits.stop_after(total) | StopCriterion::StepNorm(f.step_tolerance),
             &mut historian,
         )?,
         MethodSpec::Homotopy(h) => {
@@ -137,7 +117,7 @@ pub(super) fn solve<P: GridPlan, O: RunObserver>(
                 point,
                 homotopy,
                 &mut problem,
-                limits.stop(total),
+                limits.stop_after(total),
                 &mut historian,
             )?
         }
@@ -149,7 +129,7 @@ pub(super) fn solve<P: GridPlan, O: RunObserver>(
                 point,
                 rw,
                 &mut problem,
-                limits.stop(total),
+                limits.stop_after(total),
                 &mut historian,
             )?
         }
@@ -165,7 +145,7 @@ pub(super) fn solve<P: GridPlan, O: RunObserver>(
                 point,
                 homotopy,
                 &mut problem,
-                limits.stop(half),
+                limits.stop_after(half),
                 &mut historian,
             )?;
             if matches!(warm.stop, StopReason::Observer | StopReason::TimeBudget) {
@@ -182,7 +162,7 @@ pub(super) fn solve<P: GridPlan, O: RunObserver>(
                     warm.iterate.clone(),
                     rw,
                     &mut problem,
-                    limits.stop(left),
+                    limits.stop_after(left),
                     &mut historian,
                 )?;
                 Solution {

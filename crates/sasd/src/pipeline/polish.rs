@@ -5,13 +5,14 @@
 use manifold::Oblique;
 use optim::{Blocks, Composite, Regularizer, Solution, StopCriterion, StopReason, TwoBlockSmooth};
 
-use super::lasso::{Limits, solve_from};
+use super::lasso::solve_from;
 use super::method::HomotopySpec;
 use super::run::Layout;
 use super::{RECENTRED, RunObserver};
 use crate::conv::Boundary;
 use crate::error::Result;
 use crate::geometry::{at, max_energy_start, shift_scaled};
+use crate::limits::Limits;
 use crate::objective::BilinearLasso;
 use crate::trace::Historian;
 
@@ -42,7 +43,7 @@ where
         return Ok(res);
     };
     let lambda_star = problem.lambda;
-    let stop = limits.stop(left)
+    let stop = limits.stop_after(left)
         | StopCriterion::StepNorm(h.step_tolerance)
         | StopCriterion::GradientNorm(h.delta * lambda_star);
     historian.after(res.iterations, problem.smooth.ffts());

@@ -153,6 +153,14 @@ impl Deconvolved {
         Ok(y)
     }
 
+    /// Where sample 0 of the data sits in an activation (flat index along
+    /// a 1-D signal): n₀ − 1 under the linear model, whose activation starts
+    /// n₀ − 1 samples before the window, 0 under the circular one. An event
+    /// at `index` is at sample `index − origin` of the data.
+    pub fn origin(&self) -> usize {
+        self.boundary.window_offset(self.kernel_dims.cols())
+    }
+
     /// The events of the activations by [`crate::events::detect`] with the
     /// default [`EventRule`] (3σ̂), σ̂ the robust noise level of the
     /// residual y − [`reconstruction`](Self::reconstruction); y is the data
@@ -189,9 +197,8 @@ impl Deconvolved {
         let outside = self
             .lifted_kernels
             .iter()
-            .zip(&self.kernels)
             .zip(&self.shifts)
-            .map(|((lifted, _), &shift)| {
+            .map(|(lifted, &shift)| {
                 let total: f64 = lifted.iter().map(|t| t * t).sum();
                 let (lr, lc) = (self.lifted_dims.rows(), self.lifted_dims.cols());
                 let (kr, kc) = (self.kernel_dims.rows(), self.kernel_dims.cols());

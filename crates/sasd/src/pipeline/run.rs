@@ -114,17 +114,22 @@ impl Deconvolution {
             signal: s,
             axis,
         };
-        for (axis, (k, s)) in [(kernel.rows(), signal.rows()), (kernel.cols(), signal.cols())]
-            .into_iter()
-            .enumerate()
-        {
-            let axis = if signal.is_2d() { axis } else { 0 };
-            if k > s {
-                return Err(too_long(k, s, axis));
+        if signal.is_2d() {
+            // An image's kernel, lifted, must fit inside it along each axis.
+            for (axis, (k, s)) in [(kernel.rows(), signal.rows()), (kernel.cols(), signal.cols())]
+                .into_iter()
+                .enumerate()
+            {
+                if k > s {
+                    return Err(too_long(k, s, axis));
+                }
+                if k > 1 && 3 * k - 2 > s {
+                    return Err(too_long(3 * k - 2, s, axis));
+                }
             }
-            if signal.is_2d() && k > 1 && 3 * k - 2 > s {
-                return Err(too_long(3 * k - 2, s, axis));
-            }
+        } else if kernel.len() >= signal.len() {
+            // A 1-D kernel must be shorter than the signal.
+            return Err(too_long(kernel.len(), signal.len(), 0));
         }
         if self.kernels.saturating_mul(kernel.len()) > y.len() {
             return Err(SasdError::TooManyKernels {

@@ -23,7 +23,7 @@ pub(super) fn solve<O: RunObserver>(
 ) -> Result<Raw> {
     let start = Instant::now();
     let n0 = layout.kernel.len();
-    let n = lifted_length(y, n0)?;
+    let n = lifted_length(y.len(), n0)?;
     let lambda = spec
         .lambda
         .unwrap_or_else(|| lambda::default_lambda(&spec.method, n, y, layout.grid));
@@ -57,11 +57,10 @@ pub(super) fn solve<O: RunObserver>(
         _ => unreachable!("only the second-order methods come here"),
     };
     let elapsed = start.elapsed();
-    let mut point = outcome.point;
-    let x = point.split_off(n);
-    let s = outcome.solved;
+    let mut s = outcome.solved;
+    let x = s.point.split_off(n);
     Ok(Raw {
-        lifted: point,
+        lifted: std::mem::take(&mut s.point),
         x,
         bias: None,
         baseline: None,

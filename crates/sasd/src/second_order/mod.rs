@@ -35,8 +35,6 @@
 mod balance;
 mod solve;
 
-use std::time::{Duration, Instant};
-
 use manifold::Sphere;
 use optim::{OptimError, StopReason};
 
@@ -44,7 +42,8 @@ use crate::error::{Result, check_at_least, check_lambda};
 use crate::objective::{Abl, AblEnergy};
 use crate::trace::{Recorder, RunObserver};
 
-pub(crate) use solve::{SolveSpec, Solved, huber_solve, lifted_length, solve_smooth, stop_criterion};
+pub(crate) use crate::limits::Limits;
+pub(crate) use solve::{SolveSpec, Solved, huber_solve, lifted_length, solve_smooth};
 
 /// Default λ of a fixed-λ second-order run: 0.1. It sits between
 /// LQK+20's two anchors: its homotopy target 0.1/√n (≈ 8e-3 at n₀ = 50)
@@ -178,36 +177,14 @@ impl SmoothSpec {
     }
 }
 
-/// What the smooth runs return to the pipeline: the final point
-/// [lifted kernel; activation], the λ and μ of its last solve, the solve's
-/// state with the counts of all solves, and the FFTs of the whole run.
+/// What the smooth runs return to the pipeline: the λ and μ of the last
+/// solve, its state (its point the final [lifted kernel; activation]) with
+/// the counts of all solves, and the FFTs of the whole run.
 pub(crate) struct SmoothOutcome {
-    pub point: Vec<f64>,
     pub lambda: f64,
     pub mu: f64,
     pub solved: Solved,
     pub ffts: u64,
-}
-
-/// The limits of a run: iterations per solve, and the wall time of the whole
-/// run from `start`.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Limits {
-    pub iterations: usize,
-    pub time_budget: Option<Duration>,
-    pub start: Instant,
-}
-
-impl Limits {
-    /// Time left, when there is a budget.
-    pub fn remaining(&self) -> Option<Duration> {
-        self.time_budget.map(|b| b.saturating_sub(self.start.elapsed()))
-    }
-
-    /// The stop criterion of one solve started now.
-    pub fn stop(&self) -> optim::StopCriterion {
-        stop_criterion(self.iterations, self.remaining())
-    }
 }
 
 /// Minimises `spec`'s smooth objective at λ from the lifted kernel `a0` on
@@ -234,7 +211,7 @@ pub(crate) fn run<O: RunObserver>(
         seed,
         tags: vec![("stage", stage), ("lambda", lambda)],
     };
-    let (solved, ffts, point) = match spec.objective {
+    let (solved, ffts) = match spec.objective {
         SmoothObjective::Huber { .. } => {
             // At x = 0 the kernel gradient ι*(x̌ ⊛ r) vanishes and the first
             // steps would only fit x: start x at the ABL minimiser for a⁰.
@@ -244,29 +221,28 @@ pub(crate) fn run<O: RunObserver>(
             abl.activation(a0, &mut p0[n..]);
             recorder.add_ffts(abl.ffts());
             let (s, ffts) = huber_solve(y, n, (lambda, mu), &p0, spec.balance, &solve(1.0), recorder)?;
-            let point = s.point.clone();
-            (s, ffts + abl.ffts(), point)
+            (s, ffts + abl.ffts())
         }
         SmoothObjective::SmoothAbl { .. } => {
             let mut abl = Abl::new(y, n, lambda, AblEnergy::Huber { mu })?;
             let sphere = Sphere::new(n).map_err(OptimError::from)?;
-            let s = solve_smooth(&sphere, &mut abl, a0, &solve(0.0), recorder)?;
-            let mut p = s.point.clone();
+            let mut s = solve_smooth(&sphere, &mut abl, a0, &solve(0.0), recorder)?;
+            // The point [a; x] with x in closed form (Zha19).
+            let mut p = std::mem::take(&mut s.point);
             p.resize(n + m, 0.0);
             let solve_ffts = abl.ffts();
-            abl.activation(&s.point, &mut p[n..]);
+            let (a, x) = p.split_at_mut(n);
+            abl.activation(a, x);
             recorder.add_ffts(abl.ffts() - solve_ffts);
             if spec.rounding && s.stop != StopReason::Observer && s.stop != StopReason::TimeBudget {
                 let (r, ffts) = huber_solve(y, n, (lambda, mu), &p, spec.balance, &solve(1.0), recorder)?;
-                let point = r.point.clone();
-                (r.merged_after(&s), ffts + abl.ffts(), point)
+                (r.merged_after(&s), ffts + abl.ffts())
             } else {
-                (s, abl.ffts(), p)
+                (Solved { point: p, ..s }, abl.ffts())
             }
         }
     };
     Ok(SmoothOutcome {
-        point,
         lambda,
         mu,
         solved,

@@ -1,8 +1,6 @@
 //! One smooth solve by trust region or curvilinear search, through the
 //! executor, its records stamped by the recorder.
 
-use std::time::Duration;
-
 use manifold::{Euclidean, Manifold, Product, Sphere};
 use optim::second_order::{
     CurvilinearOptions, CurvilinearSearch, ExactHessian, LanczosOptions, TrustRegion, TrustRegionOptions,
@@ -11,7 +9,7 @@ use optim::{Executor, HessianProblem, ManifoldProblem, OptimError, StopCriterion
 
 use super::SecondOrderSolver;
 use super::balance::Balanced;
-use crate::error::{Result, SasdError, check_finite};
+use crate::error::{Result, SasdError};
 use crate::objective::HuberLasso;
 use crate::trace::{Recorder, RunObserver};
 
@@ -45,37 +43,18 @@ pub(crate) fn huber_solve<O: RunObserver>(
     Ok((solved, f.ffts()))
 }
 
-/// Validates y and n₀ and returns the lifted length n = 3n₀ − 2 (< m).
-pub(crate) fn lifted_length(y: &[f64], n0: usize) -> Result<usize> {
-    validate(y, n0)?;
+/// The lifted length n = 3n₀ − 2, which must be shorter than the m samples
+/// (the pipeline has checked the rest of y and n₀).
+pub(crate) fn lifted_length(m: usize, n0: usize) -> Result<usize> {
     let n = 3 * n0 - 2;
-    if n >= y.len() {
+    if n >= m {
         return Err(SasdError::KernelTooLong {
             kernel: n,
-            signal: y.len(),
+            signal: m,
             axis: 0,
         });
     }
     Ok(n)
-}
-
-/// y non-empty and finite, 1 ≤ n₀ < m.
-pub(crate) fn validate(y: &[f64], n0: usize) -> Result<()> {
-    if n0 == 0 {
-        return Err(SasdError::ZeroDimension { what: "kernel size" });
-    }
-    if y.is_empty() {
-        return Err(SasdError::EmptySignal);
-    }
-    check_finite("observation", y)?;
-    if n0 >= y.len() {
-        return Err(SasdError::KernelTooLong {
-            kernel: n0,
-            signal: y.len(),
-            axis: 0,
-        });
-    }
-    Ok(())
 }
 
 /// S^{n−1} × ℝ^m.
@@ -83,15 +62,6 @@ pub(crate) fn product(n: usize, m: usize) -> Result<Product<Sphere, Euclidean>> 
     let sphere = Sphere::new(n).map_err(OptimError::from)?;
     let line = Euclidean::new(m).map_err(OptimError::from)?;
     Ok(Product::new(sphere, line))
-}
-
-/// MaxIterations, or'ed with the time left when there is a budget.
-pub(crate) fn stop_criterion(max_iterations: usize, time_left: Option<Duration>) -> StopCriterion {
-    let stop = StopCriterion::MaxIterations(max_iterations);
-    match time_left {
-        Some(t) => stop | StopCriterion::TimeBudget(t),
-        None => stop,
-    }
 }
 
 /// How to run one smooth solve.
