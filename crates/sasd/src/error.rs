@@ -139,6 +139,16 @@ pub enum SasdError {
         /// The kernel length it was compared with.
         kernel: usize,
     },
+    /// The signals' summed power spectrum Σ_i |ŷ_i[k]|² vanishes at some
+    /// frequency: the multichannel preconditioner (Σ_i C_{y_i}ᵀC_{y_i})^{−1/2}
+    /// does not exist (QLZ20 §2 assumes an invertible kernel).
+    #[error(
+        "the signals have no power at frequency bin {bin}: the kernel is not invertible there, so the preconditioner does not exist"
+    )]
+    VanishingSpectrum {
+        /// The first such bin of the half spectrum.
+        bin: usize,
+    },
     /// A solver refused its input or options.
     #[error(transparent)]
     Optim(#[from] optim::OptimError),

@@ -16,6 +16,7 @@ pub mod init;
 pub mod landscape;
 mod limits;
 pub mod metrics;
+pub mod multichannel;
 pub mod objective;
 pub mod pipeline;
 pub mod refine;
