@@ -1,5 +1,6 @@
 //! Command-line plumbing shared by the examples, parsed by clap: `--seed N`
-//! (repeatable, or a range `A..=B`), `--json PATH`, any other `--key value`
+//! (repeatable, or a range `A..=B`), `--json PATH`, `--quick` (a study's
+//! smoke-test size), any other `--key value`
 //! pair for the example's own options (read back with [`Args::get`]); and an
 //! atomic JSON writer.
 #![allow(dead_code)]
@@ -14,6 +15,8 @@ pub struct Args {
     pub seeds: Vec<u64>,
     /// Where to write the results as JSON.
     pub json: Option<PathBuf>,
+    /// `--quick`: run the example at its smoke-test size.
+    pub quick: bool,
     /// Other `--key value` pairs, for example-specific options, in command
     /// line order.
     pub extra: Vec<(String, String)>,
@@ -32,7 +35,7 @@ fn parse_seeds(v: &str) -> Result<Vec<u64>, String> {
 }
 
 /// Options with a fixed meaning; every other `--key` is an example option.
-const FIXED: [&str; 3] = ["seed", "json", "help"];
+const FIXED: [&str; 4] = ["seed", "json", "help", "quick"];
 
 /// The keys of the example options on the command line (`--key value` or
 /// `--key=value`, before any `--`), each once.
@@ -71,7 +74,8 @@ fn command(usage: &str, extra: &[String]) -> Command {
                 .long("json")
                 .value_name("PATH")
                 .value_parser(clap::value_parser!(PathBuf)),
-        );
+        )
+        .arg(Arg::new("quick").long("quick").action(ArgAction::SetTrue));
     for key in extra {
         cmd = cmd.arg(
             Arg::new(key)
@@ -120,6 +124,7 @@ fn try_parse_from(argv: &[String], usage: &str, default_seeds: &[u64]) -> Result
             seeds
         },
         json: m.get_one::<PathBuf>("json").cloned(),
+        quick: m.get_flag("quick"),
         extra: extra_pairs(&m, &keys),
     })
 }
