@@ -11,10 +11,14 @@
 //! the smooth minimiser before rounding is reported beside it.
 //!
 //! cargo run --release --example multichannel -- [--quick] [--seed 1..=5]
-//!     [--json multichannel.json] [--n 200] [--theta 0.1] [--p 2,5,10,20,50,100] [--starts 3] [--mu 0.1]
+//!     [--json multichannel.json] [--n 200] [--theta 0.1] [--p 2,5,10,20,50,100] [--starts 3] [--mu 0.1] [--out DIR]
 
 #[path = "common/mod.rs"]
 mod common;
+#[path = "common/svg.rs"]
+mod svg;
+
+use std::path::PathBuf;
 
 use sasd::conv::{Complex64, Plan, Plan1d};
 use sasd::multichannel::{
@@ -25,7 +29,7 @@ use sasd::synth::ActivationLaw;
 use serde_json::{Value, json};
 
 const USAGE: &str = "usage: multichannel [--quick] [--seed N | --seed A..=B] [--json PATH] [--n 200] \
-[--theta 0.1] [--p 2,5,10,20,50,100] [--starts 3] [--mu 0.1]";
+[--theta 0.1] [--p 2,5,10,20,50,100] [--starts 3] [--mu 0.1] [--out DIR]";
 
 /// Success: a kernel error at most this.
 pub const SUCCESS: f64 = 1e-3;
@@ -54,6 +58,8 @@ pub struct Options {
     pub starts: usize,
     /// μ of the Huber φ.
     pub mu: f64,
+    /// Where the figure `multichannel.svg` goes (none: no figure).
+    pub out: Option<PathBuf>,
 }
 
 impl Options {
@@ -66,6 +72,7 @@ impl Options {
             seeds: vec![1, 2],
             starts: 3,
             mu: 0.1,
+            out: None,
         }
     }
 }
@@ -83,7 +90,7 @@ fn spectral_condition(a: &[f64]) -> Result<f64, sasd::SasdError> {
 }
 
 /// Runs the study; returns its JSON (`rows` per run, `summary` per (p, method)).
-pub fn run(o: &Options) -> Result<Value, sasd::SasdError> {
+pub fn run(o: &Options) -> Result<Value, Box<dyn std::error::Error>> {
     let huber = Sparsity::Huber { mu: o.mu };
     let methods = [
         ("l4-RGD", Sparsity::NegativeL4, Method::GradientDescent),
@@ -164,6 +171,35 @@ pub fn run(o: &Options) -> Result<Value, sasd::SasdError> {
             summary.push(s);
         }
     }
+    if let Some(dir) = &o.out {
+        std::fs::create_dir_all(dir)?;
+        let curves: Vec<svg::Curve> = methods
+            .iter()
+            .map(|(name, _, _)| svg::Curve {
+                label: name.to_string(),
+                points: summary
+                    .iter()
+                    .filter(|s| s["method"] == *name)
+                    .map(|s| {
+                        (
+                            s["p"].as_f64().unwrap_or(0.0),
+                            s["success_rate"].as_f64().unwrap_or(0.0),
+                        )
+                    })
+                    .collect(),
+            })
+            .collect();
+        let title = format!(
+            "Multichannel SaSD: success (error <= 1e-3) vs p, n = {}, theta = {}",
+            o.n, o.theta
+        );
+        svg::rate_curves(
+            &dir.join("multichannel.svg"),
+            &title,
+            ("number of signals p", "success rate"),
+            &curves,
+        )?;
+    }
     Ok(
         json!({"n": o.n, "theta": o.theta, "law": "Bernoulli-Gaussian", "starts": o.starts, "huber_mu": o.mu,
         "success_bound": SUCCESS, "ps": o.ps, "seeds": o.seeds, "rows": rows, "summary": summary}),
@@ -184,8 +220,14 @@ pub fn main() {
             seeds: args.seeds.clone(),
             starts: 3,
             mu: 0.1,
+            out: None,
         }
     };
+    o.out = args
+        .extra
+        .iter()
+        .find(|(k, _)| k == "out")
+        .map(|(_, v)| PathBuf::from(v));
     o.starts = args.get("starts", o.starts);
     o.mu = args.get("mu", o.mu);
     o.n = args.get("n", o.n);

@@ -11,8 +11,13 @@ mod multichannel;
 
 #[test]
 fn quick_study_completes_with_sane_numbers() {
-    let o = multichannel::Options::quick();
+    let dir = std::env::temp_dir().join(format!("sasd-study-mc-{}", std::process::id()));
+    let mut o = multichannel::Options::quick();
+    o.out = Some(dir.clone());
     let v = multichannel::run(&o).expect("valid settings");
+    let svg = std::fs::read_to_string(dir.join("multichannel.svg")).expect("figure written");
+    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    let _ = std::fs::remove_dir_all(&dir);
     let rows = v["rows"].as_array().expect("rows");
     assert_eq!(rows.len(), o.ps.len() * o.seeds.len() * 4);
     for r in rows {

@@ -238,3 +238,108 @@ fn write(path: &Path, text: &str) -> std::io::Result<()> {
     std::fs::write(&tmp, text)?;
     std::fs::rename(&tmp, path)
 }
+
+/// Success rates in [0, 1] (linear y) against a positive x on a log-2 axis.
+pub fn rate_curves(path: &Path, title: &str, axes: (&str, &str), curves: &[Curve]) -> std::io::Result<()> {
+    let (w, h, l, r, t, b) = (720.0, 440.0, 70.0, 20.0, 40.0, 50.0);
+    let xs: Vec<f64> = curves
+        .iter()
+        .flat_map(|c| c.points.iter().map(|p| p.0))
+        .filter(|x| *x > 0.0)
+        .collect();
+    let xmin = xs.iter().copied().fold(f64::INFINITY, f64::min).log2();
+    let xmax = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max).log2();
+    let (xmin, xmax) = if xmin.is_finite() && xmax > xmin {
+        (xmin, xmax)
+    } else {
+        (0.0, 1.0)
+    };
+    let px = |x: f64| l + (x.log2() - xmin) / (xmax - xmin) * (w - l - r);
+    let py = |y: f64| t + (1.0 - y.clamp(0.0, 1.0)) * (h - t - b);
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="11"><rect width="100%" height="100%" fill="white"/>"#
+    );
+    let _ = writeln!(
+        s,
+        r#"<text x="{}" y="22" text-anchor="middle" font-size="13">{}</text>"#,
+        w / 2.0,
+        esc(title)
+    );
+    let _ = writeln!(
+        s,
+        r#"<rect x="{l}" y="{t}" width="{}" height="{}" fill="none" stroke="black"/>"#,
+        w - l - r,
+        h - t - b
+    );
+    for k in 0..=4 {
+        let y = k as f64 / 4.0;
+        let _ = writeln!(
+            s,
+            r##"<line x1="{l}" x2="{}" y1="{:.1}" y2="{:.1}" stroke="#ddd"/><text x="{}" y="{:.1}" text-anchor="end">{y:.2}</text>"##,
+            w - r,
+            py(y),
+            py(y),
+            l - 4.0,
+            py(y) + 4.0
+        );
+    }
+    let mut ticks: Vec<f64> = xs.clone();
+    ticks.sort_by(f64::total_cmp);
+    ticks.dedup();
+    for x in ticks {
+        let _ = writeln!(
+            s,
+            r#"<text x="{:.1}" y="{}" text-anchor="middle">{}</text>"#,
+            px(x),
+            h - b + 15.0,
+            fmt_tick(x)
+        );
+    }
+    let _ = writeln!(
+        s,
+        r#"<text x="{}" y="{}" text-anchor="middle">{}</text>"#,
+        (l + w - r) / 2.0,
+        h - 12.0,
+        esc(axes.0)
+    );
+    let _ = writeln!(
+        s,
+        r#"<text x="16" y="{}" text-anchor="middle" transform="rotate(-90 16 {})">{}</text>"#,
+        (t + h - b) / 2.0,
+        (t + h - b) / 2.0,
+        esc(axes.1)
+    );
+    for (k, c) in curves.iter().enumerate() {
+        let color = PALETTE[k % PALETTE.len()];
+        let pts: Vec<String> = c
+            .points
+            .iter()
+            .filter(|(x, y)| *x > 0.0 && y.is_finite())
+            .map(|&(x, y)| format!("{:.1},{:.1}", px(x), py(y)))
+            .collect();
+        let dash = if k % 2 == 1 {
+            r#" stroke-dasharray="6 3""#
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            s,
+            r#"<polyline fill="none" stroke="{color}" stroke-width="1.8"{dash} points="{}"/>"#,
+            pts.join(" ")
+        );
+        let ly = h - b - 14.0 - 15.0 * (curves.len() - 1 - k) as f64;
+        let _ = writeln!(
+            s,
+            r#"<line x1="{}" x2="{}" y1="{ly}" y2="{ly}" stroke="{color}" stroke-width="2"{dash}/><text x="{}" y="{}">{}</text>"#,
+            w - r - 170.0,
+            w - r - 150.0,
+            w - r - 145.0,
+            ly + 4.0,
+            esc(&c.label)
+        );
+    }
+    s.push_str("</svg>\n");
+    write(path, &s)
+}

@@ -13,7 +13,8 @@
 //! * First order: [`GradientDescent`], [`ConjugateGradient`].
 //! * Composite two-block (ψ(a, x) + λ·g(x)): [`InertialAdm`] (ADM, iADM, iPALM),
 //!   with the penalties of [`prox`]; [`Homotopy`] and [`Reweighting`] around
-//!   any [`CompositeSolver`].
+//!   any [`CompositeSolver`]; the baselines of LQK+20 §5.3,
+//!   [`AlternatingMinimization`] and [`Admm`].
 //! * Second order: [`second_order`] (trust region, curvilinear search, Lanczos).
 //! * Derivative checkers: [`check`].
 //!
@@ -22,6 +23,8 @@
 //! repository root resolves each key to authors, title and venue.
 
 pub mod adm;
+pub mod admm;
+pub mod alternating;
 pub mod check;
 pub mod composite;
 pub mod conjugate_gradient;
@@ -41,6 +44,8 @@ pub mod state;
 pub mod stop;
 
 pub use adm::{AUpdate, InertialAdm, InertialAdmOptions, KernelSet};
+pub use admm::{Admm, AdmmOptions};
+pub use alternating::{AlternatingMinimization, AlternatingOptions};
 pub use composite::{Composite, CompositeSolver, ProxBacktracking};
 pub use conjugate_gradient::ConjugateGradient;
 pub use continuation::{Homotopy, HomotopyOptions, Reweighting, ReweightingOptions};
