@@ -26,9 +26,18 @@
 //! # Ok::<(), sasd::SasdError>(())
 //! ```
 
+mod blur;
+mod extend;
+mod fourier;
 mod gradient;
 mod init;
+mod kernel_step;
+mod latent;
+mod noise;
 mod nonblind;
+mod photo;
+mod resample;
+mod restore;
 mod shared;
 
 use std::time::{Duration, Instant};
@@ -39,9 +48,12 @@ use optim::{
     ManifoldProblem, ProxBacktracking, Record, StopCriterion, StopReason, TwoBlockSmooth,
 };
 
+pub use blur::{Edges, blur_image, gaussian_blur_kernel, kernel_correlation, motion_path_kernel, psnr};
 pub use gradient::image_gradients;
 pub use init::Init;
+pub use noise::noise_level;
 pub use nonblind::deconvolve_tikhonov;
+pub use photo::{BlindDeblur, KernelEstimate, restore};
 pub use shared::SharedKernel;
 
 use crate::error::{Result, SasdError, check_at_least, check_lambda};
