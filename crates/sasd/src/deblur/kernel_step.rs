@@ -103,9 +103,11 @@ fn nonnegative_least_squares(q: &[f64], b: &[f64], warm: &[f64], step: f64) -> V
 }
 
 /// The kernel's final form: entries below `floor` × the largest set to 0,
-/// then Σ = 1 (the projection of ZLK+19's non-negative sphere point onto the
+/// 8-connected pieces holding less than `piece` of the mass removed (a
+/// camera path is one connected curve; Pan et al. 2014 prune likewise), then
+/// Σ = 1 (the projection of ZLK+19's non-negative sphere point onto the
 /// simplex a blur lives on). `None` when nothing positive remains.
-pub(crate) fn clean_kernel(k: &mut [f64], floor: f64) -> Option<()> {
+pub(crate) fn clean_kernel(k: &mut [f64], (k1, k2): (usize, usize), floor: f64, piece: f64) -> Option<()> {
     let max = k.iter().copied().fold(0.0, f64::max);
     if max <= 0.0 || !max.is_finite() {
         return None;
@@ -115,7 +117,39 @@ pub(crate) fn clean_kernel(k: &mut [f64], floor: f64) -> Option<()> {
             *t = 0.0;
         }
     });
+    let total: f64 = k.iter().sum();
+    let mut label = vec![usize::MAX; k.len()];
+    for seed in 0..k.len() {
+        if k[seed] <= 0.0 || label[seed] != usize::MAX {
+            continue;
+        }
+        let (mut stack, mut members) = (vec![seed], Vec::new());
+        label[seed] = seed;
+        while let Some(p) = stack.pop() {
+            members.push(p);
+            let (i, j) = (p / k2, p % k2);
+            for di in -1isize..=1 {
+                for dj in -1isize..=1 {
+                    let (a, b) = (i as isize + di, j as isize + dj);
+                    if a < 0 || b < 0 || a >= k1 as isize || b >= k2 as isize {
+                        continue;
+                    }
+                    let q = a as usize * k2 + b as usize;
+                    if k[q] > 0.0 && label[q] == usize::MAX {
+                        label[q] = seed;
+                        stack.push(q);
+                    }
+                }
+            }
+        }
+        if members.iter().map(|&p| k[p]).sum::<f64>() < piece * total {
+            members.iter().for_each(|&p| k[p] = 0.0);
+        }
+    }
     let sum: f64 = k.iter().sum();
+    if sum <= 0.0 {
+        return None;
+    }
     k.iter_mut().for_each(|t| *t /= sum);
     Some(())
 }

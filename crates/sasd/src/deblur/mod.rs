@@ -27,6 +27,7 @@
 //! ```
 
 mod blur;
+mod colour;
 mod extend;
 mod fourier;
 mod gradient;
@@ -49,6 +50,7 @@ use optim::{
 };
 
 pub use blur::{Edges, blur_image, gaussian_blur_kernel, kernel_correlation, motion_path_kernel, psnr};
+pub use colour::{PhotoDeblurred, luminance};
 pub use gradient::image_gradients;
 pub use init::Init;
 pub use noise::noise_level;
