@@ -31,11 +31,11 @@ use std::time::Instant;
 use rand::SeedableRng;
 use rand_distr::{Distribution, Normal};
 use sasd::deblur::{
-    BlindDeblur, Edges, blur_image, gaussian_blur_kernel, kernel_correlation, motion_path_kernel, psnr,
-    restore,
+    BlindDeblur, Edges, blur_image, deconvolve_tikhonov, gaussian_blur_kernel, kernel_correlation,
+    motion_path_kernel, psnr, restore,
 };
 
-const USAGE: &str = "usage: deblur [--side 256|512|1024] [--skimage DIR] [--out DIR] [--noise S] [--photos a,b] [--iterations N] [--lambda L]";
+const USAGE: &str = "usage: deblur [--side 256|512|1024] [--skimage DIR] [--out DIR] [--noise S] [--photos a,b] [--iterations N] [--lambda L] [--max-levels N] [--no-extension true] [--tikhonov MU] [--restore-scale S]";
 const PHOTOS: [&str; 5] = ["camera", "astronaut", "coffee", "chelsea", "brick"];
 
 /// The vendored crop, or scikit-image's full image (grey, centre crop of
@@ -132,6 +132,9 @@ fn main() {
     let iterations: usize = args.get("iterations", 5);
     let lambda: f64 = args.get("lambda", 0.0);
     let rscale: f64 = args.get("restore-scale", 1.0);
+    let max_levels: usize = args.get("max-levels", usize::MAX);
+    let no_extension: bool = args.get("no-extension", false);
+    let tikhonov: f64 = args.get("tikhonov", 0.0);
     let dir = (!out.is_empty()).then(|| PathBuf::from(&out));
     if let Some(d) = &dir {
         std::fs::create_dir_all(d).expect("output directory");
@@ -154,7 +157,10 @@ fn main() {
             let normal = Normal::new(0.0, sigma.max(1e-12)).expect("noise");
             y.iter_mut().for_each(|v| *v += normal.sample(&mut rng));
             let start = Instant::now();
-            let mut run = BlindDeblur::new(k, k).iterations(iterations);
+            let mut run = BlindDeblur::new(k, k)
+                .iterations(iterations)
+                .max_levels(max_levels)
+                .extend_boundary(!no_extension);
             if lambda > 0.0 {
                 run = run.lambda(lambda);
             }
@@ -162,7 +168,13 @@ fn main() {
             let restored = restore(&y, dims, &est.kernel, (k, k), est.noise * rscale).expect("restore");
             let time = start.elapsed().as_secs_f64();
             let corr = kernel_correlation(&est.kernel, (k, k), &kernel, (k, k)).expect("corr");
-            let bench = restore(&y, dims, &kernel, (k, k), est.noise * rscale).expect("restore");
+            let bench = if tikhonov > 0.0 {
+                // The Tikhonov step of the single-scale method, true kernel,
+                // for comparison (kernel anchored at the origin: a shift).
+                deconvolve_tikhonov(&y, dims, &kernel, (k, k), tikhonov).expect("tikhonov")
+            } else {
+                restore(&y, dims, &kernel, (k, k), est.noise * rscale).expect("restore")
+            };
             let quality = |v: &[f64]| psnr(v, &sharp, dims, 1.0, k, k / 2).expect("psnr");
             let (pb, pr, pt) = (quality(&y), quality(&restored), quality(&bench));
             println!(

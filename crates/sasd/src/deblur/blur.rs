@@ -78,8 +78,8 @@ pub fn blur_image(
 
 /// Kernel correlation: the largest normalised cross-correlation
 /// max_τ ⟨a, s_τ b⟩ / (‖a‖‖b‖) over all shifts τ of two row-major kernels
-/// (zero outside their windows; sizes may differ), as in Hu & Yang 2012 and
-/// the blind-deblurring benchmarks after LWDF09. 1 means equal up to a
+/// (zero outside their windows; sizes may differ), as in HY12 and the
+/// blind-deblurring benchmarks after LWDF09. 1 means equal up to a
 /// shift and a positive scale; a delta against a blur k scores max k/‖k‖.
 ///
 /// Errors: lengths that do not match the shapes, a zero or non-finite kernel.

@@ -1,8 +1,8 @@
 //! A photograph is not periodic: its cyclic gradients jump across the frame,
 //! sharp edges that no blur explains (the study's first cause of the delta).
 //! The image is extended to a larger, smoothly periodic one before any FFT,
-//! and the answer cropped back (the role of Liu & Jia 2008's boundary
-//! extension in Pan et al. 2014's code).
+//! and the answer cropped back (the role of LJ08's boundary extension
+//! in PHSY14's code).
 
 use crate::conv::fast_len;
 
@@ -26,6 +26,15 @@ impl Frame {
             inner: (rows, cols),
             outer,
             offset: ((outer.0 - rows) / 2, (outer.1 - cols) / 2),
+        }
+    }
+
+    /// No extension: the image is taken as cyclic.
+    pub(crate) fn cyclic(inner: (usize, usize)) -> Self {
+        Self {
+            inner,
+            outer: inner,
+            offset: (0, 0),
         }
     }
 
@@ -77,5 +86,41 @@ fn fill_gap(line: &mut [f64], n: usize, start: usize, len: usize, stride: usize)
         let s = t * t * (3.0 - 2.0 * t);
         let at = (start + len - 1 + d) % n;
         line[at * stride] = last + (first - last) * s;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The original comes back, and the extension has no jump larger than
+    /// the image's own steps (the wrap-around edge is gone).
+    #[test]
+    fn extension_is_smooth_and_periodic() {
+        let (rows, cols) = (20, 31);
+        let img: Vec<f64> = (0..rows * cols)
+            .map(|p| ((p / cols) as f64 * 0.3).sin() + (p % cols) as f64 * 0.05)
+            .collect();
+        let frame = Frame::new((rows, cols), 6);
+        assert!(frame.outer.0 >= rows + 12 && frame.outer.1 >= cols + 12);
+        let big = frame.extend(&img);
+        assert_eq!(frame.crop(&big), img);
+        let step = |v: &[f64], (r, c): (usize, usize), cyclic: bool| {
+            let mut m: f64 = 0.0;
+            for i in 0..r {
+                for j in 0..c {
+                    if cyclic || (i + 1 < r && j + 1 < c) {
+                        let p = v[i * c + j];
+                        m = m.max((v[i * c + (j + 1) % c] - p).abs());
+                        m = m.max((v[((i + 1) % r) * c + j] - p).abs());
+                    }
+                }
+            }
+            m
+        };
+        let inner = step(&img, (rows, cols), false);
+        let outer = step(&big, frame.outer, true);
+        assert!(outer <= inner.max(0.35), "{outer} vs {inner}");
+        assert!(step(&img, (rows, cols), true) > 1.4, "the wrap-around jump");
     }
 }

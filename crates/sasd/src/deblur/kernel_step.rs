@@ -1,4 +1,5 @@
-//! The kernel block of the blind solve: ZLK+19 eq. 28's least squares in the
+//! The kernel block of the blind solve (CL09 solve it in the Fourier
+//! domain without the support; here it is exact on the support): ZLK+19 eq. 28's least squares in the
 //! kernel for fixed gradient maps, min_a Σ_s ½‖∇_s y − a ⊛ x_s‖², solved
 //! exactly on the k₁ × k₂ support with a ≥ 0 (the orthant of eq. 28).
 //!
@@ -104,7 +105,7 @@ fn nonnegative_least_squares(q: &[f64], b: &[f64], warm: &[f64], step: f64) -> V
 
 /// The kernel's final form: entries below `floor` × the largest set to 0,
 /// 8-connected pieces holding less than `piece` of the mass removed (a
-/// camera path is one connected curve; Pan et al. 2014 prune likewise), then
+/// camera path is one connected curve; PHSY14 prune likewise), then
 /// Σ = 1 (the projection of ZLK+19's non-negative sphere point onto the
 /// simplex a blur lives on). `None` when nothing positive remains.
 pub(crate) fn clean_kernel(k: &mut [f64], (k1, k2): (usize, usize), floor: f64, piece: f64) -> Option<()> {
@@ -152,4 +153,41 @@ pub(crate) fn clean_kernel(k: &mut [f64], (k1, k2): (usize, usize), floor: f64, 
     }
     k.iter_mut().for_each(|t| *t /= sum);
     Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::deblur::blur::{Edges, blur_image};
+
+    /// With the sharp image as the latent one and a cyclic, noiseless blur,
+    /// the kernel block returns the kernel (the normal equations are exact).
+    #[test]
+    fn the_kernel_block_is_exact_on_cyclic_data() {
+        let (rows, cols) = (40, 48);
+        let img: Vec<f64> = (0..rows * cols)
+            .map(|p| {
+                let (i, j) = ((p / cols) as f64, (p % cols) as f64);
+                f64::from(u8::from((i - 20.0).powi(2) + (j - 22.0).powi(2) < 90.0))
+                    + 0.4 * f64::from(u8::from(j > 30.0 + 0.3 * i))
+            })
+            .collect();
+        let truth = [0.0, 0.1, 0.0, 0.2, 0.3, 0.1, 0.0, 0.25, 0.05];
+        let y = blur_image(&img, (rows, cols), &truth, (3, 3), Edges::Cyclic).unwrap();
+        let mut fourier = Fourier::new(rows, cols).unwrap();
+        let k = estimate_kernel(&mut fourier, &img, &y, (3, 3), 1e-12, &[1.0 / 9.0; 9]);
+        for (a, b) in k.iter().zip(&truth) {
+            assert!((a - b).abs() < 1e-4, "{k:?}");
+        }
+        // 0.01 is below 5 % of the largest; 0.06 is a piece of its own
+        // holding < 10 % of the mass.
+        let mut noisy = vec![0.5, 0.4, 0.01, 0.0, 0.06];
+        clean_kernel(&mut noisy, (1, 5), 0.05, 0.1).unwrap();
+        let want = [0.5 / 0.9, 0.4 / 0.9, 0.0, 0.0, 0.0];
+        assert!(
+            noisy.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-12),
+            "{noisy:?}"
+        );
+        assert!(clean_kernel(&mut [0.0; 4], (2, 2), 0.05, 0.1).is_none());
+    }
 }

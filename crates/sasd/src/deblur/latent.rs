@@ -4,20 +4,18 @@
 //!
 //! Eq. 28 lets ∇ₓ and ∇ᵧ carry independent maps x₁, x₂ with ℓ¹ penalties.
 //! Here they are the two gradients of one latent image u (x₁ = ∂ₓu,
-//! x₂ = ∂ᵧu) and the penalty is ℓ⁰, as in Xu, Zheng & Jia 2013 and Pan et
-//! al. 2014: the ℓ⁰ prior keeps only salient edges, which is what a kernel
+//! x₂ = ∂ᵧu) and the penalty is ℓ⁰, as in XZJ13 and PHSY14: the ℓ⁰ prior keeps only salient edges, which is what a kernel
 //! can be read from, and unlike ℓ¹ it does not prefer the blurred image
 //! (LWDF09: blur lowers ‖∇u‖₁ but not ‖∇u‖₀).
 
 use super::fourier::{Fourier, gradients, gradients_adjoint};
 use crate::conv::Complex64;
 
-/// Half-quadratic splitting ratio and ceiling of Xu et al. 2011.
+/// Half-quadratic splitting ratio and ceiling of XLXJ11.
 const KAPPA: f64 = 2.0;
 const BETA_MAX: f64 = 1e5;
 
-/// min_u ‖k ⊛ u − y‖² + λ‖∇u‖₀ by half-quadratic splitting (Xu, Lu, Xu &
-/// Jia 2011): with auxiliary gradients w, alternately
+/// min_u ‖k ⊛ u − y‖² + λ‖∇u‖₀ by half-quadratic splitting (XLXJ11): with auxiliary gradients w, alternately
 /// w = ∇u where |∇u|² ≥ λ/β (else 0) and
 /// û = (K̄·Ŷ + β·F[∇ᵀw]) / (|K|² + β(|D̂ₓ|² + |D̂ᵧ|²)),
 /// for β = 2λ, 2κλ, … up to 10⁵. `y_hat` is the blurred (extended) image's

@@ -17,11 +17,11 @@ use super::resample::{resize, resize_kernel};
 use super::restore::hyper_laplacian;
 use crate::error::{Result, SasdError, check_at_least, check_len};
 
-/// Pyramid ratio between levels (Pan et al. 2014, Xu et al. 2013).
+/// Pyramid ratio between levels (PHSY14, XZJ13).
 const RATIO: f64 = std::f64::consts::FRAC_1_SQRT_2;
 /// Kernel side at the coarsest level, at most.
 const COARSEST_KERNEL: f64 = 5.0;
-/// Per-iteration decay of the ℓ⁰ weight and its floor (Pan et al. 2014).
+/// Per-iteration decay of the ℓ⁰ weight and its floor (PHSY14).
 const LAMBDA_DECAY: f64 = 1.1;
 const LAMBDA_MIN: f64 = 1e-4;
 /// Kernel taps below this fraction of the largest are noise (set to 0).
@@ -50,6 +50,8 @@ pub struct BlindDeblur {
     noise: Option<f64>,
     iterations: usize,
     max_side: usize,
+    max_levels: usize,
+    extend: bool,
 }
 
 /// The outcome of [`BlindDeblur::estimate`].
@@ -74,7 +76,7 @@ pub struct KernelEstimate {
 impl BlindDeblur {
     /// A run for a `rows × cols` kernel with the defaults: ℓ⁰ weight
     /// λ₀ = max(6·10⁻³, 60σ̂²) on the image scaled to [0, 1] (σ̂ the noise
-    /// level; Pan et al. 2014 use 4·10⁻³ on clean images, and at σ = 0.01
+    /// level; PHSY14 use 4·10⁻³ on clean images, and at σ = 0.01
     /// 6·10⁻³ gave the best kernels of 2, 4, 6, 8, 16·10⁻³ on the vendored
     /// photographs), decaying by 1.1 per alternation, 5
     /// alternations per pyramid level, the kernel estimated on at most the
@@ -86,6 +88,8 @@ impl BlindDeblur {
             noise: None,
             iterations: 5,
             max_side: 512,
+            max_levels: usize::MAX,
+            extend: true,
         }
     }
 
@@ -105,6 +109,20 @@ impl BlindDeblur {
     /// Alternations per pyramid level (≥ 1).
     pub fn iterations(mut self, n: usize) -> Self {
         self.iterations = n;
+        self
+    }
+
+    /// At most this many pyramid levels (≥ 1; 1 estimates at full
+    /// resolution only, for studies of what the pyramid buys).
+    pub fn max_levels(mut self, levels: usize) -> Self {
+        self.max_levels = levels;
+        self
+    }
+
+    /// Whether the image is extended to a smoothly periodic one before the
+    /// FFTs (default true; false treats it as cyclic, for studies).
+    pub fn extend_boundary(mut self, extend: bool) -> Self {
+        self.extend = extend;
         self
     }
 
@@ -140,6 +158,7 @@ impl BlindDeblur {
             check_at_least("noise", s, f64::MIN_POSITIVE)?;
         }
         check_at_least("iterations", self.iterations as f64, 1.0)?;
+        check_at_least("max_levels", self.max_levels as f64, 1.0)?;
         let (k1, k2) = self.kernel;
         check_at_least("max_side", self.max_side as f64, 4.0 * k1.max(k2) as f64)?;
         let (lo, range) = range(image).ok_or(SasdError::NoSignal)?;
@@ -151,7 +170,7 @@ impl BlindDeblur {
             .unwrap_or_else(|| noise_level(&window, wdims))
             .max(NOISE_FLOOR);
         let lambda0 = self.lambda.unwrap_or((6e-3f64).max(60.0 * sigma * sigma));
-        let levels = level_count(self.kernel, wdims);
+        let levels = level_count(self.kernel, wdims).min(self.max_levels);
         let mut kernel = vec![1.0];
         let mut kdims = (1, 1);
         for level in (0..levels).rev() {
@@ -188,7 +207,11 @@ impl BlindDeblur {
         kdims: (usize, usize),
         lambda0: f64,
     ) -> Result<Vec<f64>> {
-        let frame = Frame::new(dims, kdims.0.max(kdims.1));
+        let frame = if self.extend {
+            Frame::new(dims, kdims.0.max(kdims.1))
+        } else {
+            Frame::cyclic(dims)
+        };
         let y = frame.extend(y);
         let mut fourier = Fourier::new(frame.outer.0, frame.outer.1)?;
         let y_hat = fourier.forward(&y);

@@ -63,3 +63,20 @@ pub(crate) fn resize_kernel(k: &[f64], from: (usize, usize), to: (usize, usize))
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resizing_keeps_constants_and_the_identity() {
+        let c = vec![0.7; 12 * 9];
+        for to in [(5, 4), (12, 9), (20, 13)] {
+            assert!(resize(&c, (12, 9), to).iter().all(|t| (t - 0.7).abs() < 1e-12));
+        }
+        let v: Vec<f64> = (0..12 * 9).map(|p| p as f64).collect();
+        assert_eq!(resize(&v, (12, 9), (12, 9)), v);
+        let k = resize_kernel(&[0.0, 1.0, 0.0], (1, 3), (3, 5));
+        assert!((k.iter().sum::<f64>() - 1.0).abs() < 1e-12 && k.iter().all(|t| *t >= 0.0));
+    }
+}

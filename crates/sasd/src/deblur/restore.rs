@@ -114,3 +114,28 @@ fn shrink(v: f64, beta: f64) -> f64 {
     let w = 0.5 * (lo + hi);
     if cost(w) < cost(0.0) { w } else { 0.0 }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The w-step against a brute-force search, and the table against it.
+    #[test]
+    fn shrinkage_minimises_the_splitting_cost() {
+        for beta in [1.0, 8.0, 256.0] {
+            let table = Shrinkage::new(beta);
+            for v in [-2.0, -0.3, 0.0, 0.05, 0.2, 0.7, 1.5, 5.0] {
+                let cost = |w: f64| w.abs().powf(ALPHA) + 0.5 * beta * (w - v) * (w - v);
+                let brute = (0..=40_000)
+                    .map(|i| -6.0 + 12.0 * f64::from(i) / 40_000.0)
+                    .fold(0.0, |b, w| if cost(w) < cost(b) { w } else { b });
+                let w = shrink(v.abs(), beta).copysign(v);
+                assert!(
+                    cost(w) <= cost(brute) + 1e-9,
+                    "beta {beta}, v {v}: {w} vs {brute}"
+                );
+                assert!((table.apply(v) - w).abs() < 1e-2, "table at {v}");
+            }
+        }
+    }
+}
