@@ -189,3 +189,26 @@ fn restoration_with_the_true_kernel() {
     // Measured +6.2 dB.
     assert!(gain >= 5.0, "gain {gain}");
 }
+
+/// Odd shapes never panic: even and non-square kernels, small and
+/// rectangular images, pure noise; the kernel is always a valid blur.
+#[test]
+fn any_shape_gives_a_valid_kernel() {
+    use rand::RngExt;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+    for (rows, cols, k1, k2) in [
+        (17, 23, 2, 5),
+        (40, 9, 10, 2),
+        (64, 64, 16, 16),
+        (33, 80, 1, 1),
+        (8, 8, 2, 2),
+    ] {
+        let img: Vec<f64> = (0..rows * cols).map(|_| rng.random_range(0.0..1.0)).collect();
+        let est = BlindDeblur::new(k1, k2).estimate(&img, rows, cols).unwrap();
+        assert_eq!(est.kernel.len(), k1 * k2);
+        assert!(est.kernel.iter().all(|t| t.is_finite() && *t >= 0.0));
+        assert!((est.kernel.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+        let x = est.restore(&img).unwrap();
+        assert!(x.iter().all(|t| t.is_finite()));
+    }
+}
