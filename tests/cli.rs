@@ -537,6 +537,8 @@ fn deblur_recovers_a_gaussian_blur_and_restores_the_image() {
     let stdout = ok(&[
         "deblur",
         s(&input),
+        "--method",
+        "sphere",
         "--kernel-size",
         "7x7",
         "--truth-kernel",

@@ -16,6 +16,16 @@
 //! maximal-energy shift correction (App. B.3). [`deconvolve_tikhonov`] then
 //! restores the sharp image from the kernel (non-blind step).
 //!
+//! That single-scale solve is exact on clean cyclic data but returns a
+//! near-delta on photographs (noise, non-periodic borders:
+//! `docs/studies/deblur-collapse.md`). For photographs use [`BlindDeblur`]:
+//! eq. 28's two blocks (ℓ⁰ gradient maps, a non-negative least-squares
+//! kernel) alternated coarse to fine on a smoothly periodic extension of the
+//! image, noise-aware weights ([`noise_level`]), and the hyper-Laplacian
+//! restoration [`restore`] (KF09); colour through [`BlindDeblur::run`].
+//! [`blur_image`], [`motion_path_kernel`], [`gaussian_blur_kernel`],
+//! [`kernel_correlation`] and [`psnr`] make and score test cases.
+//!
 //! Images are row-major `rows × cols` slices, kernels row-major `k₁ × k₂`.
 //!
 //! ```no_run
@@ -26,9 +36,19 @@
 //! # Ok::<(), sasd::SasdError>(())
 //! ```
 
+mod blur;
+mod colour;
+mod extend;
+mod fourier;
 mod gradient;
 mod init;
+mod kernel_step;
+mod latent;
+mod noise;
 mod nonblind;
+mod photo;
+mod resample;
+mod restore;
 mod shared;
 
 use std::time::{Duration, Instant};
@@ -39,9 +59,13 @@ use optim::{
     ManifoldProblem, ProxBacktracking, Record, StopCriterion, StopReason, TwoBlockSmooth,
 };
 
+pub use blur::{Edges, blur_image, gaussian_blur_kernel, kernel_correlation, motion_path_kernel, psnr};
+pub use colour::{PhotoDeblurred, luminance};
 pub use gradient::image_gradients;
 pub use init::Init;
+pub use noise::noise_level;
 pub use nonblind::deconvolve_tikhonov;
+pub use photo::{BlindDeblur, KernelEstimate, restore};
 pub use shared::SharedKernel;
 
 use crate::error::{Result, SasdError, check_at_least, check_lambda};

@@ -1,0 +1,124 @@
+//! Cyclic convolutions of one padded image size through the crate's real
+//! 2-D FFT (`conv::Plan2d`): the spectra of images, of centred kernels and
+//! of the two forward differences, and the way back.
+
+use crate::conv::{Complex64, Plan, Plan2d};
+use crate::error::Result;
+
+/// FFTs of row-major `rows × cols` images, with the transfer functions of
+/// the cyclic forward differences cached.
+pub(crate) struct Fourier {
+    rows: usize,
+    cols: usize,
+    plan: Plan2d,
+    /// |D̂ₓ|² + |D̂ᵧ|²: the spectrum of the discrete Laplacian −Δ.
+    laplacian: Vec<f64>,
+}
+
+impl Fourier {
+    /// Plans the FFTs of `rows × cols` images (both ≥ 1).
+    pub(crate) fn new(rows: usize, cols: usize) -> Result<Self> {
+        // A row-major r×c image is the column-major c×r one of the engine.
+        let plan = Plan2d::new((cols, rows))?;
+        let mut f = Self {
+            rows,
+            cols,
+            plan,
+            laplacian: Vec::new(),
+        };
+        let mut lap = vec![0.0; rows * cols];
+        lap[0] = 4.0;
+        for (di, dj) in [(1, 0), (rows - 1, 0), (0, 1), (0, cols - 1)] {
+            lap[(di % rows) * cols + dj % cols] -= 1.0;
+        }
+        f.laplacian = f.forward(&lap).iter().map(|z| z.re).collect();
+        Ok(f)
+    }
+
+    /// `(rows, cols)`.
+    pub(crate) fn dims(&self) -> (usize, usize) {
+        (self.rows, self.cols)
+    }
+
+    /// |D̂ₓ(ω)|² + |D̂ᵧ(ω)|², bin by bin.
+    pub(crate) fn laplacian(&self) -> &[f64] {
+        &self.laplacian
+    }
+
+    /// The (half) spectrum of a full-size image.
+    pub(crate) fn forward(&mut self, image: &[f64]) -> Vec<Complex64> {
+        let mut out = vec![Complex64::default(); self.plan.spectrum_len()];
+        self.plan.forward(image, (self.cols, self.rows), &mut out);
+        out
+    }
+
+    /// The image of a spectrum (consumed as scratch), with the 1/N of the
+    /// inverse DFT applied.
+    pub(crate) fn inverse(&mut self, mut spectrum: Vec<Complex64>) -> Vec<f64> {
+        let scale = 1.0 / (self.rows * self.cols) as f64;
+        spectrum.iter_mut().for_each(|z| *z *= scale);
+        let mut out = vec![0.0; self.rows * self.cols];
+        self.plan.inverse(&mut spectrum, (self.cols, self.rows), &mut out);
+        out
+    }
+
+    /// The transfer function of a row-major `k₁ × k₂` kernel centred at
+    /// (k₁/2, k₂/2): entry (a, b) sits at offset (a − k₁/2, b − k₂/2) mod the
+    /// image (`psf2otf`).
+    pub(crate) fn kernel_spectrum(&mut self, kernel: &[f64], (k1, k2): (usize, usize)) -> Vec<Complex64> {
+        let mut full = vec![0.0; self.rows * self.cols];
+        for a in 0..k1 {
+            let i = (a + self.rows - k1 / 2) % self.rows;
+            for b in 0..k2 {
+                let j = (b + self.cols - k2 / 2) % self.cols;
+                full[i * self.cols + j] += kernel[a * k2 + b];
+            }
+        }
+        self.forward(&full)
+    }
+
+    /// The `k₁ × k₂` window centred at the origin of a full-size cyclic
+    /// image (lags −k₁/2 … k₁ − 1 − k₁/2 by row, likewise by column): the
+    /// inverse of [`kernel_spectrum`](Self::kernel_spectrum)'s placement.
+    pub(crate) fn centred_window(&self, full: &[f64], (k1, k2): (usize, usize)) -> Vec<f64> {
+        let mut out = vec![0.0; k1 * k2];
+        for a in 0..k1 {
+            let i = (a + self.rows - k1 / 2) % self.rows;
+            for b in 0..k2 {
+                let j = (b + self.cols - k2 / 2) % self.cols;
+                out[a * k2 + b] = full[i * self.cols + j];
+            }
+        }
+        out
+    }
+}
+
+/// The cyclic forward differences (∂ₓu, ∂ᵧu) of a row-major image:
+/// u[i, j+1] − u[i, j] and u[i+1, j] − u[i, j].
+pub(crate) fn gradients(u: &[f64], (rows, cols): (usize, usize)) -> [Vec<f64>; 2] {
+    let mut gx = vec![0.0; u.len()];
+    let mut gy = vec![0.0; u.len()];
+    for i in 0..rows {
+        let down = ((i + 1) % rows) * cols;
+        for j in 0..cols {
+            let p = i * cols + j;
+            gx[p] = u[i * cols + (j + 1) % cols] - u[p];
+            gy[p] = u[down + j] - u[p];
+        }
+    }
+    [gx, gy]
+}
+
+/// Dₓᵀh + Dᵧᵀv: the adjoint of [`gradients`] (minus the divergence),
+/// h[i, j−1] − h[i, j] + v[i−1, j] − v[i, j].
+pub(crate) fn gradients_adjoint(h: &[f64], v: &[f64], (rows, cols): (usize, usize)) -> Vec<f64> {
+    let mut out = vec![0.0; h.len()];
+    for i in 0..rows {
+        let up = ((i + rows - 1) % rows) * cols;
+        for j in 0..cols {
+            let p = i * cols + j;
+            out[p] = h[i * cols + (j + cols - 1) % cols] - h[p] + v[up + j] - v[p];
+        }
+    }
+    out
+}
