@@ -101,6 +101,10 @@ pub(crate) struct BlockStep {
     pub may_grow: bool,
     /// Stationarity measure: ‖G_t(w)‖ for x, ‖grad ψ(z)‖ for a.
     pub residual: f64,
+    /// The same vector's largest entry in magnitude (‖·‖∞): the worst
+    /// entry's distance from its optimality condition, a measure that does
+    /// not grow with the number of entries.
+    pub peak: f64,
 }
 
 /// The oracles of one block of ψ with the other block held fixed.
@@ -234,11 +238,12 @@ impl ProxGradStep {
             let psi = block.value(out);
             counts.cost += 1;
             trials += 1;
-            let (mut lin, mut sq) = (0.0, 0.0);
+            let (mut lin, mut sq, mut peak) = (0.0, 0.0, 0.0_f64);
             for ((o, w), g) in out.iter().zip(&self.w).zip(&self.grad) {
                 let d = o - w;
                 lin += d * g;
                 sq += d * d;
+                peak = peak.max(d.abs());
             }
             // Slack for rounding: near convergence both sides agree to
             // rounding and the exact test would shrink t to nothing. A step
@@ -252,6 +257,7 @@ impl ProxGradStep {
                     trials,
                     may_grow: trials == 1 && self.rounding.clear_pass(psi - bound),
                     residual: sq.sqrt() / t,
+                    peak: peak / t,
                 });
             }
             t *= rule.contraction;
@@ -356,6 +362,7 @@ impl AStep {
                 trials: 0,
                 may_grow: false,
                 residual: 0.0,
+                peak: 0.0,
             }));
         }
         self.dir.iter_mut().zip(&self.grad).for_each(|(d, g)| *d = -g);
@@ -395,6 +402,7 @@ impl AStep {
             trials: acc.trials,
             may_grow: acc.may_grow,
             residual: g2.sqrt(),
+            peak: self.grad.iter().fold(0.0_f64, |p, g| p.max(g.abs())),
         }))
     }
 }

@@ -264,7 +264,8 @@ pub struct ReweightingOptions {
     /// i₀ of the ε rule (1-based rank); [`Reweighting::seed_rank`] gives the
     /// seed's ⌈n/log(m/n)⌉.
     pub rank: usize,
-    /// Floor of ε (10⁻³).
+    /// Floor of ε relative to the largest |x_i| (10⁻³): the rule's
+    /// absolute 10⁻³ for spikes of unit height, and the same in any units.
     pub eps_floor: f64,
     /// Precision of each round (gradient-mapping norm).
     pub precision: f64,
@@ -282,9 +283,10 @@ impl ReweightingOptions {
 }
 
 /// Reweighted ℓ1 (LQK+20, Alg. 7): solve with weights w, then
-/// w_i ← 1/(|x_i| + ε) (B.7) with ε = max(|x|_(i₀), 10⁻³), |x|_(i) the
-/// magnitudes sorted in decreasing order (the rule after B.9), warm-starting
-/// each round from the last.
+/// w_i ← 1/(|x_i| + ε) (B.7) with ε = max(|x|_(i₀), 10⁻³·‖x‖∞), |x|_(i)
+/// the magnitudes sorted in decreasing order (the rule after B.9, its floor
+/// 10⁻³ taken relative to the largest spike so that it means the same in
+/// any units), warm-starting each round from the last.
 ///
 /// Records carry the extras `round` and `lambda`. The penalty's weights are
 /// reset to 1 at the start and left at the last round's.
@@ -320,12 +322,15 @@ impl<S> Reweighting<S> {
         if r.is_finite() && r >= 1.0 { r as usize } else { 1 }
     }
 
-    /// ε = max(|x|_(i₀), floor) and the weights 1/(|x_i| + ε) into `w`.
+    /// ε = max(|x|_(i₀), floor·‖x‖∞) and the weights 1/(|x_i| + ε) into
+    /// `w` (ε = floor for x = 0).
     pub fn weights(&self, x: &[f64], w: &mut [f64]) -> f64 {
         let mut mags: Vec<f64> = x.iter().map(|t| t.abs()).collect();
+        let peak = mags.iter().fold(0.0_f64, |p, m| p.max(*m));
         let i = self.options.rank.clamp(1, mags.len()) - 1;
         let (_, kth, _) = mags.select_nth_unstable_by(i, |a, b| b.total_cmp(a));
-        let eps = kth.max(self.options.eps_floor);
+        let floor = self.options.eps_floor * if peak > 0.0 { peak } else { 1.0 };
+        let eps = kth.max(floor);
         w.iter_mut()
             .zip(x)
             .for_each(|(wi, xi)| *wi = 1.0 / (xi.abs() + eps));

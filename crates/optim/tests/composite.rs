@@ -278,8 +278,8 @@ fn exact_cost(problem: &mut Composite<Bilinear, L1>, a: &[f64], x: &[f64]) -> f6
 /// floor: no decrease below η can be verified) and never with a failed
 /// search. With the noise figure forced to 0 (a slack relative to ψ alone,
 /// as before the measurement) the searches, failing at random, shrink the
-/// steps by orders of magnitude: some seed ends with a failed search or
-/// stalls far above the floor.
+/// steps by orders of magnitude: some seed ends with a failed search,
+/// stalls far above the floor, or never reaches the stationarity test.
 #[test]
 fn noisy_values_of_a_bilinear_problem_end_at_the_noise_floor() {
     let eta = 1e-9;
@@ -314,7 +314,7 @@ fn noisy_values_of_a_bilinear_problem_end_at_the_noise_floor() {
             } else {
                 iadm_with_noise(0.0)
             };
-            let stop = S::MaxIterations(3000) | S::GradientNorm(1e-6);
+            let stop = S::MaxIterations(3000) | S::GradientNorm(1e-9);
             let res = solver
                 .solve_composite(&m, &mut problem, &a0, &[0.0; 15], &stop, &mut NoObserver)
                 .unwrap();
@@ -329,7 +329,9 @@ fn noisy_values_of_a_bilinear_problem_end_at_the_noise_floor() {
             if measured {
                 assert_ne!(res.stop, StopReason::LineSearchFailed, "seed {seed}");
                 assert!(gap <= 10.0 * eta, "seed {seed}: Ψ − Ψ* = {gap:e}");
-            } else if res.stop == StopReason::LineSearchFailed || gap > 10.0 * eta {
+            } else if matches!(res.stop, StopReason::LineSearchFailed | StopReason::MaxIterations)
+                || gap > 10.0 * eta
+            {
                 slack_relative_to_psi_failed = true;
             }
         }

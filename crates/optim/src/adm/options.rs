@@ -51,7 +51,10 @@ pub struct InertialAdmOptions {
     /// The a-step Armijo search; its sufficient-decrease constant is η of
     /// Alg. 4.
     pub a_step: Armijo,
-    /// First trial τ of the first a-step (1).
+    /// First trial of the first a-step, as a multiple of 1/‖x‖² (1): the
+    /// a-block's curvature grows with ‖x‖², so in these units the search
+    /// starts at the same place whatever the scale of the data (1/‖x‖² is
+    /// 1 for x = 0).
     pub initial_tau: f64,
     /// Riemannian (ADM/iADM) or projected (iPALM) a-step.
     pub a_update: AUpdate,
