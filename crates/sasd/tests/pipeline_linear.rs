@@ -89,3 +89,52 @@ fn linear_model_with_a_baseline_recovers_a_drifting_noisy_recording() {
         assert!(f1 >= 0.9, "seed {seed}: F1 {f1}");
     }
 }
+
+/// Default options on a recording (the linear model, homotopy-iADM, the
+/// default λ = max(0.1/√n, 2σ̂), σ̂ read between the events) plus a
+/// baseline, in three units: every stopping test is in the data's units
+/// (`InertialAdm`'s stationarity, the noise-following λ), so y × 1024
+/// (exact in floating point) gives the same run bit for bit, and y × 1000
+/// the same kernel (kernel error between the two runs ≤ 1e-6) and the same
+/// events, with amplitudes × 1000.
+#[test]
+fn a_recording_in_other_units_gives_the_same_kernel_and_events() {
+    let (y, a0, x0) = recording(1, 3.0);
+    let run = |scale: f64| {
+        let ys: Vec<f64> = y.iter().map(|v| v * scale).collect();
+        let out = Deconvolution::new(N0)
+            .boundary(Boundary::Linear)
+            .baseline(5.0 * N0 as f64)
+            .seed(1)
+            .run(&ys)
+            .expect("run");
+        let (events, _) = out.events(&ys).expect("events");
+        (out, events)
+    };
+    let (base, events) = run(1.0);
+    let err = kernel_error(&a0, base.kernel()).expect("metric");
+    let f1 = event_f1(&base, &y, &a0, &x0);
+    eprintln!(
+        "defaults: λ {:.3}, kernel error {err:.2e}, event F1 {f1:.3}, {} iterations, {:?}",
+        base.lambda, base.iterations, base.stop
+    );
+    assert!(err <= 1e-2 && f1 >= 0.9, "kernel error {err:e}, F1 {f1}");
+    let (binary, _) = run(1024.0);
+    assert_eq!(binary.kernel(), base.kernel());
+    assert_eq!(binary.iterations, base.iterations);
+    assert_eq!(binary.lambda, 1024.0 * base.lambda);
+    let (decimal, decimal_events) = run(1000.0);
+    let between = kernel_error(base.kernel(), decimal.kernel()).expect("metric");
+    eprintln!(
+        "× 1000: kernel error between the runs {between:.1e}, {} iterations",
+        decimal.iterations
+    );
+    assert!(between <= 1e-6, "kernel error between the runs {between:e}");
+    assert!((decimal.lambda / base.lambda - 1000.0).abs() < 1e-6);
+    assert_eq!(decimal_events.len(), events.len());
+    for (d, e) in decimal_events.iter().zip(&events) {
+        assert_eq!(d.index, e.index);
+        let ratio = d.amplitude / e.amplitude / 1000.0;
+        assert!((ratio - 1.0).abs() < 1e-9, "{} vs {}", d.amplitude, e.amplitude);
+    }
+}

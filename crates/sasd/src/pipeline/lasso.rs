@@ -57,7 +57,7 @@ pub(super) fn solve<P: GridPlan, O: RunObserver>(
     };
     let lambda_star = check_lambda(
         spec.lambda
-            .unwrap_or_else(|| lambda::default_lambda(&spec.method, n, y, grid)),
+            .unwrap_or_else(|| lambda::default_lambda(&spec.method, n, y, grid, layout.boundary)),
     )?;
     let penalty = lasso_penalty(count * xlen, None, spec.nonnegative)?;
     let mut problem = Composite {

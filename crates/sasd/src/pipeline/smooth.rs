@@ -26,7 +26,7 @@ pub(super) fn solve<O: RunObserver>(
     let n = lifted_length(y.len(), n0)?;
     let lambda = spec
         .lambda
-        .unwrap_or_else(|| lambda::default_lambda(&spec.method, n, y, layout.grid));
+        .unwrap_or_else(|| lambda::default_lambda(&spec.method, n, y, layout.grid, layout.boundary));
     let solver = match spec.method {
         MethodSpec::SecondOrder(s) => s.solver,
         MethodSpec::TwoStage(t) => t.solver,
