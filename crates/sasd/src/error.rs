@@ -152,6 +152,9 @@ pub enum SasdError {
     /// A solver refused its input or options.
     #[error(transparent)]
     Optim(#[from] optim::OptimError),
+    /// A dataset shipped with the crate could not be read (a broken build).
+    #[error("shipped dataset unreadable: {0}")]
+    Dataset(String),
     /// A direct convolution refused its shapes (see [`crate::synth::SynthError`]).
     #[error(transparent)]
     Synth(#[from] crate::synth::SynthError),

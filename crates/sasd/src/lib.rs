@@ -8,6 +8,7 @@
 //! repository root resolves each key to authors, title and venue.
 
 pub mod conv;
+pub mod datasets;
 pub mod deblur;
 pub mod error;
 pub mod events;
