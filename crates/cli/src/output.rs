@@ -317,13 +317,31 @@ impl OutDir {
                     .map(|(n, k)| (n.as_str(), k.as_slice()))
                     .collect();
                 plot::plot_signals(&stem("kernel"), "Recovered kernel(s)", &series)?;
-                let names: Vec<String> = (1..=s.kernels.len()).map(|k| format!("activation {k}")).collect();
+                // The events of events.csv, drawn over the activation they
+                // were read from (rings over its dots).
+                let marks: Vec<Vec<f64>> = s
+                    .activations
+                    .iter()
+                    .enumerate()
+                    .map(|(k, x)| {
+                        let mut v = vec![0.0; x.len()];
+                        for e in s.events.iter().filter(|e| e.kernel == k) {
+                            if let Some(slot) = v.get_mut(e.index) {
+                                *slot = e.amplitude;
+                            }
+                        }
+                        v
+                    })
+                    .collect();
+                let names: Vec<String> = (1..=s.kernels.len())
+                    .flat_map(|k| [format!("activation {k}"), format!("events {k} (events.csv)")])
+                    .collect();
                 let series: Vec<(&str, &[f64])> = names
                     .iter()
-                    .zip(&s.activations)
+                    .zip(s.activations.iter().zip(&marks).flat_map(|(x, m)| [x, m]))
                     .map(|(n, x)| (n.as_str(), x.as_slice()))
                     .collect();
-                plot::plot_stems(&stem("activation"), "Recovered activation(s)", &series)?;
+                plot::plot_stems(&stem("activation"), "Recovered activation(s) and events", &series)?;
             }
         }
         Ok(())
