@@ -36,10 +36,13 @@ pub struct DeconvArgs {
     /// The solver.
     #[arg(long, value_enum, default_value_t = Method::HomotopyIadm)]
     method: Method,
-    /// λ of a fixed-λ method, or the final λ* of a homotopy (default 0.1/√n,
-    /// n the number of entries of the lifted kernel, 3·n0 − 2 in 1-D; for the
-    /// reweighted methods max(0.1/√n, 2σ̂), σ̂ the noise level of the data
-    /// from its first differences; 0.1 for trust-region and curvilinear).
+    /// λ of a fixed-λ method, or the final λ* of a homotopy. Default under
+    /// the linear boundary (a recording), and for the reweighted methods:
+    /// max(0.1/√n, 2σ̂), σ̂ the noise level read in the data's quietest
+    /// stretches, so results do not depend on units; under the circular
+    /// boundary 0.1/√n (the papers' noiseless data); n the number of entries
+    /// of the lifted kernel, 3·n0 − 2 in 1-D; 0.1 for trust-region and
+    /// curvilinear.
     #[arg(long, allow_negative_numbers = true)]
     lambda: Option<f64>,
     /// Decay of λ per homotopy stage, in (0, 1) (default 0.9, LQK+20

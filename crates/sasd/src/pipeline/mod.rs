@@ -160,10 +160,11 @@ impl Deconvolution {
     }
 
     /// λ of a fixed-λ method, λ* of a homotopy, λ_min of the two-stage
-    /// algorithm. Defaults: 0.1/√n (LQK+20 §4.2.2, noiseless data);
-    /// max(0.1/√n, 2σ̂) for the reweighted methods, σ̂ the [`noise_level`] of
+    /// algorithm. Defaults: max(0.1/√n, 2σ̂) under the linear boundary (a
+    /// recording) and for the reweighted methods, σ̂ the [`noise_level`] of
     /// y (λ ≪ σ fits the noise: on the §6.1.1 calcium trace 0.1/√n gave
-    /// kernel error 0.15–0.44); 0.1 for the fixed-λ trust region and
+    /// kernel error 0.15–0.44); 0.1/√n otherwise (LQK+20 §4.2.2, the
+    /// papers' noiseless data); 0.1 for the fixed-λ trust region and
     /// curvilinear search ([`crate::second_order::DEFAULT_LAMBDA`]).
     pub fn lambda(mut self, lambda: f64) -> Self {
         self.lambda = Some(lambda);
