@@ -9,7 +9,7 @@
 use manifold::{InverseRetraction, Manifold};
 
 use crate::composite::{AStep, Composite, ProxBacktracking, ProxGradStep, XBlock, rounding_slack};
-use crate::error::{OptimError, check_len, check_option};
+use crate::error::{OptimError, check_option};
 use crate::linesearch::{Armijo, memory_rule};
 use crate::problem::{ManifoldProblem, Regularizer, TwoBlockSmooth};
 use crate::solution::Blocks;
@@ -125,21 +125,8 @@ where
     ) -> Result<(), OptimError> {
         let problem = &mut *p.objective;
         let Blocks { a, x } = &state.iterate;
-        check_option(
-            "lambda",
-            problem.lambda > 0.0 && problem.lambda.is_finite(),
-            "must be finite and > 0",
-        )?;
-        p.manifold.check_point(a, 1e-8)?;
-        check_len("a0", a, problem.smooth.a_len())?;
-        check_len("x0", x, problem.smooth.x_len())?;
-        manifold::check_finite(x)?;
         let work0 = problem.smooth.work();
-        let cost = problem.value(a, x);
-        state.counts.cost += 1;
-        if !cost.is_finite() {
-            return Err(OptimError::NonFiniteStart { what: "objective" });
-        }
+        let cost = problem.checked_start(p.manifold, a, x, true, &mut state.counts)?;
         let (n, m) = (a.len(), x.len());
         self.work = Some(Work {
             prev: vec![0.0; m],

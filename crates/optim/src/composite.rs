@@ -4,7 +4,7 @@
 
 use manifold::{InverseRetraction, Manifold, Retraction};
 
-use crate::error::OptimError;
+use crate::error::{OptimError, check_len, check_option};
 use crate::linesearch::{Armijo, Rounding, line_noise};
 use crate::problem::{Regularizer, TwoBlockSmooth};
 use crate::record::Counts;
@@ -28,6 +28,39 @@ impl<S: TwoBlockSmooth, G: Regularizer> Composite<S, G> {
     pub fn value(&mut self, a: &[f64], x: &[f64]) -> f64 {
         self.smooth.fix_a(a);
         self.smooth.value_x(x) + self.lambda * self.penalty.value(x)
+    }
+
+    /// The start of every two-block solver: λ finite and > 0, a on `m`
+    /// (`on_manifold`) or merely finite (a projected kernel step), both
+    /// blocks of the coupling's lengths, x finite; then Ψ(a, x), counted
+    /// in `counts`, refused when not finite.
+    pub(crate) fn checked_start<M: Manifold>(
+        &mut self,
+        m: &M,
+        a: &[f64],
+        x: &[f64],
+        on_manifold: bool,
+        counts: &mut Counts,
+    ) -> Result<f64, OptimError> {
+        check_option(
+            "lambda",
+            self.lambda > 0.0 && self.lambda.is_finite(),
+            "must be finite and > 0",
+        )?;
+        if on_manifold {
+            m.check_point(a, 1e-8)?;
+        } else {
+            manifold::check_finite(a)?;
+        }
+        check_len("a0", a, self.smooth.a_len())?;
+        check_len("x0", x, self.smooth.x_len())?;
+        manifold::check_finite(x)?;
+        let cost = self.value(a, x);
+        counts.cost += 1;
+        if !cost.is_finite() {
+            return Err(OptimError::NonFiniteStart { what: "objective" });
+        }
+        Ok(cost)
     }
 }
 

@@ -8,7 +8,7 @@ mod options;
 pub use options::{AUpdate, InertialAdmOptions, KernelSet};
 
 use crate::composite::{ABlock, AStep, Composite, CompositeSolver, ProxGradStep, XBlock, rounding_slack};
-use crate::error::{OptimError, check_len, check_option};
+use crate::error::OptimError;
 use crate::executor::Executor;
 use crate::linesearch::{Rounding, memory_rule};
 use crate::problem::{ManifoldProblem, Regularizer, TwoBlockSmooth};
@@ -199,19 +199,6 @@ impl<R> InertialAdm<R> {
     {
         let problem = &mut *p.objective;
         let Blocks { a: a0, x: x0 } = &state.iterate;
-        check_option(
-            "lambda",
-            problem.lambda > 0.0 && problem.lambda.is_finite(),
-            "must be finite and > 0",
-        )?;
-        match self.options.a_update {
-            AUpdate::Riemannian => p.manifold.check_point(a0, 1e-8)?,
-            AUpdate::Projected { .. } | AUpdate::ProjectedNonNegative { .. } => manifold::check_finite(a0)?,
-        }
-        check_len("a0", a0, problem.smooth.a_len())?;
-        check_len("x0", x0, problem.smooth.x_len())?;
-        manifold::check_finite(x0)?;
-        let (n, len_x) = (a0.len(), x0.len());
         // A later stage (`restart`) continues the count of the first and
         // keeps its step sizes: a restart drops the momentum, and the
         // blocks' curvatures have not changed with λ.
@@ -219,11 +206,9 @@ impl<R> InertialAdm<R> {
             Some(w) => (w.work0, w.t, w.tau),
             None => (problem.smooth.work(), self.options.x_step.initial_step, f64::NAN),
         };
-        let cost = problem.value(a0, x0);
-        state.counts.cost += 1;
-        if !cost.is_finite() {
-            return Err(OptimError::NonFiniteStart { what: "objective" });
-        }
+        let on_sphere = matches!(self.options.a_update, AUpdate::Riemannian);
+        let cost = problem.checked_start(p.manifold, a0, x0, on_sphere, &mut state.counts)?;
+        let (n, len_x) = (a0.len(), x0.len());
         let noise = self.options.value_noise.or(noise);
         self.work = Some(Work {
             a_prev: a0.clone(),
