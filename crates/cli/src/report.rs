@@ -44,6 +44,7 @@ pub fn solve_report(input: Value, settings: &Settings, solution: &Solution, extr
             "seed": settings.seed,
             "max_iterations": settings.max_iterations,
             "refine_support": settings.refine_support.is_some(),
+            "no_refine": settings.no_refine,
             "boundary": format!("{:?}", settings.boundary()).to_lowercase(),
             "baseline_period_samples": settings.baseline,
             "noise": settings.refine_support,

@@ -137,6 +137,8 @@ pub struct Settings {
     /// after the solve (1-D, one kernel; `sasd::refine`), with
     /// this noise level σ of the data (0: noiseless).
     pub refine_support: Option<f64>,
+    /// No refinement at all, not even a recording's default one.
+    pub no_refine: bool,
     /// The true kernels, when known: the history and the result then carry
     /// kernel errors.
     pub truth: Option<Vec<Vec<f64>>>,
@@ -206,6 +208,9 @@ impl Settings {
         }
         if let Some(period) = self.baseline {
             run = run.baseline(period);
+        }
+        if self.no_refine {
+            run = run.no_refinement();
         }
         if let Some(noise) = self.refine_support {
             run = run.refine_support(SupportRefinement {

@@ -130,7 +130,7 @@ fn baseline_values_gradients_and_step() {
             .unwrap()
             .with_baseline(60.0)
             .unwrap();
-        assert_eq!(psi.baseline_terms(), Some((60.0, 9)));
+        assert_eq!(psi.baseline_terms(), Some((60.0, 9 + 2)));
         let base0 = psi.baseline().unwrap().to_vec();
         assert_eq!(base0.len(), m);
         // The fit to y follows the drift, not the noise.

@@ -180,6 +180,7 @@ pub fn run(args: CompareArgs, verbosity: Verbosity) -> Result<(), CliError> {
             seed: args.seed,
             max_iterations: args.max_iterations,
             refine_support: None,
+            no_refine: false,
             truth: truth.clone().map(|t| vec![t]),
             // Synthetic data are cyclic.
             boundary: Some(sasd::conv::Boundary::Circular),

@@ -78,6 +78,7 @@ fn cases(seed: u64) -> Result<Vec<Case>, CliError> {
         seed,
         max_iterations: 20_000,
         refine_support: None,
+        no_refine: false,
         truth: Some(vec![truth.kernel().to_vec()]),
         // Synthetic data are cyclic.
         boundary: Some(sasd::conv::Boundary::Circular),

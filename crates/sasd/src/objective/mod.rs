@@ -25,6 +25,7 @@ mod shapes;
 
 pub use crate::conv::Boundary;
 pub use abl::{Abl, AblEnergy};
+pub(crate) use baseline::Baseline;
 pub use bilinear_lasso::{BilinearLasso, BilinearLasso2d};
 pub use huber::HuberLasso;
 pub use lplq::LpLq;

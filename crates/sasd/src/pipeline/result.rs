@@ -169,6 +169,19 @@ impl Deconvolved {
         self.events_with(y, &EventRule::default())
     }
 
+    /// Kernel `kernel`'s events as an activation: each event's amplitude at
+    /// its index, zeros elsewhere (the shape of the activations). With
+    /// [`aligned_spike_scores`](crate::pipeline::aligned_spike_scores) at
+    /// threshold 0 this scores the events against a known truth.
+    pub fn event_activation(&self, events: &[Event], kernel: usize) -> Vec<f64> {
+        let len = self.activation_dims.len();
+        let mut x = vec![0.0; len];
+        for e in events.iter().filter(|e| e.kernel == kernel && e.index < len) {
+            x[e.index] = e.amplitude;
+        }
+        x
+    }
+
     /// [`events`](Self::events) with a rule of the caller's.
     pub fn events_with(&self, y: &[f64], rule: &EventRule) -> Result<(Vec<Event>, f64)> {
         crate::error::check_len("observation", y, self.signal_dims.len())?;

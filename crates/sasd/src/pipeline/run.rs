@@ -3,7 +3,8 @@
 
 use super::finish::finish;
 use super::{
-    Deconvolution, Deconvolved, Init, MethodSpec, RunObserver, ShiftCorrection, lasso, refined, smooth,
+    Deconvolution, Deconvolved, Init, MethodSpec, Refine, RunObserver, ShiftCorrection, lasso, noise_level,
+    refined, smooth,
 };
 use crate::conv::Boundary;
 use crate::conv::{Plan1d, Plan2d};
@@ -68,16 +69,40 @@ impl Deconvolution {
         } else {
             finish::<Plan1d>(self, y, &layout, raw)?
         };
+        let nonnegative = self.nonnegative;
         match &self.refine {
-            Some(options) => {
+            Refine::With(options) => {
                 let options = SupportRefinement {
-                    nonnegative: options.nonnegative || self.nonnegative,
+                    nonnegative: options.nonnegative || nonnegative,
                     ..options.clone()
                 };
-                refined::refine(y, out, &options, self.truth.as_deref())
+                refined::refine(y, out, &options, self.baseline, self.truth.as_deref())
             }
-            None => Ok(out),
+            Refine::Auto if self.refines_by_default(signal) => {
+                let options = SupportRefinement {
+                    nonnegative,
+                    noise: noise_level(y, y.len()),
+                    ..SupportRefinement::default()
+                };
+                // An activation with no atom left has nothing to refine:
+                // the solve's result stands.
+                match refined::refine(y, out.clone(), &options, self.baseline, self.truth.as_deref()) {
+                    Err(SasdError::EmptySupport) => Ok(out),
+                    other => other,
+                }
+            }
+            Refine::Auto | Refine::Off => Ok(out),
         }
+    }
+
+    /// Whether [`Refine::Auto`] refines: a recording (the linear boundary),
+    /// 1-D, one kernel, a first-order method.
+    fn refines_by_default(&self, signal: Shape) -> bool {
+        self.boundary == Boundary::Linear
+            && !signal.is_2d()
+            && !self.kernel.is_2d()
+            && self.kernels == 1
+            && !self.method.is_second_order()
     }
 
     /// Every check that needs no solve: counts and shapes, the data, the
@@ -158,10 +183,7 @@ impl Deconvolution {
         if linear && self.shift_correction == ShiftCorrection::ReconstructionError {
             return unsupported("Algorithm 8's shift correction", "the linear boundary");
         }
-        if linear && self.refine.is_some() {
-            return unsupported("the support refinement", "the linear boundary");
-        }
-        if self.refine.is_some() {
+        if matches!(self.refine, Refine::With(_)) {
             if signal.is_2d() {
                 return unsupported("the support refinement", "images or 2-D kernels");
             }

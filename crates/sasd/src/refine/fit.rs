@@ -5,6 +5,16 @@
 //! r = c ⊛ x + b·1 − y with x = Σᵢ xᵢ e_{pᵢ}, i.e. r[(pᵢ + j) mod m] += c_j xᵢ.
 //! Every move is evaluated in O(L) per atom from the residual (L the kernel
 //! length), never by a full re-convolution.
+//!
+//! The linear model (a window of a ∗ x, the pipeline's
+//! [`Boundary::Linear`](crate::conv::Boundary::Linear)) is the cyclic one on
+//! m + L − 1 samples whose first L − 1 are not observed: their residual is
+//! held at 0, so every sum over the residual (the loss, the correlations
+//! and the refit's right-hand side) covers the window only. The offset is
+//! a bias, or a slowly varying baseline (a few DCT terms, as in the
+//! pipeline) refitted exactly after every refit of kernel and amplitudes.
+
+use crate::objective::Baseline;
 
 /// The fit. Atoms are kept sorted by position, positions distinct.
 #[derive(Debug, Clone)]
@@ -22,7 +32,13 @@ pub(crate) struct Fit<'a> {
     pub(crate) fit_bias: bool,
     /// Whether amplitudes are constrained to x ≥ 0 (LQK+20 B.11).
     pub(crate) nonnegative: bool,
-    /// r = c ⊛ x + b − y.
+    /// The first `hidden` samples are not observed (L − 1 under the linear
+    /// model, 0 under the cyclic one): their residual stays 0.
+    pub(crate) hidden: usize,
+    /// The baseline on the observed samples, when one is fitted (then the
+    /// bias is not: the baseline's constant term is the bias).
+    pub(crate) baseline: Option<Baseline>,
+    /// r = c ⊛ x + b (or + the baseline) − y on the observed samples.
     pub(crate) residual: Vec<f64>,
 }
 
@@ -46,10 +62,56 @@ impl<'a> Fit<'a> {
             bias: bias.unwrap_or(0.0),
             fit_bias: bias.is_some(),
             nonnegative,
+            hidden: 0,
+            baseline: None,
             residual: Vec::new(),
         };
         fit.refresh();
         fit
+    }
+
+    /// The fit of the linear model: `y` holds `hidden` unobserved samples
+    /// (any values) before the window, and `baseline`, when given, replaces
+    /// the bias as the offset (fitted to the window before the first move).
+    pub(crate) fn windowed(mut self, hidden: usize, baseline: Option<Baseline>) -> Self {
+        self.hidden = hidden;
+        if baseline.is_some() {
+            self.fit_bias = false;
+            self.bias = 0.0;
+        }
+        self.baseline = baseline;
+        self.refresh();
+        self.fit_baseline();
+        self
+    }
+
+    /// Refits the baseline (when there is one) to y − c ⊛ x on the window:
+    /// its exact least-squares fit, so ½‖r‖² never rises.
+    pub(crate) fn fit_baseline(&mut self) {
+        let hidden = self.hidden;
+        let Some(baseline) = self.baseline.as_mut() else {
+            return;
+        };
+        // y − c ⊛ x = offset − r on the window.
+        let old = baseline.values().to_vec();
+        baseline.fit(old.iter().zip(&self.residual[hidden..]).map(|(b, r)| b - r));
+        for ((r, o), n) in self.residual[hidden..]
+            .iter_mut()
+            .zip(&old)
+            .zip(baseline.values())
+        {
+            *r += n - o;
+        }
+    }
+
+    /// The offset at sample t of the window.
+    fn offset(&self, t: usize) -> f64 {
+        self.baseline.as_ref().map_or(self.bias, |b| b.values()[t])
+    }
+
+    /// Observed samples: m − hidden.
+    pub(crate) fn observed(&self) -> usize {
+        self.m() - self.hidden
     }
 
     /// Signal length m.
@@ -59,8 +121,16 @@ impl<'a> Fit<'a> {
 
     /// Recomputes the residual from scratch (O(kL + m)).
     pub(crate) fn refresh(&mut self) {
-        let b = self.bias;
-        self.residual = self.y.iter().map(|v| b - v).collect();
+        let hidden = self.hidden;
+        self.residual = (0..self.m())
+            .map(|t| {
+                if t < hidden {
+                    0.0
+                } else {
+                    self.offset(t - hidden) - self.y[t]
+                }
+            })
+            .collect();
         for i in 0..self.positions.len() {
             let (p, v) = (self.positions[i], self.amplitudes[i]);
             self.place(p, v);
@@ -98,11 +168,14 @@ impl<'a> Fit<'a> {
         }
     }
 
-    /// r += c·v placed at q.
+    /// r += c·v placed at q (on the observed samples).
     fn place(&mut self, q: usize, v: f64) {
         let m = self.m();
         for (j, c) in self.kernel.iter().enumerate() {
-            self.residual[(q + j) % m] += c * v;
+            let t = (q + j) % m;
+            if t >= self.hidden {
+                self.residual[t] += c * v;
+            }
         }
     }
 
@@ -169,7 +242,7 @@ impl<'a> Fit<'a> {
                     *xq = v;
                 }
             }
-            if full && largest < 1e-9 {
+            if full && largest <= 1e-9 * x.iter().fold(0.0_f64, |a, v| a.max(v.abs())) {
                 break;
             }
         }

@@ -58,6 +58,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Result, SasdError, check_at_least, check_finite, check_len};
 use crate::geometry::{max_energy_window, shift_scaled};
+use crate::objective::Baseline;
 
 use fit::Fit;
 
@@ -114,6 +115,9 @@ pub struct Refined {
     pub activation: Vec<f64>,
     /// The refitted bias, when one was given.
     pub bias: Option<f64>,
+    /// The refitted baseline on y's samples, when one was asked
+    /// ([`refine_support_linear`] with [`Offset::Baseline`]).
+    pub baseline: Option<Vec<f64>>,
     /// Start of `kernel` in the coordinates of the lifted kernel given (the
     /// activation was shifted forward cyclically by as much).
     pub shift: usize,
@@ -162,7 +166,7 @@ pub fn refine_support(
     options: &SupportRefinement,
 ) -> Result<Refined> {
     let start = Instant::now();
-    check_input(y, lifted, activation, bias, n0, options)?;
+    check_input(y, lifted, activation, bias, n0, options, y.len())?;
     let m = y.len();
     // Crop the lifted kernel to its maximal-energy window ± the margin.
     let margin = options.margin.unwrap_or(n0.div_ceil(10));
@@ -197,7 +201,126 @@ pub fn refine_support(
         kernel,
         activation,
         bias: fit.fit_bias.then_some(fit.bias),
+        baseline: None,
         shift: lo + s,
+        report: RefinementReport {
+            atoms: fit.positions.len(),
+            rounds,
+            refit_steps,
+            residual_norm: (2.0 * fit.loss()).sqrt(),
+            scale,
+            elapsed: start.elapsed(),
+        },
+    })
+}
+
+/// The offset that a [`refine_support_linear`] fits beside the kernel and
+/// the activation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Offset {
+    /// None: y ≈ window of a ∗ x.
+    None,
+    /// A constant, starting from this value.
+    Bias(f64),
+    /// A baseline of DCT terms of period ≥ this many samples (as
+    /// [`Deconvolution::baseline`](crate::pipeline::Deconvolution::baseline)),
+    /// refitted exactly after every refit.
+    Baseline(f64),
+}
+
+/// [`refine_support`] under the linear model of a recording: y (m samples)
+/// ≈ the window of a ∗ x + offset, with x of m + n₀ − 1 samples in the
+/// frame of [`Boundary::Linear`](crate::conv::Boundary::Linear) (its entry
+/// p is the spike whose response starts at sample p − n₀ + 1 of y).
+///
+/// `kernel` is the run's kernel (n₀ taps, any norm), grown by the margin on
+/// each side (zeros) so the refit can move it, and cut back to its
+/// maximal-energy window of n₀ taps at the end; the returned activation is
+/// in the same frame as the one given, `shift` is where the window starts
+/// in the grown kernel minus the margin (so 0 when the kernel did not
+/// move). Samples before the window are unobserved (see `fit`), which is
+/// what makes the refit exact at the ends of a recording.
+///
+/// # Errors
+/// As [`refine_support`]; an activation not m + n₀ − 1 long; a baseline
+/// period shorter than the kernel or not finite.
+pub fn refine_support_linear(
+    y: &[f64],
+    kernel: &[f64],
+    activation: &[f64],
+    offset: Offset,
+    options: &SupportRefinement,
+) -> Result<Refined> {
+    let start = Instant::now();
+    let n0 = kernel.len();
+    let bias = match offset {
+        Offset::Bias(b) => Some(b),
+        _ => None,
+    };
+    check_input(
+        y,
+        kernel,
+        activation,
+        bias,
+        n0,
+        options,
+        (n0 + y.len()).saturating_sub(1),
+    )?;
+    let m = y.len();
+    let g = options.margin.unwrap_or(n0.div_ceil(10));
+    let len = n0 + 2 * g;
+    let big = m + len - 1;
+    if big < 2 * len + 1 {
+        return Err(SasdError::KernelTooLong {
+            kernel: len + 2,
+            signal: m,
+            axis: 0,
+        });
+    }
+    let norm = kernel.iter().map(|v| v * v).sum::<f64>().sqrt();
+    if norm == 0.0 {
+        return Err(SasdError::ZeroDimension {
+            what: "norm of the kernel",
+        });
+    }
+    let mut grown = vec![0.0; len];
+    grown[g..g + n0]
+        .iter_mut()
+        .zip(kernel)
+        .for_each(|(c, k)| *c = k / norm);
+    // Atom p of the n₀ frame reaches y[p − n₀ + 1 + j] with tap j, i.e.
+    // padded sample p + g + (g + j): position p + g of the grown frame.
+    let mut x = vec![0.0; big];
+    x[g..g + activation.len()]
+        .iter_mut()
+        .zip(activation)
+        .for_each(|(v, a)| *v = a * norm);
+    let mut padded = vec![0.0; len - 1];
+    padded.extend_from_slice(y);
+    let baseline = match offset {
+        Offset::Baseline(period) => Some(Baseline::new(m, period, n0)?),
+        _ => None,
+    };
+    let mut fit = Fit::new(&padded, grown, &x, bias, options.nonnegative).windowed(len - 1, baseline);
+    let (scale, rounds, refit_steps) = search(&mut fit, options);
+    if fit.positions.is_empty() {
+        return Err(SasdError::EmptySupport);
+    }
+    let (s, kernel, wnorm) = max_energy_window(&fit.kernel, n0);
+    // Position q of the grown frame with the window at s is the atom at
+    // q + s − 2g of the n₀ frame.
+    let mut activation = vec![0.0; m + n0 - 1];
+    for (&q, &v) in fit.positions.iter().zip(&fit.amplitudes) {
+        if let Some(p) = (q + s).checked_sub(2 * g).filter(|&p| p < activation.len()) {
+            activation[p] = v * wnorm;
+        }
+    }
+    Ok(Refined {
+        kernel,
+        activation,
+        bias: fit.fit_bias.then_some(fit.bias),
+        baseline: fit.baseline.as_ref().map(|b| b.values().to_vec()),
+        shift: s,
         report: RefinementReport {
             atoms: fit.positions.len(),
             rounds,
@@ -217,13 +340,14 @@ fn check_input(
     bias: Option<f64>,
     n0: usize,
     options: &SupportRefinement,
+    activation_len: usize,
 ) -> Result<()> {
     if y.is_empty() {
         return Err(SasdError::EmptySignal);
     }
     check_finite("observation", y)?;
     check_finite("lifted kernel", lifted)?;
-    check_len("activation", activation, y.len())?;
+    check_len("activation", activation, activation_len)?;
     check_finite("activation", activation)?;
     if let Some(b) = bias {
         check_finite("bias", &[b])?;
@@ -277,6 +401,7 @@ fn search(fit: &mut Fit, options: &SupportRefinement) -> (f64, usize, usize) {
         fit.lasso((last * scale).max(floor), 50);
         fit.merge(2);
         refit_steps += refit::refit(fit);
+        fit.fit_baseline();
         scale = robust_scale(&fit.amplitudes).max(f64::MIN_POSITIVE);
     }
     let mut rounds = 0;
@@ -288,6 +413,7 @@ fn search(fit: &mut Fit, options: &SupportRefinement) -> (f64, usize, usize) {
             let cap = 10 + fit.positions.len() / 20;
             let added = fit.add(kappa, cap);
             refit_steps += refit::refit(fit);
+            fit.fit_baseline();
             rounds += 1;
             if pruned + moved + added == 0 {
                 break;

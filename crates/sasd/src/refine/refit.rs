@@ -38,7 +38,13 @@ pub(crate) fn refit(fit: &mut Fit) -> usize {
         let mut accepted = false;
         for _ in 0..MAX_RETRIES {
             let mut damped = system.arrow.clone();
-            let shift: Vec<f64> = diagonal.iter().map(|d| damping * d.max(1e-12) + 1e-14).collect();
+            // Marquardt's scaling, relative per unknown (every diagonal entry
+            // is positive: ‖c‖², Σx² or the sample count), so a refit of
+            // y × 2^k is that of y bit for bit, scaled.
+            let shift: Vec<f64> = diagonal
+                .iter()
+                .map(|d| (damping + 1e-14) * d.max(f64::MIN_POSITIVE))
+                .collect();
             damped.shift_diagonal(&shift);
             let Some((du, dv)) = damped.solve(&system.rhs_band, &system.rhs_tail) else {
                 damping *= 10.0;
@@ -155,7 +161,7 @@ impl NormalEquations {
         }
         if let Some(b) = bias_slot {
             let (sx, sc): (f64, f64) = (x.iter().sum(), c.iter().sum());
-            arrow.add(tap(b), tap(b), m as f64);
+            arrow.add(tap(b), tap(b), fit.observed() as f64);
             (0..len).for_each(|j| arrow.add(tap(j), tap(b), sx));
             atom_slots.iter().for_each(|&s| arrow.add(s, tap(b), sc));
         }

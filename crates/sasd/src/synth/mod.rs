@@ -10,6 +10,8 @@
 //! * [`activations`]: Bernoulli, Bernoulli–Gaussian, Bernoulli–Rademacher.
 //! * [`convolve`](mod@convolve): exact direct-summation cyclic and linear convolution.
 //! * [`instance`]: a specification (builder) that draws a whole [`Instance`].
+//! * [`recording`]: a window of a linear convolution with drift and noise,
+//!   the model a real recording obeys ([`RecordingSpec`]).
 //!
 //! Every generator validates its parameters and returns a [`SynthError`];
 //! randomness comes only from a caller's [`rand::Rng`] or from a seed.
@@ -19,6 +21,7 @@ pub mod convolve;
 pub mod images;
 pub mod instance;
 pub mod kernels;
+pub mod recording;
 mod shape;
 
 pub use crate::geometry::Shape;
@@ -29,6 +32,7 @@ pub use instance::{Instance, InstanceSpec};
 pub use kernels::{
     KernelSpec, StmMotif, ar1_kernel, ar2_kernel, gaussian_kernel_2d, gaussian_window, random_sphere_kernel,
 };
+pub use recording::{Recording, RecordingSpec};
 pub(crate) use shape::{Offset, accumulate_pairs};
 
 /// Why a generator refused its parameters.
