@@ -216,9 +216,16 @@ fn settings(
 
 /// A contiguous float64 array's data, borrowed read-only without a copy.
 fn as_slice<'a>(y: &'a PyReadonlyArrayDyn<'_, f64>) -> PyResult<&'a [f64]> {
-    y.as_slice().map_err(|_| {
-        PyTypeError::new_err("y must be a C-contiguous float64 array (sasd.deconvolve converts other arrays)")
-    })
+    let error = || {
+        PyTypeError::new_err(
+            "y must be an aligned, C-contiguous float64 array (sasd.deconvolve converts other arrays)",
+        )
+    };
+    // as_slice also takes Fortran order, which would be read transposed.
+    if !y.is_c_contiguous() {
+        return Err(error());
+    }
+    y.as_slice().map_err(|_| error())
 }
 
 /// Runs `solve` on a helper thread with the interpreter detached; the

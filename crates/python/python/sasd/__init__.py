@@ -33,9 +33,9 @@ METHODS = tuple(_sasd.METHODS)
 def as_input(y, *, name: str = "y", min_ndim: int = 1, max_ndim: int = 2) -> np.ndarray:
     """``y`` as a C-contiguous float64 array, copied only when needed.
 
-    A C-contiguous float64 ndarray is returned as it is (the solver reads
-    its buffer in place); float32, integer, Fortran-ordered or strided input
-    is converted once.
+    A C-contiguous, aligned float64 ndarray is returned as it is (the
+    solver reads its buffer in place); float32, integer, Fortran-ordered,
+    strided or unaligned input is converted once.
 
     Raises
     ------
@@ -52,6 +52,9 @@ def as_input(y, *, name: str = "y", min_ndim: int = 1, max_ndim: int = 2) -> np.
         raise ValueError(f"{name} must be {want}, got an array of {arr.ndim} dimensions")
     if arr.dtype != np.float64 or not arr.flags.c_contiguous:
         arr = np.ascontiguousarray(arr, dtype=np.float64)
+    if not arr.flags.aligned:
+        # An unaligned buffer (e.g. unpickled on a Dask worker): ascontiguousarray keeps it.
+        arr = arr.copy()
     return arr
 
 
