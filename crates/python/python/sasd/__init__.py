@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _sasd, metrics, synth
+from . import _sasd, datasets, metrics, synth
 from ._result import Result
 from .estimator import SaSD
 
@@ -59,6 +59,8 @@ def as_input(y, *, name: str = "y", min_ndim: int = 1, max_ndim: int = 2) -> np.
 
 
 def _kernel_size(kernel_size, ndim: int):
+    if isinstance(kernel_size, (str, bytes)):
+        raise TypeError(f"kernel_size must be an int or a pair of ints, got {type(kernel_size).__name__}")
     if isinstance(kernel_size, (int, np.integer)):
         n = int(kernel_size)
         sizes = [n] if ndim == 1 else [n, n]
@@ -229,11 +231,7 @@ _DEFAULTS = dict(method="homotopy-iadm", lam=None, eta=None, bias=None, nonneg=F
 def __getattr__(name):
     # sasd.dask imports dask; load it only when asked for.
     if name == "dask":
-        from . import dask as _dask
+        import importlib
 
-        return _dask
-    if name == "datasets":
-        from . import datasets as _datasets
-
-        return _datasets
+        return importlib.import_module(".dask", __name__)
     raise AttributeError(f"module 'sasd' has no attribute {name!r}")

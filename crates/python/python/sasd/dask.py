@@ -73,10 +73,7 @@ def _solve_block(block, first: int, kernel_size, options: dict, errors: str) -> 
 
     block = np.ascontiguousarray(block, dtype=np.float64)
     results = sasd.deconvolve_batch(block, kernel_size, errors=errors, **options)
-    ok = [r for r in results if not isinstance(r, Exception)]
-    if not ok:
-        raise ValueError(f"traces {first}..{first + len(results) - 1}: " + "; ".join(map(str, results)))
-    k_shape, x_shape = ok[0].kernels.shape, ok[0].activations.shape
+    k_shape, x_shape = _shapes(kernel_size, block.shape[1], options)
     kernels = np.full((len(results),) + k_shape, np.nan)
     activations = np.full((len(results),) + x_shape, np.nan)
     bias = np.full(len(results), np.nan)
@@ -164,18 +161,25 @@ def deconvolve_many(traces, kernel_size, *, compute: bool = True, errors: str = 
     if compute:
         parts = dask.compute(*tasks)
         return _merge(parts)
-    # Lazy: the arrays' blocks come from the tasks; shapes from a first task's spec.
-    n0 = int(kernel_size)
-    m = traces.shape[1]
-    linear = options.get("boundary") in (None, "linear") and options.get("method", "homotopy-iadm") not in (
-        "trust-region", "curvilinear", "two-stage")
-    length = m + n0 - 1 if linear else m
-    kernels = da.concatenate([da.from_delayed(t["kernels"], shape=(c, n0), dtype=np.float64)
+    # Lazy: the arrays' blocks come from the tasks.
+    k_shape, x_shape = _shapes(int(kernel_size), traces.shape[1], options)
+    if k_shape[0] == 1:
+        k_shape, x_shape = k_shape[1:], x_shape[1:]
+    kernels = da.concatenate([da.from_delayed(t["kernels"], shape=(c,) + k_shape, dtype=np.float64)
                               for t, c in zip(tasks, traces.chunks[0])])
-    activations = da.concatenate([da.from_delayed(t["activations"], shape=(c, length), dtype=np.float64)
+    activations = da.concatenate([da.from_delayed(t["activations"], shape=(c,) + x_shape, dtype=np.float64)
                                   for t, c in zip(tasks, traces.chunks[0])])
     return BatchResult(kernels=kernels, activations=activations, bias=None, iterations=None, ffts=None,
                        stop_reasons=None, events=None)
+
+
+def _shapes(n0: int, m: int, options: dict):
+    """Shapes of one trace's kernels (N, n0) and activations (N, length), as the library makes them."""
+    count = int(options.get("kernels", 1))
+    second_order = options.get("method", "homotopy-iadm").replace("_", "-") in ("trust-region", "curvilinear",
+                                                                                 "two-stage")
+    linear = options.get("boundary") == "linear" or (options.get("boundary") is None and not second_order)
+    return (count, n0), (count, m + n0 - 1 if linear else m)
 
 
 def _merge(parts) -> BatchResult:
