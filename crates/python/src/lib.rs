@@ -685,6 +685,45 @@ fn kernel_error(a0: PyReadonlyArrayDyn<'_, f64>, a_hat: PyReadonlyArrayDyn<'_, f
     sasd::metrics::kernel_error_2d(as_slice(&a0)?, s0, as_slice(&a_hat)?, s1).map_err(value_error)
 }
 
+/// Spike detection scores (`sasd::metrics::spike_scores`, or
+/// `sasd::pipeline::aligned_spike_scores` when both kernels are given, to
+/// undo a blind run's shift first): detections are the entries of `x_hat`
+/// above `threshold` in magnitude, hits within ±`tolerance` samples.
+#[pyfunction]
+#[pyo3(signature = (x0, x_hat, threshold, tolerance=2, a0=None, a_hat=None))]
+fn spike_scores<'py>(
+    py: Python<'py>,
+    x0: PyReadonlyArrayDyn<'py, f64>,
+    x_hat: PyReadonlyArrayDyn<'py, f64>,
+    threshold: f64,
+    tolerance: usize,
+    a0: Option<PyReadonlyArrayDyn<'py, f64>>,
+    a_hat: Option<PyReadonlyArrayDyn<'py, f64>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let (x0, x_hat) = (as_slice(&x0)?, as_slice(&x_hat)?);
+    let s = match (&a0, &a_hat) {
+        (Some(a0), Some(a_hat)) => sasd::pipeline::aligned_spike_scores(
+            as_slice(a0)?,
+            x0,
+            as_slice(a_hat)?,
+            x_hat,
+            threshold,
+            tolerance,
+        ),
+        (None, None) => sasd::metrics::spike_scores(x0, x_hat, threshold, tolerance),
+        _ => return Err(value_error("give both kernels (a0 and a_hat), or neither")),
+    }
+    .map_err(value_error)?;
+    let d = PyDict::new(py);
+    d.set_item("true_positives", s.true_positives)?;
+    d.set_item("false_positives", s.false_positives)?;
+    d.set_item("false_negatives", s.false_negatives)?;
+    d.set_item("precision", s.precision)?;
+    d.set_item("recall", s.recall)?;
+    d.set_item("f1", s.f1)?;
+    Ok(d)
+}
+
 /// The ECG recording shipped with the library (`sasd::datasets::ecg`):
 /// (samples in mV, rate in Hz, name).
 #[pyfunction]
@@ -701,6 +740,7 @@ fn _sasd(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(synth_instance, m)?)?;
     m.add_function(wrap_pyfunction!(kernel_error, m)?)?;
     m.add_function(wrap_pyfunction!(ecg, m)?)?;
+    m.add_function(wrap_pyfunction!(spike_scores, m)?)?;
     m.add("METHODS", METHODS.to_vec())?;
     Ok(())
 }
