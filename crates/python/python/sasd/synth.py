@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional, Sequence, Union
 
 import numpy as np
@@ -29,10 +29,10 @@ class Instance:
     seed : int
     """
 
-    y: np.ndarray
-    clean: np.ndarray
-    kernels: np.ndarray
-    activations: np.ndarray
+    y: np.ndarray = field(repr=False)
+    clean: np.ndarray = field(repr=False)
+    kernels: np.ndarray = field(repr=False)
+    activations: np.ndarray = field(repr=False)
     bias: float
     noise: float
     theta: float
