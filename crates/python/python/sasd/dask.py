@@ -139,36 +139,45 @@ def deconvolve_many(traces, kernel_size, *, compute: bool = True, errors: str = 
     import dask
     import dask.array as da
 
+    if not isinstance(kernel_size, (int, np.integer)):
+        raise TypeError("deconvolve_many handles 1-D traces: kernel_size must be an int")
     if isinstance(traces, (list, tuple)):
         traces = np.stack([np.asarray(t, dtype=np.float64) for t in traces])
-    if not isinstance(traces, da.Array):
+    solve = dask.delayed(_solve_block, pure=True)
+    if isinstance(traces, da.Array):
+        if traces.ndim != 2:
+            raise ValueError(f"traces must be 2-D (traces × samples), got {traces.ndim} dimensions")
+        traces = traces.rechunk({1: -1})
+        sizes = traces.chunks[0]
+        blocks = list(traces.to_delayed().ravel())
+    else:
         traces = np.asarray(traces, dtype=np.float64)
         if traces.ndim != 2:
             raise ValueError(f"traces must be 2-D (traces × samples), got {traces.ndim} dimensions")
         if chunk is None:
             chunk = max(1, -(-traces.shape[0] // (4 * _workers())))
-        traces = da.from_array(traces, chunks=(chunk, traces.shape[1]))
-    if traces.ndim != 2:
-        raise ValueError(f"traces must be 2-D (traces × samples), got {traces.ndim} dimensions")
-    if not isinstance(kernel_size, (int, np.integer)):
-        raise TypeError("deconvolve_many handles 1-D traces: kernel_size must be an int")
-    traces = traces.rechunk({1: -1})
-    starts = np.concatenate([[0], np.cumsum(traces.chunks[0])[:-1]]).astype(int)
-    blocks = traces.to_delayed().ravel()
-    solve = dask.delayed(_solve_block, pure=True)
-    tasks = [solve(b, int(s), int(kernel_size), options, errors)
-             for b, s in zip(blocks, starts)]
+        blocks = [traces[i:i + chunk] for i in range(0, traces.shape[0], chunk)]
+        sizes = tuple(len(b) for b in blocks)
+        client = _client()
+        if client is not None:
+            # Ship the data to the workers once, outside the task graph.
+            blocks = client.scatter(blocks)
+    if not len(sizes):
+        raise ValueError("no traces to deconvolve")
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int)
+    tasks = [solve(b, int(s), int(kernel_size), options, errors) for b, s in zip(blocks, starts)]
+    m = traces.shape[1]
     if compute:
         parts = dask.compute(*tasks)
         return _merge(parts)
     # Lazy: the arrays' blocks come from the tasks.
-    k_shape, x_shape = _shapes(int(kernel_size), traces.shape[1], options)
+    k_shape, x_shape = _shapes(int(kernel_size), m, options)
     if k_shape[0] == 1:
         k_shape, x_shape = k_shape[1:], x_shape[1:]
     kernels = da.concatenate([da.from_delayed(t["kernels"], shape=(c,) + k_shape, dtype=np.float64)
-                              for t, c in zip(tasks, traces.chunks[0])])
+                              for t, c in zip(tasks, sizes)])
     activations = da.concatenate([da.from_delayed(t["activations"], shape=(c,) + x_shape, dtype=np.float64)
-                                  for t, c in zip(tasks, traces.chunks[0])])
+                                  for t, c in zip(tasks, sizes)])
     return BatchResult(kernels=kernels, activations=activations, bias=None, iterations=None, ffts=None,
                        stop_reasons=None, events=None)
 
@@ -194,14 +203,21 @@ def _merge(parts) -> BatchResult:
     )
 
 
-def _workers() -> int:
-    """Worker threads of the active scheduler (a distributed client's, or this machine's)."""
+def _client():
+    """The active dask.distributed client, if any."""
     try:
         from distributed import get_client
 
-        client = get_client()
-        return max(1, sum(client.nthreads().values()))
+        return get_client()
     except (ImportError, ValueError):
-        import os
+        return None
 
-        return os.cpu_count() or 1
+
+def _workers() -> int:
+    """Worker threads of the active scheduler (a distributed client's, or this machine's)."""
+    client = _client()
+    if client is not None:
+        return max(1, sum(client.nthreads().values()))
+    import os
+
+    return os.cpu_count() or 1
