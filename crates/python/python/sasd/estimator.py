@@ -130,7 +130,7 @@ class SaSD:
         from sklearn.utils import Tags, TargetTags, TransformerTags, InputTags
 
         return Tags(estimator_type=None, target_tags=TargetTags(required=False),
-                    transformer_tags=TransformerTags(), input_tags=InputTags(one_d_array=True, two_d_array=True))
+                    transformer_tags=TransformerTags(), input_tags=InputTags(one_d_array=False, two_d_array=True))
 
     # -- fitting ----------------------------------------------------------------
     def _options(self):
@@ -182,8 +182,12 @@ class SaSD:
         return self
 
     def fit_transform(self, X, y=None):
-        """``fit(X)`` then ``activation_``: the activation of the training data."""
-        return self.fit(X).activation_
+        """``fit(X).transform(X)`` (as scikit-learn expects); for images and
+        several kernels, which :meth:`transform` does not handle, ``activation_``."""
+        self.fit(X)
+        if self.kernel_.ndim != 1 or len(self.kernels_) != 1:
+            return self.activation_
+        return self.transform(X)
 
     def _check_fitted(self):
         if not hasattr(self, "kernel_"):
@@ -214,6 +218,9 @@ class SaSD:
         if self.kernel_.ndim != 1 or len(self.kernels_) != 1:
             raise ValueError("transform handles one 1-D kernel")
         X = as_input(X, name="X")
+        if X.ndim == 2 and X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} features (samples per trace), but SaSD was fitted on "
+                             f"{self.n_features_in_}")
         rows = X if X.ndim == 2 else X[None, :]
         out = np.stack([self._lasso(r) for r in rows])
         return out if X.ndim == 2 else out[0]
