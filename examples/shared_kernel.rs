@@ -73,6 +73,8 @@ pub struct Options {
     pub sigmas: Option<f64>,
     /// The method.
     pub method: MethodSpec,
+    /// Also run the independent solves at the default λ.
+    pub default_too: bool,
 }
 
 impl Options {
@@ -88,6 +90,7 @@ impl Options {
             boundary: Boundary::Linear,
             sigmas: Some(4.0),
             method: MethodSpec::reweighted_iadm(),
+            default_too: true,
         }
     }
 
@@ -103,6 +106,7 @@ impl Options {
             boundary: Boundary::Linear,
             sigmas: Some(4.0),
             method: MethodSpec::reweighted_iadm(),
+            default_too: true,
         }
     }
 }
@@ -204,8 +208,9 @@ pub struct Figures {
 }
 
 /// Figures of the shared run and of the independent runs on one seed; with
-/// `o.sigmas` set, also of the independent runs at the pipeline's default
-/// λ (each trace's own 2σ̂, what a user of one trace gets).
+/// `o.sigmas` and `o.default_too` set, also of the independent runs at the
+/// pipeline's default λ (each trace's own 2σ̂, what a user of one trace
+/// gets).
 pub fn compare(o: &Options, seed: u64) -> sasd::Result<Vec<(&'static str, Figures)>> {
     let t = traces(o, seed);
     let spec = spec(o, &t, seed);
@@ -232,7 +237,7 @@ pub fn compare(o: &Options, seed: u64) -> sasd::Result<Vec<(&'static str, Figure
         },
     )];
     rows.push(("independent", independent(&spec, &t)));
-    if o.sigmas.is_some() {
+    if o.default_too && o.sigmas.is_some() {
         let default = Options {
             sigmas: None,
             ..o.clone()

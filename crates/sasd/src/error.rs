@@ -151,7 +151,9 @@ pub enum SasdError {
     },
     /// The traces of a shared-kernel run differ in length (or in the
     /// options their objectives were built with).
-    #[error("trace {trace} has {len} entries where trace 0 has {first}: a shared kernel needs traces of one length")]
+    #[error(
+        "trace {trace} has {len} entries where trace 0 has {first}: a shared kernel needs traces of one length"
+    )]
     UnequalTraces {
         /// Index of the first trace that differs from trace 0.
         trace: usize,

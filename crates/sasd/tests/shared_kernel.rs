@@ -63,7 +63,9 @@ fn stacked_gradient_passes_the_taylor_check() {
     let traces = (0..3)
         .map(|i| {
             let y: Vec<f64> = random(&mut r, 150).iter().map(|v| v + i as f64).collect();
-            BilinearLasso::new_with(&y, n, Boundary::Linear).unwrap().with_bias()
+            BilinearLasso::new_with(&y, n, Boundary::Linear)
+                .unwrap()
+                .with_bias()
         })
         .collect();
     check_shared(traces, Sphere::new(n).unwrap(), 2);
@@ -140,7 +142,9 @@ fn shared_run_recovers_the_kernel_of_traces_and_frames() {
     assert_eq!(out.traces.len(), 8);
     assert!(out.ffts > 0 && out.iterations > 0 && !out.history.is_empty());
 
-    let k0 = KernelSpec::RandomSphere(Shape::d2(4, 4)).generate(&mut rng(7)).unwrap();
+    let k0 = KernelSpec::RandomSphere(Shape::d2(4, 4))
+        .generate(&mut rng(7))
+        .unwrap();
     let frames: Vec<Vec<f64>> = (0..4)
         .map(|i| {
             let mut rr = rng(200 + i);
@@ -179,7 +183,14 @@ fn bad_input_gives_one_line_typed_errors() {
     let traces = vec![random(&mut r, 100), random(&mut r, 100), random(&mut r, 99)];
     let e = spec.run(&traces).unwrap_err();
     assert!(
-        matches!(e, SasdError::UnequalTraces { trace: 2, len: 99, first: 100 }),
+        matches!(
+            e,
+            SasdError::UnequalTraces {
+                trace: 2,
+                len: 99,
+                first: 100
+            }
+        ),
         "{e}"
     );
     one_line(&e);

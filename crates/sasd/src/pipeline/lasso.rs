@@ -4,8 +4,8 @@
 
 use manifold::Oblique;
 use optim::{
-    Blocks, Composite, Executor, Homotopy, HomotopyOptions, ManifoldProblem, Regularizer, Reweightable, Reweighting,
-    ReweightingOptions, Solution, Solver, StopCriterion, StopReason, TwoBlockSmooth,
+    Blocks, Composite, Executor, Homotopy, HomotopyOptions, ManifoldProblem, Regularizer, Reweightable,
+    Reweighting, ReweightingOptions, Solution, Solver, StopCriterion, StopReason, TwoBlockSmooth,
 };
 
 use super::finish::Raw;
@@ -185,14 +185,7 @@ where
         MethodSpec::Reweighted(r) => {
             let inner = super::FirstOrder::Iadm.solver(manifold);
             let rw = reweighting(&r, inner, sizes, lambda_star, total)?;
-            solve_from(
-                manifold,
-                point,
-                rw,
-                problem,
-                limits.stop_after(total),
-                historian,
-            )?
+            solve_from(manifold, point, rw, problem, limits.stop_after(total), historian)?
         }
         MethodSpec::HomotopyReweighted(h, r) => {
             // Half of the budget for the homotopy, at most a round's share

@@ -232,7 +232,9 @@ impl SharedKernel {
         }
         // Shapes first (the same for all), then each trace's data.
         let layout = spec.check(&traces[0], signal).map_err(|e| match e {
-            SasdError::KernelTooLong { .. } | SasdError::ZeroDimension { .. } | SasdError::ShapeMismatch { .. } => e,
+            SasdError::KernelTooLong { .. }
+            | SasdError::ZeroDimension { .. }
+            | SasdError::ShapeMismatch { .. } => e,
             other => SasdError::InTrace {
                 trace: 0,
                 error: Box::new(other),
