@@ -213,6 +213,13 @@ fn bad_input_gives_one_line_typed_errors() {
         assert!(matches!(e, SasdError::Unsupported { .. }), "{e}");
         one_line(&e);
     }
+    // An option the geometry does not offer is the spec's, not a trace's.
+    let frames = vec![random(&mut r, 144), random(&mut r, 144)];
+    let e = SharedKernel::new_2d(3, 3)
+        .baseline(30.0)
+        .run_2d(&frames, 12, 12)
+        .unwrap_err();
+    assert!(matches!(e, SasdError::Unsupported { .. }), "{e}");
     assert!(matches!(
         SharedLasso::<sasd::conv::Plan1d>::from_traces(Vec::new()),
         Err(SasdError::ZeroDimension { .. })

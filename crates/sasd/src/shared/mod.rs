@@ -230,21 +230,24 @@ impl SharedKernel {
         if spec.shift_correction == ShiftCorrection::ReconstructionError {
             return unsupported("Algorithm 8's shift correction");
         }
-        // Shapes first (the same for all), then each trace's data.
-        let layout = spec.check(&traces[0], signal).map_err(|e| match e {
-            SasdError::KernelTooLong { .. }
-            | SasdError::ZeroDimension { .. }
-            | SasdError::ShapeMismatch { .. } => e,
-            other => SasdError::InTrace {
-                trace: 0,
-                error: Box::new(other),
-            },
-        })?;
+        // The spec's own checks on every trace: what is wrong with a
+        // trace's values names the trace; shapes and options, the same for
+        // all, are reported as they are.
+        let in_trace = |trace: usize| {
+            move |e: SasdError| match e {
+                SasdError::NonFinite { .. }
+                | SasdError::BadScale { .. }
+                | SasdError::EmptySignal
+                | SasdError::NoSignal => SasdError::InTrace {
+                    trace,
+                    error: Box::new(e),
+                },
+                other => other,
+            }
+        };
+        let layout = spec.check(&traces[0], signal).map_err(in_trace(0))?;
         for (trace, y) in traces.iter().enumerate().skip(1) {
-            spec.check(y, signal).map_err(|e| SasdError::InTrace {
-                trace,
-                error: Box::new(e),
-            })?;
+            spec.check(y, signal).map_err(in_trace(trace))?;
         }
         if signal.is_2d() || spec.kernel.is_2d() {
             solve::solve::<Plan2d, O>(spec, traces, &layout, observer)
