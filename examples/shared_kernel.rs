@@ -29,7 +29,8 @@
 //! cargo run --release --example shared_kernel -- --seed 1..=5
 //! cargo run --release --example shared_kernel -- --quick
 //! ```
-//! Options: `--p 20 --m 2000 --noise 0.05 --iterations 4000 --json PATH`.
+//! Options: `--p 20 --m 2000 --noise 0.05 --iterations 4000 --json PATH`;
+//! `--csv PATH` writes the first seed's traces as CSV columns instead.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -47,7 +48,7 @@ use serde_json::{Value, json};
 
 const USAGE: &str = "usage: shared_kernel [--quick] [--seed N | --seed A..=B] [--json PATH] [--p 20] [--m 2000] \
 [--noise 0.05] [--iterations 4000] [--sigmas 4 (0: default lambda)] [--circular true] \
-[--method reweighted-iadm|homotopy-iadm|homotopy-reweighted-iadm]";
+[--method reweighted-iadm|homotopy-iadm|homotopy-reweighted-iadm] [--csv PATH]";
 
 /// Kernel length n₀.
 pub const N0: usize = 100;
@@ -336,6 +337,19 @@ pub fn main() {
         "homotopy-reweighted-iadm" => MethodSpec::homotopy_reweighted_iadm(),
         _ => MethodSpec::reweighted_iadm(),
     };
+    // `--csv PATH`: the traces of the first seed as the columns of a CSV
+    // (for `sasd deconv PATH --shared-kernel`), and nothing else.
+    if let Some((_, path)) = args.extra.iter().find(|(k, _)| k == "csv") {
+        let t = traces(&o, o.seeds[0]);
+        let csv: String = (0..o.m)
+            .map(|i| {
+                let row: Vec<String> = t.traces.iter().map(|y| format!("{}", y[i])).collect();
+                row.join(";") + "\n"
+            })
+            .collect();
+        std::fs::write(path, csv).unwrap_or_else(|e| panic!("{path}: {e}"));
+        return;
+    }
     match run(&o) {
         Ok(value) => {
             if let Some(path) = &args.json {
