@@ -10,6 +10,7 @@ use sasd::events::Event;
 use sasd::pipeline::RunObserver;
 use sasd::pipeline::{Deconvolution, Deconvolved, FFTS, HomotopySpec, KERNEL_ERROR, MethodSpec, Shape};
 use sasd::refine::{RefinementReport, SupportRefinement};
+use sasd::shared::SharedKernel;
 use sasd::two_stage::TwoStageSpec;
 
 use crate::cmd::KernelSize;
@@ -372,6 +373,24 @@ pub fn solve_batch(signals: &[Vec<f64>], s: &Settings) -> Vec<Result<Solution, C
         .into_iter()
         .zip(signals)
         .map(|(r, y)| solution(s.method, r?, y))
+        .collect()
+}
+
+/// Deconvolves many signals of one length with one kernel shared by all
+/// (`sasd::shared::SharedKernel`, the sum of their Bilinear Lassos): one
+/// solution per signal, in input order, each with the shared kernel, its
+/// own activation, bias or baseline and events; the run's history rides on
+/// the first.
+pub fn solve_shared(signals: &[Vec<f64>], s: &Settings) -> Result<Vec<Solution>, CliError> {
+    let out = SharedKernel::from_spec(s.pipeline()).run(signals)?;
+    let mut history = out.history;
+    out.traces
+        .into_iter()
+        .zip(signals)
+        .map(|(mut d, y)| {
+            d.history = std::mem::take(&mut history);
+            solution(s.method, d, y)
+        })
         .collect()
 }
 

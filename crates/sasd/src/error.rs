@@ -149,6 +149,28 @@ pub enum SasdError {
         /// The first such bin of the half spectrum.
         bin: usize,
     },
+    /// The traces of a shared-kernel run differ in length (or in the
+    /// options their objectives were built with).
+    #[error(
+        "trace {trace} has {len} entries where trace 0 has {first}: a shared kernel needs traces of one length"
+    )]
+    UnequalTraces {
+        /// Index of the first trace that differs from trace 0.
+        trace: usize,
+        /// Its entries.
+        len: usize,
+        /// Trace 0's entries.
+        first: usize,
+    },
+    /// One trace of a shared-kernel run refused (non-finite values, a
+    /// constant trace, ...).
+    #[error("trace {trace}: {error}")]
+    InTrace {
+        /// Index of the trace.
+        trace: usize,
+        /// What was wrong with it.
+        error: Box<SasdError>,
+    },
     /// A solver refused its input or options.
     #[error(transparent)]
     Optim(#[from] optim::OptimError),

@@ -22,6 +22,7 @@ pub mod objective;
 pub mod pipeline;
 pub mod refine;
 pub mod second_order;
+pub mod shared;
 pub mod synth;
 pub mod trace;
 pub mod two_stage;

@@ -11,11 +11,11 @@ use crate::cmd::{self, KernelSize, check_eta, check_lambda};
 use crate::error::CliError;
 use crate::io::{self, Input};
 use crate::limits;
-use crate::output::{OutDir, SOLUTION_FILES, Truth};
+use crate::output::{OutDir, SOLUTION_FILES, Truth, stacked_shape};
 use crate::progress::Heartbeat;
 use crate::progress::Progress;
 use crate::report::solve_report;
-use crate::solve::{Data, Method, Settings, Solution, solve, solve_batch};
+use crate::solve::{Data, Method, Settings, Solution, solve, solve_batch, solve_shared};
 use crate::{OutArgs, Verbosity, default_out};
 use sasd::conv::Boundary;
 use sasd::pipeline::Shape;
@@ -106,6 +106,12 @@ pub struct DeconvArgs {
     /// The true kernel (.npy: n0, N1xN2, or K stacked), to report kernel errors.
     #[arg(long)]
     truth_kernel: Option<PathBuf>,
+    /// One kernel shared by all columns of a CSV batch (traces of one
+    /// length, e.g. the neurons of a calcium recording): the sum of their
+    /// Bilinear Lassos, each column with its own activation, bias or
+    /// baseline and events. kernel.npy then holds the one kernel.
+    #[arg(long)]
+    shared_kernel: bool,
     /// Directory for the results (default ./sasd-deconv).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -156,6 +162,11 @@ pub fn run(mut args: DeconvArgs, verbosity: Verbosity) -> Result<(), CliError> {
         return Err(CliError::new("--kernels must be at least 1"));
     }
     let input = io::read_input(&args.input)?;
+    if args.shared_kernel && !matches!(input, Input::Batch(_)) {
+        return Err(CliError::new(
+            "--shared-kernel needs several traces: a CSV/TXT with one trace per column",
+        ));
+    }
     let truth = args
         .truth_kernel
         .as_deref()
@@ -263,10 +274,18 @@ pub fn run(mut args: DeconvArgs, verbosity: Verbosity) -> Result<(), CliError> {
             }
             // The solves run in parallel: no per-iteration progress.
             let beat = Heartbeat::start(
-                &format!("{} signals deconvolved in parallel", signals.len()),
+                &if args.shared_kernel {
+                    format!("{} signals deconvolved with one shared kernel", signals.len())
+                } else {
+                    format!("{} signals deconvolved in parallel", signals.len())
+                },
                 verbosity,
             );
-            let results = solve_batch(signals, &settings);
+            let results = if args.shared_kernel {
+                solve_shared(signals, &settings)?.into_iter().map(Ok).collect()
+            } else {
+                solve_batch(signals, &settings)
+            };
             drop(beat);
             let failed: Vec<String> = results
                 .iter()
@@ -283,6 +302,15 @@ pub fn run(mut args: DeconvArgs, verbosity: Verbosity) -> Result<(), CliError> {
             }
             let solutions: Vec<&Solution> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
             out.write_arrays(&solutions)?;
+            if args.shared_kernel {
+                // One kernel for all columns: written once.
+                let first = solutions[0];
+                out.npy(
+                    "kernel.npy",
+                    first.kernels.concat(),
+                    stacked_shape(first.kernels.len(), first.kernel_dims),
+                )?;
+            }
             out.write_events(&solutions, args.rate)?;
             let rows = batch::rows(signals, &solutions);
             let per_signal: Vec<_> = solutions
@@ -301,7 +329,7 @@ pub fn run(mut args: DeconvArgs, verbosity: Verbosity) -> Result<(), CliError> {
                 json!({ "path": path, "data": described, "signals": signals.len(), "length": signals[0].len() }),
                 &settings,
                 solutions[0],
-                json!({ "batch": per_signal, "plots": "fit.png, kernel.png, ...: column 1; batch-fit.png: the columns that fit worst", "batch_fit_columns": worst.iter().map(|&i| i + 1).collect::<Vec<_>>() }),
+                json!({ "batch": per_signal, "shared_kernel": args.shared_kernel, "plots": "fit.png, kernel.png, ...: column 1; batch-fit.png: the columns that fit worst", "batch_fit_columns": worst.iter().map(|&i| i + 1).collect::<Vec<_>>() }),
             );
             out.json("report.json", &first)?;
             out.write_plots(&signals[0], solutions[0], single_truth)?;
@@ -311,8 +339,13 @@ pub fn run(mut args: DeconvArgs, verbosity: Verbosity) -> Result<(), CliError> {
             }
             let incomplete = rows.iter().filter(|r| !r.completed).count();
             format!(
-                "{} signals deconvolved in parallel, {}; plots of column 1, and batch-fit.png of columns {:?}",
+                "{} signals deconvolved {}, {}; plots of column 1, and batch-fit.png of columns {:?}",
                 solutions.len(),
+                if args.shared_kernel {
+                    "with one shared kernel"
+                } else {
+                    "in parallel"
+                },
                 if incomplete == 0 {
                     "all completed".to_string()
                 } else {

@@ -17,7 +17,7 @@ use crate::two_stage::TwoStageReport;
 
 /// What a solve leaves, whichever method ran: the lifted kernels (N blocks
 /// on the lifted grid) and their activations (N blocks on the signal grid).
-pub(super) struct Raw {
+pub(crate) struct Raw {
     pub lifted: Vec<f64>,
     pub x: Vec<f64>,
     pub bias: Option<f64>,
@@ -35,7 +35,7 @@ pub(super) struct Raw {
 /// Cuts every lifted kernel back to the kernel's shape (maximal energy or
 /// Algorithm 8), shifts and scales its activation to keep the product, and
 /// measures the result against the truth.
-pub(super) fn finish<P: GridPlan>(
+pub(crate) fn finish<P: GridPlan>(
     spec: &Deconvolution,
     y: &[f64],
     layout: &Layout,

@@ -86,7 +86,7 @@ fn median_difference(y: &[f64], run: usize) -> f64 {
 ///   no window is quiet and σ̂ would read the signal;
 /// * trust region and curvilinear search at a fixed λ on a smoothed
 ///   objective: [`DEFAULT_LAMBDA`] = 0.1 (see its documentation).
-pub(super) fn default_lambda(
+pub(crate) fn default_lambda(
     method: &MethodSpec,
     n: usize,
     y: &[f64],

@@ -4,8 +4,8 @@
 
 use manifold::Oblique;
 use optim::{
-    Blocks, Composite, Executor, Homotopy, HomotopyOptions, ManifoldProblem, Regularizer, Reweighting,
-    ReweightingOptions, Solution, Solver, StopCriterion, StopReason, TwoBlockSmooth,
+    Blocks, Composite, Executor, Homotopy, HomotopyOptions, ManifoldProblem, Regularizer, Reweightable,
+    Reweighting, ReweightingOptions, Solution, Solver, StopCriterion, StopReason, TwoBlockSmooth,
 };
 
 use super::finish::Raw;
@@ -20,7 +20,7 @@ use crate::objective::lasso_penalty;
 use crate::trace::{Historian, Truth};
 
 /// The default iteration budget of a first-order run, over all stages.
-const MAX_ITERATIONS: usize = 20_000;
+pub(crate) const MAX_ITERATIONS: usize = 20_000;
 
 /// Initialise, then solve by the spec's schedule (LQK+20 Alg. 1).
 pub(super) fn solve<P: GridPlan, O: RunObserver>(
@@ -67,25 +67,8 @@ pub(super) fn solve<P: GridPlan, O: RunObserver>(
     };
     let manifold = Oblique::of_matrices(lgrid.0, lgrid.1, count).map_err(optim::OptimError::from)?;
     let x0 = vec![0.0; count * xlen];
-    // λ_max = ‖ǎ⁽⁰⁾ ⋆ (y − b₀)‖∞ (§4.2.2; for N kernels the largest of the
-    // N correlations, eq. 4.6) is ‖∇_x ψ(a⁽⁰⁾, 0)‖∞: the smallest λ at
-    // which x = 0 solves the x-subproblem, the homotopy's λ₀. Taken from
-    // the objective's own FFTs (two transforms, not counted: the counter is
-    // reset below) rather than by direct sums.
-    let lambda_max = {
-        let f = &mut problem.smooth;
-        f.fix_a(&a0);
-        let mut g = vec![0.0_f64; count * xlen];
-        f.grad_x(&x0, &mut g);
-        g.iter().fold(0.0_f64, |acc, t| acc.max(t.abs()))
-    };
+    let lambda_max = lambda_max(&mut problem, &a0, lambda_star)?;
     problem.smooth.reset_ffts();
-    if lambda_star >= lambda_max && lambda_max > 0.0 {
-        return Err(SasdError::LambdaTooLarge {
-            lambda: lambda_star,
-            lambda_max,
-        });
-    }
     let truth = spec.truth.as_deref().map(|kernels| Truth {
         kernels,
         shape: layout.kernel,
@@ -98,83 +81,18 @@ pub(super) fn solve<P: GridPlan, O: RunObserver>(
         time_budget: spec.time_budget,
         start,
     };
-    let total = limits.iterations;
     let point = Blocks { a: a0, x: x0 };
     let sizes = (layout.kernel.len() * count, xlen * count);
-    let mut res: Solution<Blocks> = match spec.method {
-        MethodSpec::Fixed(f) => solve_from(
-            &manifold,
-            point,
-            f.solver.solver(&manifold),
-            &mut problem,
-            limits.stop_after(total) | StopCriterion::StepNorm(f.step_tolerance),
-            &mut historian,
-        )?,
-        MethodSpec::Homotopy(h) => {
-            let homotopy = homotopy(&h, h.inner.solver(&manifold), lambda_max, lambda_star, total)?;
-            solve_from(
-                &manifold,
-                point,
-                homotopy,
-                &mut problem,
-                limits.stop_after(total),
-                &mut historian,
-            )?
-        }
-        MethodSpec::Reweighted(r) => {
-            let inner = super::FirstOrder::Iadm.solver(&manifold);
-            let rw = reweighting(&r, inner, sizes, lambda_star, total)?;
-            solve_from(
-                &manifold,
-                point,
-                rw,
-                &mut problem,
-                limits.stop_after(total),
-                &mut historian,
-            )?
-        }
-        MethodSpec::HomotopyReweighted(h, r) => {
-            // Half of the budget for the homotopy, at most a round's share
-            // per stage (one slow stage must not take it all), and the rest
-            // for the rounds.
-            let half = (total / 2).max(1);
-            let per_stage = (total / (2 * r.rounds.max(1))).max(1);
-            let homotopy = homotopy(&h, h.inner.solver(&manifold), lambda_max, lambda_star, per_stage)?;
-            let warm = solve_from(
-                &manifold,
-                point,
-                homotopy,
-                &mut problem,
-                limits.stop_after(half),
-                &mut historian,
-            )?;
-            if matches!(warm.stop, StopReason::Observer | StopReason::TimeBudget) {
-                warm
-            } else {
-                let left = total.saturating_sub(warm.iterations).max(1);
-                let inner = super::FirstOrder::Iadm.solver(&manifold);
-                let rw = reweighting(&r, inner, sizes, lambda_star, left)?;
-                historian.after(warm.iterations, warm.counts.work);
-                // A homotopy cut short by its budget ends above λ*.
-                problem.lambda = lambda_star;
-                let rounds = solve_from(
-                    &manifold,
-                    warm.iterate.clone(),
-                    rw,
-                    &mut problem,
-                    limits.stop_after(left),
-                    &mut historian,
-                )?;
-                Solution {
-                    iterations: warm.iterations + rounds.iterations,
-                    ..rounds
-                }
-            }
-        }
-        MethodSpec::SecondOrder(_) | MethodSpec::TwoStage(_) => {
-            unreachable!("the second-order methods are dispatched before the Bilinear Lasso")
-        }
-    };
+    let mut res = schedule(
+        &spec.method,
+        &manifold,
+        point,
+        &mut problem,
+        (lambda_max, lambda_star),
+        sizes,
+        &limits,
+        &mut historian,
+    )?;
     if let MethodSpec::Homotopy(h) = spec.method
         && h.recenter
     {
@@ -193,6 +111,123 @@ pub(super) fn solve<P: GridPlan, O: RunObserver>(
         x: res.iterate.x,
         certificate: None,
         two_stage: None,
+    })
+}
+
+/// λ_max = ‖ǎ⁽⁰⁾ ⋆ (y − b₀)‖∞ (§4.2.2; for N kernels the largest of the
+/// N correlations, eq. 4.6) is ‖∇_x ψ(a⁽⁰⁾, 0)‖∞: the smallest λ at which
+/// x = 0 solves the x-subproblem, the homotopy's λ₀. Taken from the
+/// objective's own FFTs (two transforms per kernel, which the caller
+/// leaves out of its count) rather than by direct sums; a λ* at or above
+/// it is refused. Any coupling: the shared-kernel problem (one x block per
+/// trace) takes the largest over its traces the same way.
+pub(crate) fn lambda_max<T: TwoBlockSmooth, G>(
+    problem: &mut Composite<T, G>,
+    a0: &[f64],
+    lambda_star: f64,
+) -> Result<f64> {
+    let f = &mut problem.smooth;
+    f.fix_a(a0);
+    let x0 = vec![0.0; f.x_len()];
+    let mut g = vec![0.0_f64; f.x_len()];
+    f.grad_x(&x0, &mut g);
+    let lambda_max = g.iter().fold(0.0_f64, |acc, t| acc.max(t.abs()));
+    if lambda_star >= lambda_max && lambda_max > 0.0 {
+        return Err(SasdError::LambdaTooLarge {
+            lambda: lambda_star,
+            lambda_max,
+        });
+    }
+    Ok(lambda_max)
+}
+
+/// The first-order schedule of `method` (a fixed-λ solve, Alg. 6, Alg. 7,
+/// or Alg. 6 then Alg. 7) on any two-block coupling from `point`, with
+/// `(λ_max, λ*)` and `sizes` = (kernel entries, activation entries) for the
+/// reweighting's rank. The re-centring polish is the caller's.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn schedule<T, G, O>(
+    method: &MethodSpec,
+    manifold: &Oblique,
+    point: Blocks,
+    problem: &mut Composite<T, G>,
+    (lambda_max, lambda_star): (f64, f64),
+    sizes: (usize, usize),
+    limits: &Limits,
+    historian: &mut Historian<'_, O>,
+) -> Result<Solution<Blocks>>
+where
+    T: TwoBlockSmooth,
+    G: Reweightable,
+    O: RunObserver,
+{
+    let total = limits.iterations;
+    Ok(match *method {
+        MethodSpec::Fixed(f) => solve_from(
+            manifold,
+            point,
+            f.solver.solver(manifold),
+            problem,
+            limits.stop_after(total) | StopCriterion::StepNorm(f.step_tolerance),
+            historian,
+        )?,
+        MethodSpec::Homotopy(h) => {
+            let homotopy = homotopy(&h, h.inner.solver(manifold), lambda_max, lambda_star, total)?;
+            solve_from(
+                manifold,
+                point,
+                homotopy,
+                problem,
+                limits.stop_after(total),
+                historian,
+            )?
+        }
+        MethodSpec::Reweighted(r) => {
+            let inner = super::FirstOrder::Iadm.solver(manifold);
+            let rw = reweighting(&r, inner, sizes, lambda_star, total)?;
+            solve_from(manifold, point, rw, problem, limits.stop_after(total), historian)?
+        }
+        MethodSpec::HomotopyReweighted(h, r) => {
+            // Half of the budget for the homotopy, at most a round's share
+            // per stage (one slow stage must not take it all), and the rest
+            // for the rounds.
+            let half = (total / 2).max(1);
+            let per_stage = (total / (2 * r.rounds.max(1))).max(1);
+            let homotopy = homotopy(&h, h.inner.solver(manifold), lambda_max, lambda_star, per_stage)?;
+            let warm = solve_from(
+                manifold,
+                point,
+                homotopy,
+                problem,
+                limits.stop_after(half),
+                historian,
+            )?;
+            if matches!(warm.stop, StopReason::Observer | StopReason::TimeBudget) {
+                warm
+            } else {
+                let left = total.saturating_sub(warm.iterations).max(1);
+                let inner = super::FirstOrder::Iadm.solver(manifold);
+                let rw = reweighting(&r, inner, sizes, lambda_star, left)?;
+                historian.after(warm.iterations, warm.counts.work);
+                // A homotopy cut short by its budget ends above λ*.
+                problem.lambda = lambda_star;
+                let rounds = solve_from(
+                    manifold,
+                    warm.iterate.clone(),
+                    rw,
+                    problem,
+                    limits.stop_after(left),
+                    historian,
+                )?;
+                Solution {
+                    iterations: warm.iterations + rounds.iterations,
+                    ..rounds
+                }
+            }
+        }
+        MethodSpec::SecondOrder(_) | MethodSpec::TwoStage(_) => {
+            unreachable!("the second-order methods are dispatched before the Bilinear Lasso")
+        }
     })
 }
 

@@ -73,6 +73,13 @@ pub use result::{Certificate, Deconvolved, KernelWarning};
 pub use scoring::{align_activation, aligned_spike_scores};
 pub use shift::ShiftCorrection;
 
+// The pieces the shared-kernel solve (`crate::shared`) reuses.
+pub(crate) use finish::{Raw, finish};
+pub(crate) use lambda::default_lambda;
+pub(crate) use lasso::{MAX_ITERATIONS, lambda_max, schedule};
+pub(crate) use plan::GridPlan;
+pub(crate) use run::Layout;
+
 /// Name of the record extra (1.0) that marks the iterations of the
 /// re-centring polish (see [`HomotopySpec::recenter`]).
 pub const RECENTRED: &str = "recentred";
@@ -82,28 +89,28 @@ pub const RECENTRED: &str = "recentred";
 /// 1-D or 2-D.
 #[derive(Debug, Clone)]
 pub struct Deconvolution {
-    kernel: Shape,
-    kernels: usize,
-    method: MethodSpec,
-    lambda: Option<f64>,
-    boundary: Boundary,
-    bias: bool,
-    baseline: Option<f64>,
-    nonnegative: bool,
-    seed: u64,
-    max_iterations: Option<usize>,
-    time_budget: Option<Duration>,
-    init: Init,
-    shift_correction: ShiftCorrection,
-    truth: Option<Vec<Vec<f64>>>,
-    truth_every: usize,
-    refine: Refine,
+    pub(crate) kernel: Shape,
+    pub(crate) kernels: usize,
+    pub(crate) method: MethodSpec,
+    pub(crate) lambda: Option<f64>,
+    pub(crate) boundary: Boundary,
+    pub(crate) bias: bool,
+    pub(crate) baseline: Option<f64>,
+    pub(crate) nonnegative: bool,
+    pub(crate) seed: u64,
+    pub(crate) max_iterations: Option<usize>,
+    pub(crate) time_budget: Option<Duration>,
+    pub(crate) init: Init,
+    pub(crate) shift_correction: ShiftCorrection,
+    pub(crate) truth: Option<Vec<Vec<f64>>>,
+    pub(crate) truth_every: usize,
+    pub(crate) refine: Refine,
 }
 
 /// Whether a run refines its kernel after the solve
 /// ([`Deconvolution::refine_support`], [`Deconvolution::no_refinement`]).
 #[derive(Debug, Clone, PartialEq)]
-enum Refine {
+pub(crate) enum Refine {
     /// The default: refine a recording's 1-D, one-kernel Bilinear Lasso run
     /// (the linear boundary) at the data's noise level; nothing else.
     Auto,

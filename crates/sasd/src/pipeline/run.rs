@@ -19,7 +19,7 @@ const SCALE: (f64, f64) = (1e-150, 1e150);
 
 /// The shapes of a run on the engine's grids (see [`crate::geometry`]).
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Layout {
+pub(crate) struct Layout {
     /// The data's shape as the caller gave it.
     pub signal: Shape,
     /// The kernel's shape, in the data's dimension.
@@ -107,7 +107,7 @@ impl Deconvolution {
 
     /// Every check that needs no solve: counts and shapes, the data, the
     /// truth, and what the method supports.
-    fn check(&self, y: &[f64], signal: Shape) -> Result<Layout> {
+    pub(crate) fn check(&self, y: &[f64], signal: Shape) -> Result<Layout> {
         if self.kernels == 0 {
             return Err(SasdError::ZeroDimension {
                 what: "number of kernels",
