@@ -38,6 +38,7 @@
 //! cargo run --release --example scale -- --full           # and 10⁷
 //! cargo run --release --features fftw-floor --example scale   # FFTW floor (libfftw3-dev)
 //! cargo run --release --example scale -- --case 1d:100000 # one case, in process
+//! cargo run --release --example scale -- --case 1d:10000000 --cap 20 --floor 0  # memory probe
 //! ```
 
 #[path = "common/mod.rs"]
@@ -54,7 +55,7 @@ use sasd::synth::{ActivationLaw, InstanceSpec, KernelSpec, Shape};
 use serde_json::{Value, json};
 
 const USAGE: &str = "usage: scale [--quick | --full] [--seed N] [--json PATH] [--target E] \
-[--repeats R] [--case 1d:M | 2d:SIDE] [--cases 1d:M,2d:SIDE,...]";
+[--repeats R] [--case 1d:M | 2d:SIDE] [--cases 1d:M,2d:SIDE,...] [--floor 0|1] [--cap ITERATIONS]";
 
 /// Kernel length of the 1-D cases (§5.2).
 const N0: usize = 100;
@@ -120,6 +121,10 @@ pub struct Options {
     pub isolate: bool,
     /// Measure the floors (`--floor 0` skips them, for profiling a run).
     pub floors: bool,
+    /// `--cap K`: stop every run after K iterations (a memory probe of
+    /// the largest sizes: the solver's buffers are all in place after the
+    /// first iteration); the row then says the target was not reached.
+    pub cap: Option<usize>,
 }
 
 impl Options {
@@ -137,6 +142,7 @@ impl Options {
             repeats: 3,
             isolate: true,
             floors: true,
+            cap: None,
         }
     }
 
@@ -272,15 +278,19 @@ pub fn run_case(case: Case, o: &Options) -> Value {
             K2 * K2,
         ),
     };
-    let inst = InstanceSpec::new(kernel_spec, signal)
-        .activation(ActivationLaw::BernoulliRademacher, (n0 as f64).powf(-0.75))
-        .bias(1.0)
-        .generate_seeded(o.seed)
-        .expect("valid instance");
-    let (y, truth) = (
-        inst.observation,
-        inst.kernels.into_iter().next().expect("one kernel"),
-    );
+    // The rest of the instance (its activation, the clean signal) is
+    // dropped at the end of this block, before the peak is reset.
+    let (y, truth) = {
+        let inst = InstanceSpec::new(kernel_spec, signal)
+            .activation(ActivationLaw::BernoulliRademacher, (n0 as f64).powf(-0.75))
+            .bias(1.0)
+            .generate_seeded(o.seed)
+            .expect("valid instance");
+        (
+            inst.observation,
+            inst.kernels.into_iter().next().expect("one kernel"),
+        )
+    };
     let peak_reset = reset_peak();
     let spec = match case {
         Case::D1(_) => Deconvolution::new(N0),
@@ -288,6 +298,10 @@ pub fn run_case(case: Case, o: &Options) -> Value {
     }
     .bias(true)
     .seed(o.seed);
+    let spec = match o.cap {
+        Some(k) => spec.max_iterations(k),
+        None => spec,
+    };
 
     // The traced run, stopped at the first iteration at the target.
     let traced = spec.clone().truth_kernel(truth).truth_every(1);
@@ -306,6 +320,7 @@ pub fn run_case(case: Case, o: &Options) -> Value {
     let peak = peak_mb();
     let error = out.truth_errors.as_ref().map_or(f64::NAN, |e| e[0]);
     let (mut elapsed, mut ffts, iterations) = (out.elapsed, out.ffts, out.iterations);
+    let restarts = out.history.iter().filter(|r| r.restarted).count();
     drop(out);
     let two_pass = hit.is_some() && case.samples() <= TWO_PASS;
     if let (true, Some(k)) = (two_pass, hit) {
@@ -346,6 +361,7 @@ pub fn run_case(case: Case, o: &Options) -> Value {
         "reached": hit.is_some(),
         "iterations": k,
         "ffts": ffts,
+        "momentum_restarts": restarts,
         "seconds": elapsed.as_secs_f64(),
         "seconds_per_iteration": per_it,
         "floor_seconds": floor.as_secs_f64(),
@@ -440,6 +456,7 @@ fn run_child(case: Case, o: &Options) -> Result<Value, String> {
             &o.repeats.to_string(),
         ])
         .args(["--floor", if o.floors { "1" } else { "0" }])
+        .args(["--cap", &o.cap.unwrap_or(0).to_string()])
         .arg("--row-only")
         .arg("1")
         .stderr(std::process::Stdio::inherit())
@@ -464,6 +481,10 @@ pub fn main() {
     o.target = args.get("target", o.target);
     o.repeats = args.get("repeats", o.repeats);
     o.floors = args.get("floor", 1) != 0;
+    o.cap = match args.get("cap", 0) {
+        0 => None,
+        k => Some(k),
+    };
     let one: String = args.get("case", String::new());
     if !one.is_empty() {
         let case = Case::parse(&one).unwrap_or_else(|| {
