@@ -424,3 +424,90 @@ impl Regularizer for NonNegativeSphere {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A penalty that takes the trait's default `prox_trial` (z, prox, an
+    /// entry-order pass of sums) with `inner`'s prox and value.
+    struct Plain<'p, G>(&'p G);
+
+    impl<G: Regularizer> Regularizer for Plain<'_, G> {
+        fn value(&self, x: &[f64]) -> f64 {
+            self.0.value(x)
+        }
+        fn prox(&self, z: &[f64], rho: f64, out: &mut [f64]) {
+            self.0.prox(z, rho, out);
+        }
+    }
+
+    /// A trial by a fused penalty and by the default path: (u₁, u₂, ∇) ↦ sums.
+    type Trial<'t> = &'t dyn Fn(&mut [f64], &mut [f64], &[f64]) -> (ProxTrial, ProxTrial);
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-12 * a.abs().max(b.abs()).max(1e-300)
+    }
+
+    /// The fused trials of L1 and WeightedL1 write the same u, bit for bit,
+    /// as the default (z, prox) path, and the same sums to rounding; a
+    /// non-finite gradient entry is reported whatever its position.
+    #[test]
+    fn fused_trials_match_the_default() {
+        let n = 103;
+        let f = |i: usize, k: f64| ((i as f64 * k).sin() * 3.0).round() / 2.0 + (i as f64 * 0.37).cos();
+        let w: Vec<f64> = (0..n).map(|i| if i % 5 == 0 { 0.0 } else { f(i, 1.3) }).collect();
+        let g: Vec<f64> = (0..n).map(|i| f(i, 0.7)).collect();
+        let v: Vec<f64> = (0..n).map(|i| f(i, 2.1)).collect();
+        let weights: Vec<f64> = (0..n).map(|i| 0.5 + (i % 3) as f64).collect();
+        for nonnegative in [false, true] {
+            let l1 = L1 { nonnegative };
+            let wl1 = WeightedL1 {
+                weights: weights.clone(),
+                nonnegative,
+            };
+            let penalties: [Trial; 2] = [
+                &|u1, u2, g| {
+                    let mut z = vec![0.0; n];
+                    (
+                        l1.prox_trial(&w, g, &v, 0.3, 0.2, &mut [], u1),
+                        Plain(&l1).prox_trial(&w, g, &v, 0.3, 0.2, &mut z, u2),
+                    )
+                },
+                &|u1, u2, g| {
+                    let mut z = vec![0.0; n];
+                    (
+                        wl1.prox_trial(&w, g, &v, 0.3, 0.2, &mut [], u1),
+                        Plain(&wl1).prox_trial(&w, g, &v, 0.3, 0.2, &mut z, u2),
+                    )
+                },
+            ];
+            for (k, trial) in penalties.iter().enumerate() {
+                let (mut u1, mut u2) = (vec![0.0; n], vec![0.0; n]);
+                let (a, b) = trial(&mut u1, &mut u2, &g);
+                assert!(u1.iter().zip(&u2).all(|(p, q)| p.to_bits() == q.to_bits()), "{k}");
+                assert!(a.finite && b.finite);
+                for (x, y) in [
+                    (a.lin, b.lin),
+                    (a.sq, b.sq),
+                    (a.peak, b.peak),
+                    (a.moved_sq, b.moved_sq),
+                    (a.norm_sq, b.norm_sq),
+                ] {
+                    assert!(close(x, y), "{k} nonnegative {nonnegative}: {x} vs {y}");
+                }
+                let value = if k == 0 { l1.value(&u2) } else { wl1.value(&u2) };
+                assert!(close(a.value.expect("fused sums g"), value));
+                assert_eq!(b.value, None);
+                for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+                    for at in [0, 50, n - 1] {
+                        let mut gb = g.clone();
+                        gb[at] = bad;
+                        let (a, b) = trial(&mut u1, &mut u2, &gb);
+                        assert!(!a.finite && !b.finite, "{k}: {bad} at {at}");
+                    }
+                }
+            }
+        }
+    }
+}
