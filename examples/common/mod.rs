@@ -1,6 +1,6 @@
 //! Command-line plumbing shared by the examples, parsed by clap: `--seed N`
 //! (repeatable, or a range `A..=B`), `--json PATH`, `--quick` (a study's
-//! smoke-test size), any other `--key value`
+//! smoke-test size), `--full` (its largest size), any other `--key value`
 //! pair for the example's own options (read back with [`Args::get`]); and an
 //! atomic JSON writer.
 #![allow(dead_code)]
@@ -17,6 +17,8 @@ pub struct Args {
     pub json: Option<PathBuf>,
     /// `--quick`: run the example at its smoke-test size.
     pub quick: bool,
+    /// `--full`: run the example at its largest size (where it has one).
+    pub full: bool,
     /// Other `--key value` pairs, for example-specific options, in command
     /// line order.
     pub extra: Vec<(String, String)>,
@@ -35,7 +37,7 @@ fn parse_seeds(v: &str) -> Result<Vec<u64>, String> {
 }
 
 /// Options with a fixed meaning; every other `--key` is an example option.
-const FIXED: [&str; 4] = ["seed", "json", "help", "quick"];
+const FIXED: [&str; 5] = ["seed", "json", "help", "quick", "full"];
 
 /// The keys of the example options on the command line (`--key value` or
 /// `--key=value`, before any `--`), each once.
@@ -75,7 +77,8 @@ fn command(usage: &str, extra: &[String]) -> Command {
                 .value_name("PATH")
                 .value_parser(clap::value_parser!(PathBuf)),
         )
-        .arg(Arg::new("quick").long("quick").action(ArgAction::SetTrue));
+        .arg(Arg::new("quick").long("quick").action(ArgAction::SetTrue))
+        .arg(Arg::new("full").long("full").action(ArgAction::SetTrue));
     for key in extra {
         cmd = cmd.arg(
             Arg::new(key)
@@ -125,6 +128,7 @@ fn try_parse_from(argv: &[String], usage: &str, default_seeds: &[u64]) -> Result
         },
         json: m.get_one::<PathBuf>("json").cloned(),
         quick: m.get_flag("quick"),
+        full: m.get_flag("full"),
         extra: extra_pairs(&m, &keys),
     })
 }

@@ -6,7 +6,7 @@ use manifold::{InverseRetraction, Manifold, Retraction};
 
 use crate::error::{OptimError, check_len, check_option};
 use crate::linesearch::{Armijo, Rounding, line_noise};
-use crate::problem::{Regularizer, TwoBlockSmooth};
+use crate::problem::{ProxTrial, Regularizer, TwoBlockSmooth};
 use crate::record::Counts;
 use crate::solution::Blocks;
 use crate::solver::Solver;
@@ -138,6 +138,12 @@ pub(crate) struct BlockStep {
     /// entry's distance from its optimality condition, a measure that does
     /// not grow with the number of entries.
     pub peak: f64,
+    /// ‖v⁺ − v‖² (proximal steps; NaN for the a-step, which does not sum it).
+    pub moved_sq: f64,
+    /// ‖v⁺‖² (proximal steps; NaN for the a-step).
+    pub norm_sq: f64,
+    /// g(v⁺), when the proximal step's pass summed it.
+    pub penalty: Option<f64>,
 }
 
 /// The oracles of one block of ψ with the other block held fixed.
@@ -188,9 +194,18 @@ impl ProxGradStep {
         Self {
             w: vec![0.0; m],
             grad: vec![0.0; m],
-            z: vec![0.0; m],
+            // Only a penalty whose trial needs scratch gets one (first run).
+            z: Vec::new(),
             rounding: Rounding::new(noise),
         }
+    }
+
+    /// Readies the step for a new stage with the same block length: the
+    /// buffers are kept (a continuation's stages would otherwise hold two
+    /// sets at once while the new one is built), the rounding starts over
+    /// from `noise`.
+    pub fn restart(&mut self, noise: Option<f64>) {
+        self.rounding = Rounding::new(noise);
     }
 
     /// The rounding of this block's tests.
@@ -208,7 +223,15 @@ impl ProxGradStep {
     /// ψ is quadratic along them to rounding, yet long enough to change
     /// every term ψ is summed from (a rounding-level move would repeat the
     /// same roundings and hide the noise).
-    fn calibrate<B: BlockOracle>(&mut self, block: &mut B, psi_w: f64, t0: f64, counts: &mut Counts) {
+    /// `scratch` (of the block's length) holds the points evaluated.
+    fn calibrate<B: BlockOracle>(
+        &mut self,
+        block: &mut B,
+        psi_w: f64,
+        t0: f64,
+        counts: &mut Counts,
+        scratch: &mut [f64],
+    ) {
         let g = manifold::vecops::norm(&self.grad);
         if !(g > 0.0 && g.is_finite()) {
             return;
@@ -217,12 +240,12 @@ impl ProxGradStep {
         let h = length / g;
         let values = std::array::from_fn(|i| {
             let k = (i + 1) as f64 * h;
-            self.z
+            scratch
                 .iter_mut()
                 .zip(self.w.iter().zip(&self.grad))
                 .for_each(|(z, (w, gi))| *z = w - k * gi);
             counts.cost += 1;
-            block.value(&self.z)
+            block.value(scratch)
         });
         self.rounding.raise(line_noise(psi_w, -h * g * g, values));
     }
@@ -246,38 +269,47 @@ impl ProxGradStep {
         out: &mut [f64],
         counts: &mut Counts,
     ) -> Option<BlockStep> {
-        self.w
-            .iter_mut()
-            .zip(v.iter().zip(v_prev))
-            .for_each(|(w, (xi, pi))| *w = xi + beta * (xi - pi));
-        let psi_w = block.grad(&self.w, &mut self.grad);
+        // Without momentum the step starts from v itself: no pass to form w.
+        let plain = beta == 0.0 && !self.rounding.wants_measure();
+        if !plain {
+            self.w
+                .iter_mut()
+                .zip(v.iter().zip(v_prev))
+                .for_each(|(w, (xi, pi))| *w = xi + beta * (xi - pi));
+        }
+        let psi_w = block.grad(if plain { v } else { &self.w }, &mut self.grad);
         counts.grad += 1;
-        if !psi_w.is_finite() || self.grad.iter().any(|g| !g.is_finite()) {
+        if !psi_w.is_finite() {
             return None;
         }
         if self.rounding.wants_measure() {
-            self.calibrate(block, psi_w, t0, counts);
+            // Calibration steps along the gradient: it must be finite now
+            // (later, each trial's pass checks it).
+            if self.grad.iter().any(|g| !g.is_finite()) {
+                return None;
+            }
+            // `out` is free until the first trial writes it.
+            self.calibrate(block, psi_w, t0, counts, out);
+        }
+        if penalty.trial_needs_scratch() && self.z.len() != out.len() {
+            self.z = vec![0.0; out.len()];
         }
         let slack = self.rounding.slack(psi_w);
+        let w: &[f64] = if plain { v } else { &self.w };
         let mut t = t0;
         let mut trials = 0;
         loop {
-            self.z
-                .iter_mut()
-                .zip(self.w.iter().zip(&self.grad))
-                .for_each(|(z, (w, g))| *z = w - t * g);
-            penalty.prox(&self.z, lambda * t, out);
+            // The trial, its test's sums and the gradient's finiteness in
+            // one pass (Regularizer::prox_trial).
+            let sums = penalty.prox_trial(w, &self.grad, v, t, lambda * t, &mut self.z, out);
+            if !sums.finite {
+                return None;
+            }
             counts.prox += 1;
             let psi = block.value(out);
             counts.cost += 1;
             trials += 1;
-            let (mut lin, mut sq, mut peak) = (0.0, 0.0, 0.0_f64);
-            for ((o, w), g) in out.iter().zip(&self.w).zip(&self.grad) {
-                let d = o - w;
-                lin += d * g;
-                sq += d * d;
-                peak = peak.max(d.abs());
-            }
+            let ProxTrial { lin, sq, peak, .. } = sums;
             // Slack for rounding: near convergence both sides agree to
             // rounding and the exact test would shrink t to nothing. A step
             // accepted only thanks to the slack does not grow t: growing it on
@@ -291,6 +323,9 @@ impl ProxGradStep {
                     may_grow: trials == 1 && self.rounding.clear_pass(psi - bound),
                     residual: sq.sqrt() / t,
                     peak: peak / t,
+                    moved_sq: sums.moved_sq,
+                    norm_sq: sums.norm_sq,
+                    penalty: sums.value,
                 });
             }
             t *= rule.contraction;
@@ -396,6 +431,9 @@ impl AStep {
                 may_grow: false,
                 residual: 0.0,
                 peak: 0.0,
+                moved_sq: f64::NAN,
+                norm_sq: f64::NAN,
+                penalty: None,
             }));
         }
         self.dir.iter_mut().zip(&self.grad).for_each(|(d, g)| *d = -g);
@@ -436,6 +474,9 @@ impl AStep {
             may_grow: acc.may_grow,
             residual: g2.sqrt(),
             peak: self.grad.iter().fold(0.0_f64, |p, g| p.max(g.abs())),
+            moved_sq: f64::NAN,
+            norm_sq: f64::NAN,
+            penalty: None,
         }))
     }
 }

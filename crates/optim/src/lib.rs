@@ -54,7 +54,7 @@ pub use error::OptimError;
 pub use executor::Executor;
 pub use gradient_descent::{GradientDescent, LineSearchOptions};
 pub use linesearch::{Accepted, Armijo};
-pub use problem::{HessianProblem, ManifoldProblem, Problem, Regularizer, TwoBlockSmooth};
+pub use problem::{HessianProblem, ManifoldProblem, Problem, ProxTrial, Regularizer, TwoBlockSmooth};
 pub use prox::{L1, L2Ball, NonNegative, Reweightable, UnitSphere, WeightedL1};
 pub use record::{Control, Counts, NoObserver, Observer, Record};
 pub use solution::{Blocks, Solution};

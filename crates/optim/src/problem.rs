@@ -107,4 +107,104 @@ pub trait Regularizer {
 
     /// prox_g^ρ(z) = argmin_u ρ·g(u) + ½‖u − z‖² written into `out` (LQK+20, App. B.1.1).
     fn prox(&self, z: &[f64], rho: f64, out: &mut [f64]);
+
+    /// Whether [`prox_trial`](Self::prox_trial) writes its `z` argument
+    /// (the default does); a penalty whose pass needs no scratch says
+    /// `false`, and the solver then holds no buffer for it (8 MB per 10⁶
+    /// entries of x).
+    fn trial_needs_scratch(&self) -> bool {
+        true
+    }
+
+    /// One trial of the proximal-gradient step (LQK+20, Alg. 3):
+    /// u = prox_g^ρ(w − t·∇) written into `out`, with the sums its
+    /// acceptance test (eq. B.3) and the solver's bookkeeping need
+    /// ([`ProxTrial`]); `v` is the block's current value (for ‖u − v‖²);
+    /// `z` is scratch of x's length, or empty when
+    /// [`trial_needs_scratch`](Self::trial_needs_scratch) is false.
+    ///
+    /// The default forms z = w − t·∇ in `z`, calls [`prox`](Self::prox) and
+    /// sums in a second pass ([`ProxTrial::sums`]). Separable penalties
+    /// override it to do all in one pass over memory: on a signal of 10⁶
+    /// samples each pass is 8 MB read from memory, and each running sum a
+    /// chain of dependent additions.
+    #[allow(clippy::too_many_arguments)]
+    fn prox_trial(
+        &self,
+        w: &[f64],
+        grad: &[f64],
+        v: &[f64],
+        t: f64,
+        rho: f64,
+        z: &mut [f64],
+        out: &mut [f64],
+    ) -> ProxTrial {
+        let mut finite = true;
+        for ((zi, wi), gi) in z.iter_mut().zip(w).zip(grad) {
+            *zi = wi - t * gi;
+            finite &= gi.is_finite();
+        }
+        self.prox(z, rho, out);
+        ProxTrial::sums(w, grad, v, out, finite)
+    }
+}
+
+/// The sums over one proximal-gradient trial u = prox_g^ρ(w − t·∇) that
+/// [`Regularizer::prox_trial`] returns, each a plain running sum in entry
+/// order (so a fused pass and the default give the same bits).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ProxTrial {
+    /// ⟨u − w, ∇⟩ (eq. B.3's linear term).
+    pub lin: f64,
+    /// ‖u − w‖² (eq. B.3's quadratic term).
+    pub sq: f64,
+    /// ‖u − w‖∞ (the gradient mapping's worst entry, times t).
+    pub peak: f64,
+    /// Whether every entry of ∇ is finite.
+    pub finite: bool,
+    /// ‖u − v‖², v the block's current value (the step's length).
+    pub moved_sq: f64,
+    /// ‖u‖².
+    pub norm_sq: f64,
+    /// g(u), when the pass computed it (else the caller calls
+    /// [`Regularizer::value`]).
+    pub value: Option<f64>,
+}
+
+impl ProxTrial {
+    /// The sums of a trial `u` from `w` along `grad`, v the current value
+    /// (the default [`Regularizer::prox_trial`]'s second pass).
+    pub fn sums(w: &[f64], grad: &[f64], v: &[f64], u: &[f64], finite: bool) -> Self {
+        let mut s = Self::start(finite);
+        for (((ui, wi), gi), vi) in u.iter().zip(w).zip(grad).zip(v) {
+            s.add(*ui, *wi, *gi, *vi);
+        }
+        s
+    }
+
+    /// Zero sums.
+    #[inline(always)]
+    pub fn start(finite: bool) -> Self {
+        Self {
+            lin: 0.0,
+            sq: 0.0,
+            peak: 0.0,
+            finite,
+            moved_sq: 0.0,
+            norm_sq: 0.0,
+            value: None,
+        }
+    }
+
+    /// Adds entry (u, w, ∇, v) to the sums.
+    #[inline(always)]
+    pub fn add(&mut self, u: f64, w: f64, g: f64, v: f64) {
+        let d = u - w;
+        self.lin += d * g;
+        self.sq += d * d;
+        self.peak = self.peak.max(d.abs());
+        let m = v - u;
+        self.moved_sq += m * m;
+        self.norm_sq += u * u;
+    }
 }

@@ -88,9 +88,15 @@ struct Work {
     stalled: bool,
     /// Whether (a, x) ≠ (a_prev, x_prev): false at the start and after a
     /// restart (prev = current), else whether the last accepted step moved.
+    /// While it is false the steps run without momentum (β = 0) and x_prev
+    /// is not read, so a restart does not copy x into it (a pass over x
+    /// per restart; iADM restarts on ~40 % of its iterations on §5.2).
     /// Kept as a flag: comparing the blocks costs a pass over x and x_prev
     /// every iteration (4 MB for a 512×512 map).
     moved: bool,
+    /// ‖x‖ of the current x (from the x-step's pass; kept across restarts,
+    /// which leave x as it is).
+    x_norm: f64,
     work0: u64,
 }
 
@@ -210,6 +216,26 @@ impl<R> InertialAdm<R> {
         let cost = problem.checked_start(p.manifold, a0, x0, on_sphere, &mut state.counts)?;
         let (n, len_x) = (a0.len(), x0.len());
         let noise = self.options.value_noise.or(noise);
+        if let Some(w) = self
+            .work
+            .as_mut()
+            .filter(|w| w.a_new.len() == n && w.x_new.len() == len_x)
+        {
+            // A later stage: the same buffers, no momentum (x_prev is not
+            // read while `moved` is false, so it is not copied). Building a
+            // new Work would hold two sets of x-sized buffers at the peak.
+            w.a_prev.copy_from_slice(a0);
+            w.x_step.restart(noise);
+            w.a_step = AStep::new(n, noise);
+            w.a_proj.restart(noise);
+            (w.t, w.tau, w.stalled, w.moved) = (t, tau, false, false);
+            w.x_norm = manifold::vecops::norm(x0);
+            state.cost = cost;
+            state.prev_cost = cost;
+            state.grad_norm = None;
+            return Ok(());
+        }
+        self.work = None;
         self.work = Some(Work {
             a_prev: a0.clone(),
             a_new: vec![0.0; n],
@@ -222,6 +248,7 @@ impl<R> InertialAdm<R> {
             tau,
             stalled: false,
             moved: false,
+            x_norm: manifold::vecops::norm(x0),
             work0,
         });
         state.cost = cost;
@@ -264,6 +291,7 @@ where
             // A step without momentum (the first, or the one after a restart)
             // is an ADM step.
             let had_momentum = o.beta > 0.0 && w.moved;
+            let beta = if had_momentum { o.beta } else { 0.0 };
             problem.smooth.fix_a(a);
             let xs = w.x_step.run(
                 &mut XBlock(&mut problem.smooth),
@@ -271,7 +299,7 @@ where
                 problem.lambda,
                 x,
                 &w.x_prev,
-                o.beta,
+                beta,
                 w.t,
                 &o.x_step,
                 &mut w.x_new,
@@ -279,20 +307,20 @@ where
             );
             let a_moved = match xs {
                 None => None,
-                Some(_) => {
+                Some(xs) => {
                     problem.smooth.fix_x(&w.x_new);
                     if w.tau.is_nan() {
                         // The a-block's curvature is ‖x‖²-sized: the first
                         // search starts at initial_tau/‖x‖², at the same
                         // place in any units of the data. While x = 0 the
                         // a-gradient is zero and τ stays unset.
-                        let q = w.x_new.iter().map(|v| v * v).sum::<f64>();
+                        let q = xs.norm_sq;
                         if q > 0.0 {
                             w.tau = o.initial_tau / q;
                         }
                     }
                     let (ap, out, c) = (&w.a_prev, &mut w.a_new, &mut state.counts);
-                    let (beta, tau) = (o.beta, if w.tau.is_nan() { o.initial_tau } else { w.tau });
+                    let tau = if w.tau.is_nan() { o.initial_tau } else { w.tau };
                     match o.a_update {
                         AUpdate::Riemannian => w.a_step.run(
                             m,
@@ -370,7 +398,6 @@ where
                 state.counts.restarts += 1;
                 let dropped = o.beta * (sq_dist(a, &w.a_prev) + sq_dist(x, &w.x_prev)).sqrt();
                 w.a_prev.copy_from_slice(a);
-                w.x_prev.copy_from_slice(x);
                 w.moved = false;
                 // The length of the extrapolation dropped, as for an undone
                 // step: a StepNorm criterion must not read it as convergence.
@@ -386,7 +413,9 @@ where
             let noise = share_noise([w.x_step.rounding(), w.a_step.rounding(), w.a_proj.rounding()]);
             w.stalled = false;
             let psi = problem.smooth.refresh(&w.a_new, &w.x_new).unwrap_or(as_.psi);
-            let new_cost = psi + problem.lambda * problem.penalty.value(&w.x_new);
+            // g(x⁺) from the x-step's pass where it summed it.
+            let g = xs.penalty.unwrap_or_else(|| problem.penalty.value(&w.x_new));
+            let new_cost = psi + problem.lambda * g;
             w.t = memory_rule(xs.step, xs.may_grow, o.x_step.growth);
             if !w.tau.is_nan() {
                 w.tau = memory_rule(as_.step, as_.may_grow, o.a_step.growth);
@@ -398,13 +427,12 @@ where
             let restart = had_momentum && increased;
             // On a restart this is the length of the step that was undone, so
             // a StepNorm criterion never mistakes a restart for convergence.
-            let step_norm = (sq_dist(a, &w.a_new) + sq_dist(x, &w.x_new)).sqrt();
+            let step_norm = (sq_dist(a, &w.a_new) + xs.moved_sq).sqrt();
             if restart {
                 // Undo the iteration and drop the momentum; refresh restores
                 // any closed-form variable (the bias) of the kept point.
                 state.counts.restarts += 1;
                 w.a_prev.copy_from_slice(a);
-                w.x_prev.copy_from_slice(x);
                 w.moved = false;
                 problem.smooth.refresh(a, x);
                 state.counts.work = problem.smooth.work().saturating_sub(w.work0);
@@ -422,7 +450,18 @@ where
                 // distance counts as a move, as a NaN entry compares unequal).
                 w.moved = step_norm != 0.0;
             }
-            let x_norm = manifold::vecops::norm(x);
+            // ‖x⁺‖ from the x-step's pass (a plain sum of squares: it may
+            // differ from the scaled norm in the last bits; it only scales
+            // the stationarity measure and the first τ), unless out of range;
+            // an undone step leaves x and its norm as they were.
+            if !restart {
+                w.x_norm = if xs.norm_sq.is_finite() && xs.norm_sq >= f64::MIN_POSITIVE {
+                    xs.norm_sq.sqrt()
+                } else {
+                    manifold::vecops::norm(x)
+                };
+            }
+            let x_norm = w.x_norm;
             // ∇_a ψ = −r ⋆ x vanishes with x: a zero x is a zero a-term.
             let a_term = if x_norm > 0.0 { as_.residual / x_norm } else { 0.0 };
             state.grad_norm = Some(xs.peak.max(a_term));
