@@ -11,6 +11,7 @@ use crate::conv::{Plan1d, Plan2d};
 use crate::error::{Result, SasdError, check_finite};
 use crate::geometry::{Grid, Shape, lift};
 use crate::refine::SupportRefinement;
+use optim::StopReason;
 
 /// The largest |y| the solvers accept, and the smallest: beyond them sums of
 /// squares overflow or underflow (the λ's, norms and line searches with
@@ -78,7 +79,12 @@ impl Deconvolution {
                 };
                 refined::refine(y, out, &options, self.baseline, self.truth.as_deref())
             }
-            Refine::Auto if self.refines_by_default(signal) => {
+            // A run stopped by its caller (an observer: Ctrl-C) or by its time
+            // budget is returned as it stands, never refined on top.
+            Refine::Auto
+                if self.refines_by_default(signal)
+                    && !matches!(out.stop, StopReason::Observer | StopReason::TimeBudget) =>
+            {
                 let options = SupportRefinement {
                     nonnegative,
                     noise: noise_level(y, y.len()),
