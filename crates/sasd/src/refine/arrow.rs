@@ -14,7 +14,7 @@
 //! the LQK+20 §5.2 instance (k ≈ 300 atoms, t ≈ 120) 0.05–0.4 s per refit
 //! against 1–10 s dense (docs/studies/coherent-gaussian.md).
 
-use nalgebra::{DMatrix, DVector};
+use nalgebra::{DMatrix, DMatrixView, DVector, DVectorView};
 
 /// Where an unknown lives: in the banded block or the dense tail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,38 +144,38 @@ impl Arrow {
                 v[i] = s / l[at(i, i)];
             }
         };
-        // Z = L⁻¹C, column by column (kept row-major k × t).
-        let mut z = vec![0.0; k * t];
-        let mut col = vec![0.0; k];
-        for c in 0..t {
-            col.iter_mut()
-                .enumerate()
-                .for_each(|(i, e)| *e = self.c[i * t + c]);
-            forward(&mut col);
-            col.iter().enumerate().for_each(|(i, e)| z[i * t + c] = *e);
-        }
-        let mut s = DMatrix::from_row_slice(t, t, &self.d);
-        for zi in z.chunks_exact(t.max(1)).take(k) {
-            for (r, &zr) in zi.iter().enumerate() {
-                if zr != 0.0 {
-                    for (c, &zc) in zi.iter().enumerate() {
-                        s[(r, c)] -= zr * zc;
-                    }
+        // Z = L⁻¹C, row by row (row i of Z is (Cᵢ − Σₚ L(i,p)·Zₚ)/L(i,i) over
+        // the band): contiguous rows of t, not t strided column solves.
+        let mut z = self.c.clone();
+        for i in 0..k {
+            let (done, rest) = z.split_at_mut(i * t);
+            let zi = &mut rest[..t];
+            for p in i.saturating_sub(w)..i {
+                let lip = l[at(i, p)];
+                if lip != 0.0 {
+                    zi.iter_mut()
+                        .zip(&done[p * t..(p + 1) * t])
+                        .for_each(|(e, zp)| *e -= lip * zp);
                 }
             }
+            let d = l[at(i, i)];
+            zi.iter_mut().for_each(|e| *e /= d);
         }
+        // Row-major k × t is column-major t × k: a view of Zᵀ, so that the
+        // Schur complement S = D − ZᵀZ is one matrix product (the O(kt²)
+        // term that dominates a refit; matrixmultiply's kernel, not a
+        // scalar loop).
+        let zt = DMatrixView::from_slice(&z, t, k);
+        let mut s = DMatrix::from_row_slice(t, t, &self.d);
+        s.gemm(-1.0, &zt, &zt.transpose(), 1.0);
         let mut u = f.to_vec();
         forward(&mut u);
         let mut rhs = DVector::from_column_slice(g);
-        for (i, &ui) in u.iter().enumerate() {
-            for r in 0..t {
-                rhs[r] -= z[i * t + r] * ui;
-            }
-        }
+        rhs.gemv(-1.0, &zt, &DVectorView::from_slice(&u, k), 1.0);
         let v = if t > 0 { s.cholesky()?.solve(&rhs) } else { rhs };
-        for (i, ui) in u.iter_mut().enumerate() {
-            *ui -= (0..t).map(|r| z[i * t + r] * v[r]).sum::<f64>();
-        }
+        let mut zv = DVector::zeros(k);
+        zv.gemv_tr(1.0, &zt, &v, 0.0);
+        u.iter_mut().zip(zv.iter()).for_each(|(ui, e)| *ui -= e);
         backward(&mut u);
         if u.iter().chain(v.iter()).any(|e| !e.is_finite()) {
             return None;
