@@ -20,6 +20,8 @@
 //! ```sh
 //! cargo run --release --example ecg
 //! cargo run --release --example ecg -- --kernel 150 --baseline 2 --out sasd-ecg
+//! cargo run --release --example ecg -- --kernel auto    # the size read from the data
+//! cargo run --release --example ecg -- --refine off     # the solve alone
 //! ```
 
 mod common;
@@ -32,11 +34,12 @@ use sasd::conv::Boundary;
 use sasd::events::EventRule;
 use sasd::pipeline::Deconvolution;
 
-const USAGE: &str = "usage: ecg [--kernel N0] [--baseline SECONDS] [--out DIR]";
+const USAGE: &str = "usage: ecg [--kernel N0|auto] [--baseline SECONDS] [--refine on|off] [--out DIR]";
 
 fn main() {
     let args = common::parse(USAGE, &[1]);
-    let n0: usize = args.get("kernel", 150);
+    // `auto`: the size read from the data (`Deconvolution::run_auto_size`).
+    let size: String = args.get("kernel", "150".to_string());
     let period_s: f64 = args.get("baseline", 2.0);
     let out: PathBuf = args.get("out", PathBuf::from("sasd-ecg"));
     let ecg = sasd::datasets::ecg().unwrap_or_else(|e| fail(&e.to_string()));
@@ -44,12 +47,33 @@ fn main() {
     let beats = r_peaks(y, ecg.rate);
 
     let start = Instant::now();
-    let result = Deconvolution::new(n0)
+    let mut spec = Deconvolution::new(size.parse().unwrap_or(1))
         .boundary(Boundary::Linear)
         .baseline(period_s * ecg.rate)
-        .nonnegative(true)
-        .run(y)
-        .unwrap_or_else(|e| fail(&e.to_string()));
+        .nonnegative(true);
+    if args.get::<String>("refine", "on".into()) == "off" {
+        spec = spec.no_refinement();
+    }
+    let result = if size == "auto" {
+        spec.run_auto_size(y).map(|(out, probes)| {
+            let steps: Vec<String> = probes
+                .iter()
+                .map(|p| format!("{}→{}", p.size, p.extent))
+                .collect();
+            println!(
+                "kernel size auto: {} (probes size→extent: {})",
+                out.kernel_dims.len(),
+                steps.join(", ")
+            );
+            out
+        })
+    } else if size.parse::<usize>().is_ok() {
+        spec.run(y)
+    } else {
+        fail(&format!("--kernel must be a length or 'auto', got '{size}'"))
+    }
+    .unwrap_or_else(|e| fail(&e.to_string()));
+    let n0 = result.kernel_dims.len();
     let seconds = start.elapsed().as_secs_f64();
     // One heartbeat is one event: nonzeros closer than 0.1 s (a QRS
     // complex) merge, where the default rule merges adjacent samples only

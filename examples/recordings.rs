@@ -27,8 +27,7 @@ use sasd::pipeline::{Deconvolution, aligned_spike_scores};
 use sasd::synth::{ActivationLaw, KernelSpec, Recording, RecordingSpec, Shape};
 use serde_json::json;
 
-const USAGE: &str =
-    "usage: recordings [--seed N | --seed A..=B] [--json PATH] [--m M] [--theta T] [--refine on|off]";
+const USAGE: &str = "usage: recordings [--seed N | --seed A..=B] [--json PATH] [--m M] [--theta T] [--refine on|off] [--kernel-size N|auto]";
 const N0: usize = 100;
 const NOISE: f64 = 0.05;
 
@@ -37,6 +36,17 @@ fn main() {
     let m: usize = args.get("m", 20_000);
     let theta: f64 = args.get("theta", 0.005);
     let refine = args.get::<String>("refine", "on".into()) != "off";
+    // `auto`: the size read from the data (`Deconvolution::run_auto_size`).
+    let size: String = args.get("kernel-size", N0.to_string());
+    let auto = size == "auto";
+    let n0: usize = if auto {
+        N0
+    } else {
+        size.parse().unwrap_or_else(|_| {
+            eprintln!("error: --kernel-size must be a length or 'auto', got '{size}'");
+            std::process::exit(2)
+        })
+    };
     let mut rows = Vec::new();
     for (name, calcium) in [("random", false), ("AR(2)", true)] {
         let mut met = 0;
@@ -65,7 +75,7 @@ fn main() {
                 .noise(NOISE)
                 .generate_seeded(seed)
                 .expect("recording");
-            let mut run = Deconvolution::new(N0)
+            let mut run = Deconvolution::new(n0)
                 .boundary(Boundary::Linear)
                 .baseline(5.0 * N0 as f64)
                 .nonnegative(calcium)
@@ -73,24 +83,42 @@ fn main() {
             if !refine {
                 run = run.no_refinement();
             }
-            let out = run.run(&y).unwrap_or_else(|e| panic!("{name} seed {seed}: {e}"));
+            let start = std::time::Instant::now();
+            let (out, probes) = if auto {
+                run.run_auto_size(&y)
+            } else {
+                run.run(&y).map(|out| (out, Vec::new()))
+            }
+            .unwrap_or_else(|e| panic!("{name} seed {seed}: {e}"));
+            let seconds = start.elapsed().as_secs_f64();
             let err = kernel_error(&a0, out.kernel()).expect("metric");
             let (events, _) = out.events(&y).expect("events");
-            let scores =
-                aligned_spike_scores(&a0, &x0, out.kernel(), &out.event_activation(&events, 0), 0.0, 2)
-                    .expect("scores");
+            let scores = aligned_spike_scores(
+                &a0,
+                &x0,
+                out.kernel(),
+                &in_frame(&out.event_activation(&events, 0), out.kernel_dims.len(), x0.len()),
+                0.0,
+                2,
+            )
+            .expect("scores");
             let f1 = scores.f1;
             met += usize::from(err <= 1e-2 && f1 >= 0.95);
             println!(
-                "{name:7} seed {seed:2}: kernel error {err:.2e}, event F1 {f1:.3}, λ {:.3}, {} iterations, {:?}, {:.2} s",
+                "{name:7} seed {seed:2}: kernel error {err:.2e}, event F1 {f1:.3}, size {}{}, λ {:.3}, {} iterations, {:?}, {:.2} s",
+                out.kernel_dims.len(),
+                probes
+                    .iter()
+                    .map(|p| format!(" {}→{}", p.size, p.extent))
+                    .collect::<String>(),
                 out.lambda,
                 out.iterations,
                 out.stop,
-                out.elapsed.as_secs_f64()
+                seconds
             );
             rows.push(
-                json!({"kernel": name, "seed": seed, "kernel_error": err, "f1": f1,
-                "lambda": out.lambda, "iterations": out.iterations, "seconds": out.elapsed.as_secs_f64()}),
+                json!({"kernel": name, "seed": seed, "kernel_error": err, "f1": f1, "kernel_size": out.kernel_dims.len(),
+                "lambda": out.lambda, "iterations": out.iterations, "seconds": seconds}),
             );
         }
         println!(
@@ -101,4 +129,22 @@ fn main() {
     if let Some(path) = &args.json {
         common::write_json(path, &json!({"m": m, "theta": theta, "runs": rows}));
     }
+}
+
+/// An activation of the linear model for a kernel of `n` samples (entry t
+/// a spike at sample t − (n − 1) of y) in the frame of `len` entries of the
+/// truth's kernel, n₀ = len − m + 1 (the same spike at t + n₀ − n).
+fn in_frame(x: &[f64], n: usize, len: usize) -> Vec<f64> {
+    let m = x.len() + 1 - n;
+    let n0 = len + 1 - m;
+    (0..len)
+        .map(|t| {
+            let src = t as isize + n as isize - n0 as isize;
+            usize::try_from(src)
+                .ok()
+                .and_then(|s| x.get(s))
+                .copied()
+                .unwrap_or(0.0)
+        })
+        .collect()
 }

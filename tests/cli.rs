@@ -695,3 +695,69 @@ fn a_drifting_recording_gives_a_baseline_and_events() {
         assert!((time - index / 100.0).abs() < 1e-9);
     }
 }
+
+/// `--kernel-size auto` on a drifting, noisy recording of a 30-tap random
+/// kernel: a size that holds the kernel, the kernel recovered, the probes
+/// in report.json and on stdout; and what auto cannot do, refused.
+#[test]
+fn kernel_size_auto_picks_a_size_that_holds_the_kernel() {
+    use sasd::synth::{ActivationLaw, KernelSpec, RecordingSpec, Shape};
+    let dir = tmp("auto");
+    let r = RecordingSpec::new(
+        KernelSpec::RandomSphere(Shape::d1(30)),
+        ActivationLaw::BernoulliRademacher,
+        0.01,
+        6_000,
+    )
+    .drift(3.0, 900.0)
+    .noise(0.05)
+    .generate_seeded(3)
+    .unwrap();
+    let y = dir.join("y.npy");
+    write_npy_f64(&y, &r.y, &[r.y.len() as u64]);
+    let out = dir.join("out");
+    let stdout = ok(&[
+        "deconv",
+        s(&y),
+        "--kernel-size",
+        "auto",
+        "--baseline",
+        "300",
+        "--out",
+        s(&out),
+    ]);
+    assert!(stdout.contains("kernel size auto"), "{stdout}");
+    let report = json(&out.join("report.json"));
+    assert_eq!(report["parameters"]["kernel_size"], "auto");
+    let n: usize = report["result"]["kernel_size"].as_str().unwrap().parse().unwrap();
+    // The first probe (64) holds the kernel with room to spare, but not
+    // twice over: it stands.
+    assert!((30..=64).contains(&n), "size {n}: {}", report["result"]);
+    let probes = report["result"]["kernel_size_probes"].as_array().unwrap();
+    assert_eq!(probes[0]["size"], 64);
+    assert_eq!(probes.last().unwrap()["size"], n);
+    let (kernel, shape) = read_npy(&out.join("kernel.npy"));
+    assert_eq!(shape, vec![n as u64]);
+    let err = sasd::metrics::kernel_error(&r.kernel, &kernel).unwrap();
+    assert!(err < 1e-2, "kernel error {err}");
+
+    let no = dir.join("no");
+    let refuse = |extra: &[&str], needle: &str| {
+        let mut args = vec!["deconv", s(&y), "--kernel-size", "auto", "--out", s(&no)];
+        args.extend_from_slice(extra);
+        fails(&args, needle);
+        assert!(!no.exists(), "no output after a refusal");
+    };
+    refuse(&["--kernels", "2"], "one kernel");
+    refuse(&["--truth-kernel", s(&y)], "truth");
+    let image = dir.join("image.npy");
+    write_npy_f64(&image, &[0.5; 400], &[20, 20]);
+    fails(
+        &["deconv", s(&image), "--kernel-size", "auto", "--out", s(&no)],
+        "one 1-D signal",
+    );
+    fails(
+        &["deconv", s(&y), "--kernel-size", "0", "--out", s(&no)],
+        "or auto",
+    );
+}

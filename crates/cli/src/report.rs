@@ -2,6 +2,8 @@
 
 use serde_json::{Value, json};
 
+use sasd::pipeline::Shape;
+
 use crate::solve::{Settings, Solution};
 
 /// The report of one solve. `input` describes the data (path or generator,
@@ -34,7 +36,7 @@ pub fn solve_report(input: Value, settings: &Settings, solution: &Solution, extr
         "program": format!("sasd {}", env!("CARGO_PKG_VERSION")),
         "input": input,
         "parameters": {
-            "kernel_size": settings.kernel.to_string(),
+            "kernel_size": if settings.auto_size { "auto".to_string() } else { settings.kernel.to_string() },
             "kernels": settings.kernels,
             "method": settings.method.name(),
             "lambda": settings.lambda,
@@ -50,6 +52,14 @@ pub fn solve_report(input: Value, settings: &Settings, solution: &Solution, extr
             "noise": settings.refine_support,
         },
         "result": {
+            "kernel_size": match solution.kernel_dims {
+                Shape::D1(n) => n.to_string(),
+                Shape::D2 { rows, cols } => format!("{rows}x{cols}"),
+            },
+            // `--kernel-size auto`: each probe's size and its lifted kernel's extent.
+            "kernel_size_probes": (!solution.size_probes.is_empty()).then(|| {
+                solution.size_probes.iter().map(|p| json!({"size": p.size, "extent": p.extent})).collect::<Vec<_>>()
+            }),
             "stop_reason": solution.stop.to_string(),
             "iterations": solution.iterations,
             "seconds": solution.elapsed.as_secs_f64(),

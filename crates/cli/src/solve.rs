@@ -1,14 +1,14 @@
 //! The solvers behind `deconv`, `demo` and `compare`, under one name each, and
 //! the one result type the program writes and plots.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use clap::ValueEnum;
 use optim::{Record, StopReason};
 use sasd::conv::Boundary;
 use sasd::events::Event;
-use sasd::pipeline::RunObserver;
 use sasd::pipeline::{Deconvolution, Deconvolved, FFTS, HomotopySpec, KERNEL_ERROR, MethodSpec, Shape};
+use sasd::pipeline::{RunObserver, SizeProbe};
 use sasd::refine::{RefinementReport, SupportRefinement};
 use sasd::shared::SharedKernel;
 use sasd::two_stage::TwoStageSpec;
@@ -150,6 +150,10 @@ pub struct Settings {
     /// Shortest period, in samples, of a fitted baseline (in place of the
     /// bias).
     pub baseline: Option<f64>,
+    /// Read the kernel size from the data (`--kernel-size auto`: 1-D, one
+    /// kernel, `Deconvolution::run_auto_size`); `kernel` is then the size
+    /// of the first probe.
+    pub auto_size: bool,
 }
 
 impl Settings {
@@ -345,12 +349,25 @@ pub struct Solution {
     pub kernel_error: Option<f64>,
     /// What the support refinement did, when it ran.
     pub refinement: Option<RefinementReport>,
+    /// The probes of `--kernel-size auto`, in order (empty otherwise).
+    pub size_probes: Vec<SizeProbe>,
 }
 
 /// Deconvolves one signal or image.
 pub fn solve<O: RunObserver>(data: Data<'_>, s: &Settings, observer: &mut O) -> Result<Solution, CliError> {
     let run = s.pipeline();
     let out = match data {
+        Data::Signal(y) if s.auto_size => {
+            s.check_fits(Shape::D1(y.len()))?;
+            let start = Instant::now();
+            let (out, probes) = run.run_auto_size(y)?;
+            // Every probe's time, not only the last run's.
+            let elapsed = start.elapsed();
+            let mut solution = solution(s.method, out, y)?;
+            solution.size_probes = probes;
+            solution.elapsed = elapsed;
+            return Ok(solution);
+        }
         Data::Signal(y) => {
             s.check_fits(Shape::D1(y.len()))?;
             run.run_observed(y, observer)?
@@ -426,5 +443,6 @@ fn solution(method: Method, out: Deconvolved, y: &[f64]) -> Result<Solution, Cli
         iterations: out.iterations,
         ffts: out.ffts,
         elapsed: out.elapsed,
+        size_probes: Vec::new(),
     })
 }

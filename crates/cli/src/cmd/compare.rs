@@ -185,6 +185,7 @@ pub fn run(args: CompareArgs, verbosity: Verbosity) -> Result<(), CliError> {
             // Synthetic data are cyclic.
             boundary: Some(sasd::conv::Boundary::Circular),
             baseline: None,
+            auto_size: false,
         };
         let mut progress = Progress::new(method.name(), args.max_iterations, verbosity);
         let result = solve(Data::Signal(&y), &settings, &mut progress);

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde_json::json;
 
-use crate::cmd::{self, KernelSize, check_eta, check_lambda};
+use crate::cmd::{self, KernelSize, SizeArg, check_eta, check_lambda};
 use crate::error::CliError;
 use crate::io::{self, Input};
 use crate::limits;
@@ -27,9 +27,13 @@ pub struct DeconvArgs {
     /// signal per column; several columns are deconvolved in parallel),
     /// .png/.tif (grayscale image).
     input: PathBuf,
-    /// Kernel length n0, or N1xN2 (rows x columns) for an image.
+    /// Kernel length n0, N1xN2 (rows x columns) for an image, or `auto`
+    /// (one 1-D signal, one kernel): runs from 16 samples, each next run at
+    /// 1.25x the stretch of the previous run's lifted kernel (3·n0 − 2
+    /// samples) that holds 95 % of its energy, until that stretch fits the
+    /// size; report.json lists the runs.
     #[arg(long)]
-    kernel_size: KernelSize,
+    kernel_size: SizeArg,
     /// Number of kernels (convolutional dictionary learning when > 1).
     #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
     kernels: usize,
@@ -161,7 +165,33 @@ pub fn run(mut args: DeconvArgs, verbosity: Verbosity) -> Result<(), CliError> {
     if args.kernels == 0 {
         return Err(CliError::new("--kernels must be at least 1"));
     }
+    let auto_size = args.kernel_size == SizeArg::Auto;
+    if auto_size && args.kernels > 1 {
+        return Err(CliError::new(
+            "--kernel-size auto finds the size of one kernel: give a size with --kernels",
+        ));
+    }
+    if auto_size && args.truth_kernel.is_some() {
+        return Err(CliError::new(
+            "--kernel-size auto with --truth-kernel: the truth's length is the size, give it",
+        ));
+    }
+    if auto_size && args.shared_kernel {
+        return Err(CliError::new(
+            "--kernel-size auto with --shared-kernel: give a size",
+        ));
+    }
+    // `auto` starts from its first probe, which must fit the data.
+    let kernel_size = match args.kernel_size {
+        SizeArg::Given(k) => k,
+        SizeArg::Auto => KernelSize::D1(sasd::pipeline::FIRST_SIZE),
+    };
     let input = io::read_input(&args.input)?;
+    if auto_size && !matches!(input, Input::Signal(_)) {
+        return Err(CliError::new(
+            "--kernel-size auto needs one 1-D signal (not an image or a batch): give a size",
+        ));
+    }
     if args.shared_kernel && !matches!(input, Input::Batch(_)) {
         return Err(CliError::new(
             "--shared-kernel needs several traces: a CSV/TXT with one trace per column",
@@ -170,7 +200,7 @@ pub fn run(mut args: DeconvArgs, verbosity: Verbosity) -> Result<(), CliError> {
     let truth = args
         .truth_kernel
         .as_deref()
-        .map(|p| read_truth(p, args.kernel_size, args.kernels))
+        .map(|p| read_truth(p, kernel_size, args.kernels))
         .transpose()?;
     let dims = match &input {
         Input::Signal(y) => Shape::D1(y.len()),
@@ -182,7 +212,7 @@ pub fn run(mut args: DeconvArgs, verbosity: Verbosity) -> Result<(), CliError> {
     };
     // Sizes with checked arithmetic, before the solver allocates: the
     // kernel's lifted window fits the data, the K activations fit in memory.
-    limits::check_kernel(args.kernel_size, cmd::data_size(dims))?;
+    limits::check_kernel(kernel_size, cmd::data_size(dims))?;
     limits::check_total(
         &format!("--kernels {} × the data", args.kernels),
         args.kernels,
@@ -205,7 +235,7 @@ pub fn run(mut args: DeconvArgs, verbosity: Verbosity) -> Result<(), CliError> {
     inputs.extend(args.truth_kernel.as_deref());
     let out_path = args.out.clone().unwrap_or_else(|| default_out("deconv"));
     let settings = Settings {
-        kernel: args.kernel_size,
+        kernel: kernel_size,
         kernels: args.kernels,
         method: args.method,
         lambda: args.lambda,
@@ -219,6 +249,7 @@ pub fn run(mut args: DeconvArgs, verbosity: Verbosity) -> Result<(), CliError> {
         truth: truth.clone(),
         boundary: args.boundary.map(Boundary::from),
         baseline: args.baseline.map(|p| p * args.rate.unwrap_or(1.0)),
+        auto_size,
     };
     settings.check_fits(dims)?;
     let out = OutDir::prepare(&out_path, &inputs, &SOLUTION_FILES, args.out_args.force)?;
@@ -267,7 +298,7 @@ pub fn run(mut args: DeconvArgs, verbosity: Verbosity) -> Result<(), CliError> {
             describe(&s)
         }
         Input::Batch(signals) => {
-            if matches!(args.kernel_size, KernelSize::D2(..)) {
+            if matches!(kernel_size, KernelSize::D2(..)) {
                 return Err(CliError::new(
                     "a batch of 1-D signals needs a 1-D --kernel-size N",
                 ));
@@ -389,6 +420,23 @@ fn describe(s: &Solution) -> String {
         s.kernel_error
             .map(|e| format!(", kernel error {e:.2e}"))
             .unwrap_or_default(),
+    ) + &auto_size_note(s)
+}
+
+/// `--kernel-size auto`: the size chosen and the runs that chose it.
+fn auto_size_note(s: &Solution) -> String {
+    if s.size_probes.is_empty() {
+        return String::new();
+    }
+    let probes: Vec<String> = s
+        .size_probes
+        .iter()
+        .map(|p| format!("{} (extent {})", p.size, p.extent))
+        .collect();
+    format!(
+        "; kernel size auto: {} (runs at {})",
+        s.kernel_dims.len(),
+        probes.join(", ")
     )
 }
 

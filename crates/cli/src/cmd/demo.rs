@@ -83,6 +83,7 @@ fn cases(seed: u64) -> Result<Vec<Case>, CliError> {
         // Synthetic data are cyclic.
         boundary: Some(sasd::conv::Boundary::Circular),
         baseline: None,
+        auto_size: false,
     };
     Ok(vec![
         Case {

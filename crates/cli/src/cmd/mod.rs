@@ -84,9 +84,39 @@ impl FromStr for KernelSize {
     }
 }
 
+/// `--kernel-size` of `deconv`: a size, or `auto` (read from the data).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SizeArg {
+    /// The size given.
+    Given(KernelSize),
+    /// `auto`: `sasd::pipeline::Deconvolution::run_auto_size`.
+    Auto,
+}
+
+impl FromStr for SizeArg {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s.trim().eq_ignore_ascii_case("auto") {
+            return Ok(SizeArg::Auto);
+        }
+        s.parse()
+            .map(SizeArg::Given)
+            .map_err(|_| format!("'{s}' is not a size: expected N, N1xN2 with positive integers, or auto"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::KernelSize;
+    use super::{KernelSize, SizeArg};
+
+    #[test]
+    fn auto_or_a_size() {
+        assert_eq!("auto".parse(), Ok(SizeArg::Auto));
+        assert_eq!("150".parse(), Ok(SizeArg::Given(KernelSize::D1(150))));
+        let bad = "0".parse::<SizeArg>().unwrap_err();
+        assert!(bad.contains("or auto"), "{bad}");
+    }
 
     #[test]
     fn sizes_parse_and_bad_ones_are_refused() {

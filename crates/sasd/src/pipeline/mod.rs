@@ -42,6 +42,7 @@
 //! # Ok::<(), sasd::SasdError>(())
 //! ```
 
+mod autosize;
 mod batch;
 mod finish;
 mod lambda;
@@ -66,6 +67,7 @@ use crate::refine::SupportRefinement;
 pub use crate::geometry::{Shape, max_energy_window};
 pub use crate::init::{Init, initial_kernel, initial_lambda};
 pub use crate::trace::{FFTS, KERNEL_ERROR, RunObserver};
+pub use autosize::{EXTENT_ENERGY, FIRST_SIZE, SizeProbe, energy_extent};
 pub use batch::{deconvolve_batch, deconvolve_batch_2d};
 pub use lambda::noise_level;
 pub use method::{FirstOrder, FixedSpec, HomotopySpec, MethodSpec, ReweightedSpec};
