@@ -13,7 +13,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use numpy::{PyArray1, PyArrayMethods, PyReadonlyArrayDyn, PyUntypedArrayMethods};
 use optim::{Control, Record};
@@ -22,7 +22,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use rayon::prelude::*;
 use sasd::conv::Boundary;
-use sasd::pipeline::{Deconvolution, Deconvolved, FFTS, HomotopySpec, KERNEL_ERROR, MethodSpec, Shape};
+use sasd::pipeline::{
+    Deconvolution, Deconvolved, FFTS, FIRST_SIZE, HomotopySpec, KERNEL_ERROR, MethodSpec, Shape, SizeProbe,
+};
 use sasd::refine::SupportRefinement;
 use sasd::synth::{ActivationLaw, Convolution, InstanceSpec, KernelSpec};
 use sasd::two_stage::TwoStageSpec;
@@ -92,6 +94,32 @@ fn method_spec(name: &str, eta: Option<f64>) -> PyResult<MethodSpec> {
 struct Settings {
     kernel: Shape,
     spec: Deconvolution,
+    /// `kernel_size="auto"`: the size is read from the data
+    /// (`Deconvolution::run_auto_size`); `kernel` is the first probe's.
+    auto: bool,
+    /// The sampling rate in Hz, when given: the events get times.
+    rate: Option<f64>,
+}
+
+/// `kernel_size` as Python gives it: the string `"auto"`, or the sizes.
+enum SizeArg {
+    Auto,
+    Given(Vec<usize>),
+}
+
+impl SizeArg {
+    fn extract(kernel_size: &Bound<'_, PyAny>) -> PyResult<Self> {
+        if let Ok(s) = kernel_size.extract::<String>() {
+            return if s.trim().eq_ignore_ascii_case("auto") {
+                Ok(SizeArg::Auto)
+            } else {
+                Err(value_error(format!(
+                    "'{s}' is not a size: expected N, (N1, N2) with positive integers, or 'auto'"
+                )))
+            };
+        }
+        Ok(SizeArg::Given(kernel_size.extract()?))
+    }
 }
 
 /// The shape of y as the library sees it: a 1-D signal or a row-major image.
@@ -133,7 +161,8 @@ fn check_kernel_fits(kernel: Shape, data: Shape) -> PyResult<()> {
 
 #[allow(clippy::too_many_arguments)]
 fn settings(
-    kernel_size: &[usize],
+    kernel_size: &SizeArg,
+    data: Shape,
     method: &str,
     lam: Option<f64>,
     eta: Option<f64>,
@@ -147,19 +176,39 @@ fn settings(
     time_budget: Option<f64>,
     truth_kernels: Option<Vec<Vec<f64>>>,
     refine_support: Option<f64>,
+    no_refine: bool,
+    rate: Option<f64>,
 ) -> PyResult<Settings> {
-    let kernel = match *kernel_size {
-        [n0] => Shape::d1(n0),
-        [n1, n2] => Shape::d2(n1, n2),
-        _ => {
-            return Err(value_error(format!(
-                "kernel_size must be an int or a pair (rows, cols), got {} numbers",
-                kernel_size.len()
-            )));
-        }
+    let (kernel, auto) = match kernel_size {
+        SizeArg::Given(sizes) => match **sizes {
+            [n0] => (Shape::d1(n0), false),
+            [n1, n2] => (Shape::d2(n1, n2), false),
+            _ => {
+                return Err(value_error(format!(
+                    "kernel_size must be an int or a pair (rows, cols), got {} numbers",
+                    sizes.len()
+                )));
+            }
+        },
+        // The first probe's size; an image's square one, which the library
+        // refuses with its own message (1-D only).
+        SizeArg::Auto if data.is_2d() => (Shape::d2(FIRST_SIZE, FIRST_SIZE), true),
+        SizeArg::Auto => (Shape::d1(FIRST_SIZE), true),
     };
     if kernel.is_empty() {
         return Err(value_error("kernel size must be positive"));
+    }
+    // As the command line's --rate: checked first, and the baseline's
+    // period is then in seconds.
+    if let Some(r) = rate
+        && !(r.is_finite() && r > 0.0)
+    {
+        return Err(value_error(format!(
+            "rate must be a frequency > 0 in Hz, got {r}"
+        )));
+    }
+    if no_refine && refine_support.is_some() {
+        return Err(value_error("refine_support cannot be used with no_refine"));
     }
     let method = method_spec(method, eta)?;
     let second_order = method.is_second_order();
@@ -203,7 +252,10 @@ fn settings(
         spec = spec.truth_kernels(t);
     }
     if let Some(period) = baseline {
-        spec = spec.baseline(period);
+        spec = spec.baseline(period * rate.unwrap_or(1.0));
+    }
+    if no_refine {
+        spec = spec.no_refinement();
     }
     if let Some(noise) = refine_support {
         spec = spec.refine_support(SupportRefinement {
@@ -211,7 +263,12 @@ fn settings(
             ..SupportRefinement::default()
         });
     }
-    Ok(Settings { kernel, spec })
+    Ok(Settings {
+        kernel,
+        spec,
+        auto,
+        rate,
+    })
 }
 
 /// A contiguous float64 array's data, borrowed read-only without a copy.
@@ -284,9 +341,13 @@ struct Solved {
     events: Vec<sasd::events::Event>,
     noise: f64,
     warnings: Vec<String>,
+    /// The probes of `kernel_size="auto"`, in order.
+    probes: Option<Vec<SizeProbe>>,
+    rate: Option<f64>,
 }
 
-fn solve_one(spec: &Deconvolution, y: &[f64], shape: Shape, stop: &AtomicBool) -> Result<Solved, String> {
+fn solve_one(s: &Settings, y: &[f64], shape: Shape, stop: &AtomicBool) -> Result<Solved, String> {
+    let spec = &s.spec;
     let mut observer = |_: &Record| {
         if stop.load(Ordering::Relaxed) {
             Control::Stop
@@ -294,9 +355,21 @@ fn solve_one(spec: &Deconvolution, y: &[f64], shape: Shape, stop: &AtomicBool) -
             Control::Continue
         }
     };
-    let out = match shape {
-        Shape::D1(_) => spec.run_observed(y, &mut observer),
-        Shape::D2 { rows, cols } => spec.run_2d_observed(y, rows, cols, &mut observer),
+    let mut probes = None;
+    let out = if s.auto {
+        // The library refuses images, several kernels and truths itself.
+        let start = Instant::now();
+        spec.run_auto_size_observed(y, &mut observer).map(|(mut out, p)| {
+            // Every probe's time, as the command line reports it.
+            out.elapsed = start.elapsed();
+            probes = Some(p);
+            out
+        })
+    } else {
+        match shape {
+            Shape::D1(_) => spec.run_observed(y, &mut observer),
+            Shape::D2 { rows, cols } => spec.run_2d_observed(y, rows, cols, &mut observer),
+        }
     }
     .map_err(|e| e.to_string())?;
     let reconstruction = out.reconstruction().map_err(|e| e.to_string())?;
@@ -312,6 +385,8 @@ fn solve_one(spec: &Deconvolution, y: &[f64], shape: Shape, stop: &AtomicBool) -
         events,
         noise,
         warnings,
+        probes,
+        rate: s.rate,
     })
 }
 
@@ -380,6 +455,8 @@ fn result_dict<'py>(py: Python<'py>, s: Solved, address: usize) -> PyResult<Boun
         events,
         noise,
         warnings,
+        probes,
+        rate,
     } = s;
     let d = PyDict::new(py);
     d.set_item("kernels", stack(py, out.kernels.clone(), out.kernel_dims)?)?;
@@ -430,6 +507,25 @@ fn result_dict<'py>(py: Python<'py>, s: Solved, address: usize) -> PyResult<Boun
         "events_kernel",
         PyArray1::from_vec(py, events.iter().map(|e| e.kernel as i64).collect()),
     )?;
+    // As the command line's events.csv: time = (index − origin) / rate, s.
+    let origin = out.origin() as i64;
+    d.set_item(
+        "events_time",
+        rate.map(|r| {
+            PyArray1::from_vec(
+                py,
+                events
+                    .iter()
+                    .map(|e| (e.index as i64 - origin) as f64 / r)
+                    .collect(),
+            )
+        }),
+    )?;
+    d.set_item("rate", rate)?;
+    d.set_item(
+        "kernel_size_probes",
+        probes.map(|p| p.iter().map(|p| (p.size, p.extent)).collect::<Vec<_>>()),
+    )?;
     d.set_item("noise", noise)?;
     d.set_item("warnings", warnings)?;
     if let Some(c) = out.certificate {
@@ -448,16 +544,18 @@ fn result_dict<'py>(py: Python<'py>, s: Solved, address: usize) -> PyResult<Boun
 
 /// Deconvolves one signal (1-D) or image (2-D, row-major): the native half
 /// of `sasd.deconvolve` (see its docstring). `y` must be a C-contiguous
-/// float64 array; it is read in place.
+/// float64 array; it is read in place. `kernel_size` is a list of one or
+/// two sizes, or `"auto"` (`Deconvolution::run_auto_size_observed`; the
+/// result then has `kernel_size_probes`).
 #[pyfunction]
 #[pyo3(signature = (y, kernel_size, *, method="homotopy-iadm", lam=None, eta=None, bias=None, nonneg=false,
     kernels=1, boundary=None, baseline=None, seed=0, max_iterations=None, time_budget=None,
-    truth_kernels=None, refine_support=None))]
+    truth_kernels=None, refine_support=None, no_refine=false, rate=None))]
 #[allow(clippy::too_many_arguments)]
 fn deconvolve<'py>(
     py: Python<'py>,
     y: PyReadonlyArrayDyn<'py, f64>,
-    kernel_size: Vec<usize>,
+    kernel_size: &Bound<'py, PyAny>,
     method: &str,
     lam: Option<f64>,
     eta: Option<f64>,
@@ -471,10 +569,13 @@ fn deconvolve<'py>(
     time_budget: Option<f64>,
     truth_kernels: Option<Vec<Vec<f64>>>,
     refine_support: Option<f64>,
+    no_refine: bool,
+    rate: Option<f64>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let shape = data_shape(y.shape())?;
     let s = settings(
-        &kernel_size,
+        &SizeArg::extract(kernel_size)?,
+        shape,
         method,
         lam,
         eta,
@@ -488,12 +589,18 @@ fn deconvolve<'py>(
         time_budget,
         truth_kernels,
         refine_support,
+        no_refine,
+        rate,
     )?;
-    check_kernel_fits(s.kernel, shape)?;
+    // The automatic size starts small enough for the signal (the library
+    // clamps its probes to what the data holds).
+    if !s.auto {
+        check_kernel_fits(s.kernel, shape)?;
+    }
     let data = as_slice(&y)?;
     let address = data.as_ptr() as usize;
-    let spec = &s.spec;
-    let solved = run_detached(py, |stop| solve_one(spec, data, shape, stop))?;
+    let s = &s;
+    let solved = run_detached(py, |stop| solve_one(s, data, shape, stop))?;
     result_dict(py, solved.map_err(value_error)?, address)
 }
 
@@ -502,16 +609,16 @@ fn deconvolve<'py>(
 /// in parallel on rayon's pool, each run exactly as `deconvolve` would run
 /// it alone (`sasd::pipeline::deconvolve_batch` with an observer for
 /// Ctrl-C). Returns one result dict per signal, or the error message of a
-/// signal that failed.
+/// signal that failed. No `"auto"` kernel size: a batch has one size.
 #[pyfunction]
 #[pyo3(signature = (ys, kernel_size, *, method="homotopy-iadm", lam=None, eta=None, bias=None, nonneg=false,
     kernels=1, boundary=None, baseline=None, seed=0, max_iterations=None, time_budget=None,
-    truth_kernels=None, refine_support=None))]
+    truth_kernels=None, refine_support=None, no_refine=false, rate=None))]
 #[allow(clippy::too_many_arguments)]
 fn deconvolve_batch<'py>(
     py: Python<'py>,
     ys: PyReadonlyArrayDyn<'py, f64>,
-    kernel_size: Vec<usize>,
+    kernel_size: &Bound<'py, PyAny>,
     method: &str,
     lam: Option<f64>,
     eta: Option<f64>,
@@ -525,6 +632,8 @@ fn deconvolve_batch<'py>(
     time_budget: Option<f64>,
     truth_kernels: Option<Vec<Vec<f64>>>,
     refine_support: Option<f64>,
+    no_refine: bool,
+    rate: Option<f64>,
 ) -> PyResult<Bound<'py, PyList>> {
     let dims = ys.shape().to_vec();
     let (count, shape) = match dims.split_first() {
@@ -535,8 +644,15 @@ fn deconvolve_batch<'py>(
             ));
         }
     };
+    let size = SizeArg::extract(kernel_size)?;
+    if matches!(size, SizeArg::Auto) {
+        return Err(value_error(
+            "kernel_size 'auto' needs one 1-D signal (not a batch): give a size",
+        ));
+    }
     let s = settings(
-        &kernel_size,
+        &size,
+        shape,
         method,
         lam,
         eta,
@@ -550,16 +666,18 @@ fn deconvolve_batch<'py>(
         time_budget,
         truth_kernels,
         refine_support,
+        no_refine,
+        rate,
     )?;
     check_kernel_fits(s.kernel, shape)?;
     let data = as_slice(&ys)?;
     let address = data.as_ptr() as usize;
-    let spec = &s.spec;
+    let s = &s;
     let each = shape.len().max(1);
     let results = run_detached(py, |stop| {
         data.par_chunks(each)
             .take(count)
-            .map(|y| solve_one(spec, y, shape, stop))
+            .map(|y| solve_one(s, y, shape, stop))
             .collect::<Vec<_>>()
     })?;
     let list = PyList::empty(py);

@@ -47,3 +47,16 @@ def test_list_input_lazy_output_and_failures(client):
     np.testing.assert_array_equal(lazy.kernels.compute(), out.kernels)
     with pytest.raises(ValueError, match="non-finite"):
         sasd.dask.deconvolve_many(ys, 15, eta=0.3, errors="raise")
+
+
+def test_recording_options_pass_through(client):
+    # no_refine and rate reach every trace; events get times; no automatic size for a batch.
+    ys = _traces(3)
+    ref = sasd.deconvolve_batch(ys, 15, eta=0.3, no_refine=True, rate=100.0)
+    out = sasd.dask.deconvolve_many(ys, 15, eta=0.3, no_refine=True, rate=100.0, chunk=2)
+    np.testing.assert_array_equal(out.kernels, np.stack([r.kernel for r in ref]))
+    assert out.events.dtype.names == ("trace", "index", "sample", "time", "amplitude", "kernel")
+    np.testing.assert_array_equal(out.events["time"], np.concatenate([r.events["time"] for r in ref]))
+    np.testing.assert_array_equal(out.events["time"], out.events["sample"] / 100.0)
+    with pytest.raises(ValueError, match="kernel_size 'auto' needs one 1-D signal"):
+        sasd.dask.deconvolve_many(ys, "auto")

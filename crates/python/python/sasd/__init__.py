@@ -59,8 +59,10 @@ def as_input(y, *, name: str = "y", min_ndim: int = 1, max_ndim: int = 2) -> np.
 
 
 def _kernel_size(kernel_size, ndim: int):
+    if isinstance(kernel_size, str) and kernel_size.strip().lower() == "auto":
+        return "auto"
     if isinstance(kernel_size, (str, bytes)):
-        raise TypeError(f"kernel_size must be an int or a pair of ints, got {type(kernel_size).__name__}")
+        raise TypeError(f"kernel_size must be an int, a pair of ints or 'auto', got {kernel_size!r}")
     if isinstance(kernel_size, (int, np.integer)):
         n = int(kernel_size)
         sizes = [n] if ndim == 1 else [n, n]
@@ -75,7 +77,7 @@ def _kernel_size(kernel_size, ndim: int):
 
 
 def _options(kernel_size, ndim, method, lam, eta, bias, nonneg, kernels, boundary, baseline, seed,
-             max_iterations, time_budget, truth_kernel, refine_support):
+             max_iterations, time_budget, truth_kernel, refine_support, no_refine, rate):
     truth = None
     if truth_kernel is not None:
         t = np.asarray(truth_kernel, dtype=np.float64)
@@ -89,13 +91,15 @@ def _options(kernel_size, ndim, method, lam, eta, bias, nonneg, kernels, boundar
     return dict(
         method=method, lam=lam, eta=eta, bias=bias, nonneg=bool(nonneg), kernels=int(kernels),
         boundary=boundary, baseline=baseline, seed=int(seed), max_iterations=max_iterations,
-        time_budget=time_budget, truth_kernels=truth, refine_support=refine_support,
+        time_budget=time_budget, truth_kernels=truth, refine_support=refine_support, no_refine=bool(no_refine),
+        rate=None if rate is None else float(rate),
     ), _kernel_size(kernel_size, ndim)
 
 
 def deconvolve(y, kernel_size, *, method: str = "homotopy-iadm", lam=None, eta=None, bias=None,
                nonneg: bool = False, kernels: int = 1, boundary=None, baseline=None, seed: int = 0,
-               max_iterations=None, time_budget=None, truth_kernel=None, refine_support=None) -> Result:
+               max_iterations=None, time_budget=None, truth_kernel=None, refine_support=None,
+               no_refine: bool = False, rate=None) -> Result:
     """Recover kernel(s) and sparse activation(s) from a signal or an image.
 
     Solves the Bilinear Lasso of Lau et al. (2020) (or, with a second-order
@@ -113,8 +117,14 @@ def deconvolve(y, kernel_size, *, method: str = "homotopy-iadm", lam=None, eta=N
     y : array_like
         A 1-D signal or a 2-D image (float64 is used in place; float32,
         integers and non-contiguous arrays are converted).
-    kernel_size : int or (int, int)
+    kernel_size : int, (int, int) or "auto"
         Kernel length n0, or (n1, n2) for an image (an int means square).
+        ``"auto"`` (a 1-D signal, one kernel, no ``truth_kernel``) reads
+        the length from the data, as ``sasd deconv --kernel-size auto``
+        (``Deconvolution::run_auto_size``): runs from 64 samples, each at
+        1.25x the extent (the shortest stretch holding 95 % of the energy)
+        of the previous run's lifted kernel, until the kernel fits; the
+        result is the last run's, with :attr:`Result.kernel_size_probes`.
     method : str, default "homotopy-iadm"
         One of :data:`sasd.METHODS`: ``adm``, ``iadm``, ``ipalm``,
         ``homotopy-adm``, ``homotopy-iadm``, ``reweighted-iadm``,
@@ -140,8 +150,8 @@ def deconvolve(y, kernel_size, *, method: str = "homotopy-iadm", lam=None, eta=N
         the Bilinear Lasso methods) or ``circular`` (the papers' cyclic
         model; the only one of the second-order methods).
     baseline : float, optional
-        Fit a slowly varying baseline of this shortest period (samples)
-        instead of a constant bias (1-D).
+        Fit a slowly varying baseline of this shortest period (samples, or
+        seconds with ``rate``) instead of a constant bias (1-D).
     seed : int, default 0
         Seed of the initialisation.
     max_iterations : int, optional
@@ -152,7 +162,16 @@ def deconvolve(y, kernel_size, *, method: str = "homotopy-iadm", lam=None, eta=N
         A true kernel (or N): the history then records the kernel error.
     refine_support : float, optional
         Refine a 1-D, one-kernel result by support selection, given the
-        data's noise level σ (0 for noiseless data).
+        data's noise level σ (0 for noiseless data). A recording's 1-D,
+        one-kernel run under the linear boundary refines by default, at the
+        noise level estimated from the data.
+    no_refine : bool, default False
+        No refinement at all, not even a recording's default one (as
+        ``sasd deconv --no-refine``; not with ``refine_support``).
+    rate : float, optional
+        Sampling rate in Hz (as ``--rate``): ``baseline`` is then in
+        seconds (period × rate samples) and :attr:`Result.events` gets a
+        ``time`` field, ``sample / rate`` seconds.
 
     Returns
     -------
@@ -163,7 +182,9 @@ def deconvolve(y, kernel_size, *, method: str = "homotopy-iadm", lam=None, eta=N
     Raises
     ------
     ValueError
-        Invalid options or data (the library's one-line message).
+        Invalid options or data (the library's one-line message), e.g.
+        ``rate <= 0``, or ``kernel_size="auto"`` for an image, several
+        kernels or a truth kernel.
     TypeError
         ``y`` not an array of real numbers, or arguments of the wrong type.
     KeyboardInterrupt
@@ -178,7 +199,8 @@ def deconvolve(y, kernel_size, *, method: str = "homotopy-iadm", lam=None, eta=N
     """
     arr = as_input(y)
     opts, sizes = _options(kernel_size, arr.ndim, method, lam, eta, bias, nonneg, kernels, boundary,
-                           baseline, seed, max_iterations, time_budget, truth_kernel, refine_support)
+                           baseline, seed, max_iterations, time_budget, truth_kernel, refine_support, no_refine,
+                           rate)
     d = _sasd.deconvolve(arr, sizes, **opts)
     return Result._from_native(d, y=arr, truth_kernel=truth_kernel)
 
@@ -196,12 +218,12 @@ def deconvolve_batch(ys, kernel_size, *, errors: str = "raise", **options):
         A 2-D array (signals × samples), a 3-D stack of images, or a list of
         equally shaped arrays.
     kernel_size : int or (int, int)
-        As in :func:`deconvolve`.
+        As in :func:`deconvolve` (not ``"auto"``: one size for all).
     errors : {"raise", "return"}, default "raise"
         On a signal that fails: raise its ``ValueError``, or put the
         ``ValueError`` in its place in the returned list.
     **options
-        Any keyword of :func:`deconvolve`.
+        Any keyword of :func:`deconvolve` (``no_refine``, ``rate``, …).
 
     Returns
     -------
@@ -225,7 +247,7 @@ def deconvolve_batch(ys, kernel_size, *, errors: str = "raise", **options):
 
 _DEFAULTS = dict(method="homotopy-iadm", lam=None, eta=None, bias=None, nonneg=False, kernels=1,
                  boundary=None, baseline=None, seed=0, max_iterations=None, time_budget=None,
-                 truth_kernel=None, refine_support=None)
+                 truth_kernel=None, refine_support=None, no_refine=False, rate=None)
 
 
 def __getattr__(name):

@@ -24,7 +24,7 @@ Method = Literal[
     "curvilinear",
     "two-stage",
 ]
-KernelSize = Union[int, Sequence[int]]
+KernelSize = Union[int, Sequence[int], Literal["auto"]]
 
 def as_input(y: npt.ArrayLike, *, name: str = ..., min_ndim: int = ..., max_ndim: int = ...) -> npt.NDArray[np.float64]: ...
 def deconvolve(
@@ -44,10 +44,12 @@ def deconvolve(
     time_budget: Optional[float] = ...,
     truth_kernel: Optional[npt.ArrayLike] = ...,
     refine_support: Optional[float] = ...,
+    no_refine: bool = ...,
+    rate: Optional[float] = ...,
 ) -> Result: ...
 def deconvolve_batch(
     ys: Union[npt.ArrayLike, Sequence[npt.ArrayLike]],
-    kernel_size: KernelSize,
+    kernel_size: Union[int, Sequence[int]],
     *,
     errors: Literal["raise", "return"] = ...,
     **options: Any,

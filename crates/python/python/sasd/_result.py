@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -12,6 +12,11 @@ __all__ = ["Result"]
 #: dtype of :attr:`Result.events`.
 EVENT_DTYPE = np.dtype(
     [("index", np.int64), ("sample", np.int64), ("amplitude", np.float64), ("kernel", np.int64)]
+)
+#: dtype of :attr:`Result.events` when the sampling rate is known.
+TIMED_EVENT_DTYPE = np.dtype(
+    [("index", np.int64), ("sample", np.int64), ("time", np.float64), ("amplitude", np.float64),
+     ("kernel", np.int64)]
 )
 
 
@@ -40,7 +45,9 @@ class Result:
         Structured array (``index``, ``sample``, ``amplitude``, ``kernel``):
         one event per run of the activation, kept when
         ``|amplitude| >= 3 * noise`` (``sasd::events``); ``sample`` is the
-        index in ``y``'s frame (``index - origin``).
+        index in ``y``'s frame (``index - origin``). With ``rate``, a
+        ``time`` field after ``sample``: ``sample / rate`` seconds (the
+        ``time`` column of ``sasd deconv --rate``'s events.csv).
     noise : float
         Robust noise level of the residual ``y - reconstruction``.
     history : dict of ndarray
@@ -65,6 +72,12 @@ class Result:
         Kernel errors against ``truth_kernels``, when given.
     certificate : dict or None
         Second-order methods: ``grad_norm``, ``lambda_min``, ``hess_calls``, ``mu``.
+    rate : float or None
+        The sampling rate (Hz) given to :func:`sasd.deconvolve`.
+    kernel_size_probes : list of (int, int) or None
+        With ``kernel_size="auto"``: each run's ``(size, extent)``, in order
+        (the extent of its lifted kernel, in samples); the last run's size
+        is ``len(kernel)``. ``elapsed`` then covers every run.
     """
 
     kernels: np.ndarray
@@ -86,6 +99,8 @@ class Result:
     warnings: List[str]
     truth_errors: Optional[np.ndarray]
     certificate: Optional[Dict[str, Any]]
+    rate: Optional[float] = None
+    kernel_size_probes: Optional[List[Tuple[int, int]]] = None
     y: Optional[np.ndarray] = field(default=None, repr=False)
     truth_kernel: Optional[np.ndarray] = field(default=None, repr=False)
 
@@ -102,9 +117,12 @@ class Result:
     @classmethod
     def _from_native(cls, d: Dict[str, Any], y=None, truth_kernel=None) -> "Result":
         index = d["events_index"]
-        events = np.empty(len(index), dtype=EVENT_DTYPE)
+        timed = d["events_time"] is not None
+        events = np.empty(len(index), dtype=TIMED_EVENT_DTYPE if timed else EVENT_DTYPE)
         events["index"] = index
         events["sample"] = index - d["origin"]
+        if timed:
+            events["time"] = d["events_time"]
         events["amplitude"] = d["events_amplitude"]
         events["kernel"] = d["events_kernel"]
         return cls(
@@ -127,6 +145,8 @@ class Result:
             warnings=list(d["warnings"]),
             truth_errors=d["truth_errors"],
             certificate=d["certificate"],
+            rate=d["rate"],
+            kernel_size_probes=None if d["kernel_size_probes"] is None else [tuple(p) for p in d["kernel_size_probes"]],
             y=y,
             truth_kernel=truth_kernel,
         )

@@ -8,7 +8,7 @@ METHODS: List[str]
 
 def deconvolve(
     y: npt.NDArray[np.float64],
-    kernel_size: Sequence[int],
+    kernel_size: Union[Sequence[int], str],
     *,
     method: str = ...,
     lam: Optional[float] = ...,
@@ -23,10 +23,12 @@ def deconvolve(
     time_budget: Optional[float] = ...,
     truth_kernels: Optional[List[List[float]]] = ...,
     refine_support: Optional[float] = ...,
+    no_refine: bool = ...,
+    rate: Optional[float] = ...,
 ) -> Dict[str, Any]: ...
 def deconvolve_batch(
     ys: npt.NDArray[np.float64],
-    kernel_size: Sequence[int],
+    kernel_size: Union[Sequence[int], str],
     *,
     method: str = ...,
     lam: Optional[float] = ...,
@@ -41,6 +43,8 @@ def deconvolve_batch(
     time_budget: Optional[float] = ...,
     truth_kernels: Optional[List[List[float]]] = ...,
     refine_support: Optional[float] = ...,
+    no_refine: bool = ...,
+    rate: Optional[float] = ...,
 ) -> List[Union[Dict[str, Any], str]]: ...
 def synth_instance(
     size: Sequence[int],

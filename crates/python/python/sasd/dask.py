@@ -45,7 +45,8 @@ class BatchResult:
         The solver's stop reason, or ``"error: <message>"`` for a failed trace.
     events : ndarray
         Structured array (``trace``, ``index``, ``sample``, ``amplitude``,
-        ``kernel``) of every trace's events.
+        ``kernel``) of every trace's events; with ``rate``, also ``time``
+        (seconds, ``sample / rate``) after ``sample``.
     """
 
     kernels: Any
@@ -65,6 +66,9 @@ class BatchResult:
 
 EVENT_DTYPE = np.dtype([("trace", np.int64), ("index", np.int64), ("sample", np.int64),
                         ("amplitude", np.float64), ("kernel", np.int64)])
+#: With a sampling rate: each event's time, seconds.
+TIMED_EVENT_DTYPE = np.dtype([("trace", np.int64), ("index", np.int64), ("sample", np.int64),
+                              ("time", np.float64), ("amplitude", np.float64), ("kernel", np.int64)])
 
 
 def _solve_block(block, first: int, kernel_size, options: dict, errors: str) -> dict:
@@ -80,6 +84,7 @@ def _solve_block(block, first: int, kernel_size, options: dict, errors: str) -> 
     iterations = np.full(len(results), -1, dtype=np.int64)
     ffts = np.full(len(results), -1, dtype=np.int64)
     stops, events = [], []
+    dtype = EVENT_DTYPE if options.get("rate") is None else TIMED_EVENT_DTYPE
     for i, r in enumerate(results):
         if isinstance(r, Exception):
             stops.append(f"error: {r}")
@@ -88,15 +93,15 @@ def _solve_block(block, first: int, kernel_size, options: dict, errors: str) -> 
         bias[i] = np.nan if r.bias is None else r.bias
         iterations[i], ffts[i] = r.iterations, r.ffts
         stops.append(r.stop_reason)
-        ev = np.empty(len(r.events), dtype=EVENT_DTYPE)
+        ev = np.empty(len(r.events), dtype=dtype)
         ev["trace"] = first + i
-        for name in ("index", "sample", "amplitude", "kernel"):
+        for name in r.events.dtype.names:
             ev[name] = r.events[name]
         events.append(ev)
     if k_shape[0] == 1:
         kernels, activations = kernels[:, 0], activations[:, 0]
     return dict(kernels=kernels, activations=activations, bias=bias, iterations=iterations, ffts=ffts,
-                stop_reasons=stops, events=np.concatenate(events) if events else np.empty(0, EVENT_DTYPE))
+                stop_reasons=stops, events=np.concatenate(events) if events else np.empty(0, dtype))
 
 
 def deconvolve_many(traces, kernel_size, *, compute: bool = True, errors: str = "return",
@@ -122,7 +127,7 @@ def deconvolve_many(traces, kernel_size, *, compute: bool = True, errors: str = 
         worker thread of the active scheduler, at least 1 trace).
     **options
         Any keyword of :func:`sasd.deconvolve` (method, lam, bias, nonneg,
-        boundary, seed, …).
+        boundary, seed, no_refine, rate, …).
 
     Returns
     -------
@@ -139,6 +144,8 @@ def deconvolve_many(traces, kernel_size, *, compute: bool = True, errors: str = 
     import dask
     import dask.array as da
 
+    if isinstance(kernel_size, str) and kernel_size.strip().lower() == "auto":
+        raise ValueError("kernel_size 'auto' needs one 1-D signal (not a batch): give a size")
     if not isinstance(kernel_size, (int, np.integer)):
         raise TypeError("deconvolve_many handles 1-D traces: kernel_size must be an int")
     if isinstance(traces, (list, tuple)):

@@ -28,10 +28,17 @@ class SaSD:
 
     Parameters
     ----------
-    kernel_size : int or (int, int), default 10
-        Kernel length n0, or (n1, n2) for images.
+    kernel_size : int, (int, int) or "auto", default 10
+        Kernel length n0, (n1, n2) for images, or ``"auto"`` (1-D, one
+        kernel: read from the data, see :func:`sasd.deconvolve`).
     method, lam, eta, bias, nonneg, kernels, boundary, baseline, seed, max_iterations, time_budget
         As in :func:`sasd.deconvolve`.
+    no_refine : bool, default False
+        No refinement, not even a recording's default one (as in
+        :func:`sasd.deconvolve`).
+    rate : float, optional
+        Sampling rate in Hz: ``baseline`` is then in seconds and the events
+        of ``result_`` have times (as in :func:`sasd.deconvolve`).
     transform_iterations : int, default 500
         Iterations of the fixed-kernel Lasso of :meth:`transform`.
 
@@ -55,7 +62,7 @@ class SaSD:
 
     Notes
     -----
-    ``X`` is one 1-D signal; a 2-D ``X`` with an int ``kernel_size`` holds
+    ``X`` is one 1-D signal; a 2-D ``X`` with an int (or ``"auto"``) ``kernel_size`` holds
     traces in rows, which ``fit`` joins end to end into one recording (one
     kernel shared by all traces); with a pair ``kernel_size``, a 2-D ``X``
     is one image.
@@ -70,7 +77,7 @@ class SaSD:
 
     def __init__(self, kernel_size=10, *, method="homotopy-iadm", lam=None, eta=None, bias=None, nonneg=False,
                  kernels=1, boundary=None, baseline=None, seed=0, max_iterations=None, time_budget=None,
-                 transform_iterations=500):
+                 no_refine=False, rate=None, transform_iterations=500):
         self.kernel_size = kernel_size
         self.method = method
         self.lam = lam
@@ -83,6 +90,8 @@ class SaSD:
         self.seed = seed
         self.max_iterations = max_iterations
         self.time_budget = time_budget
+        self.no_refine = no_refine
+        self.rate = rate
         self.transform_iterations = transform_iterations
 
     # -- the parameter protocol -------------------------------------------------
@@ -143,7 +152,7 @@ class SaSD:
         from . import as_input
 
         X = as_input(X, name="X")
-        image = not isinstance(self.kernel_size, (int, np.integer))
+        image = not isinstance(self.kernel_size, (int, np.integer, str))
         if X.ndim == 2 and not image:
             return X.reshape(-1), X.shape
         return X, X.shape

@@ -2,7 +2,9 @@
 //! of the seeds): [`Deconvolution::run_auto_size`] states the rule and
 //! what it measured.
 
-use super::{Deconvolution, Deconvolved};
+use optim::{NoObserver, StopReason};
+
+use super::{Deconvolution, Deconvolved, RunObserver};
 use crate::error::{Result, SasdError};
 use crate::geometry::Shape;
 
@@ -88,6 +90,19 @@ impl Deconvolution {
     /// still does not fit there is returned with its
     /// [`KernelWarning::TooShort`](super::KernelWarning::TooShort).
     pub fn run_auto_size(&self, y: &[f64]) -> Result<(Deconvolved, Vec<SizeProbe>)> {
+        self.run_auto_size_observed(y, &mut NoObserver)
+    }
+
+    /// As [`run_auto_size`](Self::run_auto_size), with an observer that
+    /// sees every iteration's record of every probe (each probe counts its
+    /// iterations from 1) and may stop the run: a probe stopped by the
+    /// observer ends the search, and its run (unrefined, as any stopped run)
+    /// is returned with the probes so far.
+    pub fn run_auto_size_observed<O: RunObserver>(
+        &self,
+        y: &[f64],
+        observer: &mut O,
+    ) -> Result<(Deconvolved, Vec<SizeProbe>)> {
         if self.kernel.is_2d() {
             return Err(SasdError::Unsupported {
                 method: "the automatic kernel size",
@@ -119,9 +134,12 @@ impl Deconvolution {
                 kernel: Shape::d1(size),
                 ..self.clone()
             };
-            let out = spec.run(y)?;
+            let out = spec.run_observed(y, observer)?;
             let extent = energy_extent(out.lifted_kernel(), EXTENT_ENERGY);
             probes.push(SizeProbe { size, extent });
+            if out.stop == StopReason::Observer {
+                return Ok((out, probes));
+            }
             let next = ((MARGIN * extent as f64).ceil() as usize).clamp(1, largest);
             let grow = extent > size && next > size;
             // Shrink once, from the first probe only: a motif far shorter
@@ -137,7 +155,38 @@ impl Deconvolution {
 
 #[cfg(test)]
 mod tests {
+    use optim::{Control, Record, StopReason};
+
     use super::energy_extent;
+    use crate::geometry::Shape;
+    use crate::pipeline::Deconvolution;
+    use crate::synth::{InstanceSpec, KernelSpec};
+
+    #[test]
+    fn an_observer_that_stops_a_probe_ends_the_search() {
+        let y = InstanceSpec::new(KernelSpec::RandomSphere(Shape::d1(12)), Shape::d1(2000))
+            .generate_seeded(1)
+            .unwrap()
+            .observation;
+        // As Ctrl-C's flag: once raised, every later record is told to stop
+        // (a homotopy asks again at each stage).
+        let mut seen = 0;
+        let mut stop_from_3 = |_: &Record| {
+            seen += 1;
+            if seen >= 3 {
+                Control::Stop
+            } else {
+                Control::Continue
+            }
+        };
+        let (out, probes) = Deconvolution::new(12)
+            .run_auto_size_observed(&y, &mut stop_from_3)
+            .unwrap();
+        assert_eq!(out.stop, StopReason::Observer);
+        assert_eq!(probes.len(), 1);
+        assert_eq!(probes[0].size, super::FIRST_SIZE);
+        assert_eq!(out.kernels[0].len(), super::FIRST_SIZE);
+    }
 
     #[test]
     fn the_extent_is_the_shortest_stretch_holding_the_energy() {
