@@ -38,6 +38,7 @@
 
 mod blur;
 mod colour;
+mod edges;
 mod extend;
 mod fourier;
 mod gradient;
