@@ -1,7 +1,8 @@
 //! Blind deblurring of photographs: ZLK+19 eq. 28's two blocks (sparse
-//! gradient maps, then the shared non-negative kernel) alternated over a
-//! coarse-to-fine pyramid on a smoothly periodic extension of the image,
-//! then a hyper-Laplacian restoration (KF09). See
+//! gradient maps, then the shared non-negative kernel, read only from the
+//! edges that XJ10's r-map calls useful) alternated over a coarse-to-fine
+//! pyramid on a smoothly periodic extension of the image, then a
+//! hyper-Laplacian restoration (KF09). See
 //! `docs/studies/deblur-collapse.md` for why the single-scale solve of
 //! [`Deblur`](super::Deblur) fails on photographs and what each piece buys.
 
