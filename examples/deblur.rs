@@ -35,7 +35,7 @@ use sasd::deblur::{
     motion_path_kernel, psnr, restore,
 };
 
-const USAGE: &str = "usage: deblur [--side 256|512|1024] [--skimage DIR] [--out DIR] [--noise S] [--photos a,b] [--iterations N] [--lambda L] [--max-levels N] [--no-extension true] [--tikhonov MU] [--restore-scale S]";
+const USAGE: &str = "usage: deblur [--side 256|512|1024] [--skimage DIR] [--out DIR] [--noise S] [--photos a,b] [--iterations N] [--lambda L] [--max-levels N] [--no-extension true] [--no-edge-selection true] [--tikhonov MU] [--restore-scale S]";
 const PHOTOS: [&str; 5] = ["camera", "astronaut", "coffee", "chelsea", "brick"];
 
 /// The vendored crop, or scikit-image's full image (grey, centre crop of
@@ -134,6 +134,7 @@ fn main() {
     let rscale: f64 = args.get("restore-scale", 1.0);
     let max_levels: usize = args.get("max-levels", usize::MAX);
     let no_extension: bool = args.get("no-extension", false);
+    let no_edges: bool = args.get("no-edge-selection", false);
     let tikhonov: f64 = args.get("tikhonov", 0.0);
     let dir = (!out.is_empty()).then(|| PathBuf::from(&out));
     if let Some(d) = &dir {
@@ -160,7 +161,8 @@ fn main() {
             let mut run = BlindDeblur::new(k, k)
                 .iterations(iterations)
                 .max_levels(max_levels)
-                .extend_boundary(!no_extension);
+                .extend_boundary(!no_extension)
+                .select_edges(!no_edges);
             if lambda > 0.0 {
                 run = run.lambda(lambda);
             }

@@ -58,8 +58,8 @@ fn scores(sharp: &[f64], kernel: &[f64], k: usize, seed: u64) -> (f64, f64) {
     (corr, gain)
 }
 
-/// A 9×9 motion line on the camera photograph: measured correlation 0.93,
-/// gain +3.7 dB; the collapsed delta of the single-scale solve scored 0.56.
+/// A 9×9 motion line on the camera photograph: measured correlation 0.92,
+/// gain +3.6 dB; the collapsed delta of the single-scale solve scored 0.56.
 #[test]
 fn a_motion_line_on_a_photograph() {
     let kernel = motion_path_kernel(9, &[(1.5, 1.0), (6.5, 7.5)]).unwrap();
@@ -69,7 +69,8 @@ fn a_motion_line_on_a_photograph() {
 }
 
 /// A curved 15×15 camera-shake path on the astronaut photograph: measured
-/// correlation 0.81, gain +5.5 dB.
+/// correlation 0.91, gain +6.6 dB with XJ10's edge selection (0.81 and
+/// +5.5 dB without it, which this test rejects).
 #[test]
 fn a_curved_path_on_a_photograph() {
     let astronaut = decode(include_bytes!("../crates/sasd/data/images/astronaut.png")).remove(0);
@@ -81,24 +82,25 @@ fn a_curved_path_on_a_photograph() {
         .collect();
     let kernel = motion_path_kernel(15, &path).unwrap();
     let (corr, gain) = scores(&astronaut, &kernel, 15, 7);
-    assert!(corr >= 0.75, "correlation {corr}");
-    assert!(gain >= 4.5, "gain {gain}");
+    assert!(corr >= 0.88, "correlation {corr}");
+    assert!(gain >= 6.0, "gain {gain}");
 }
 
 /// A Gaussian of σ = 1.5 pixels on the coffee photograph: measured
-/// correlation 0.93 (the delta scores 0.55), gain +1.2 dB (the true kernel
-/// gains +3.4 dB: a Gaussian blur leaves little to restore at 1 % noise).
+/// correlation 0.95 (the delta scores 0.55), gain +1.9 dB (+1.2 dB without
+/// edge selection; the true kernel gains +3.2 dB: a Gaussian blur leaves
+/// little to restore at 1 % noise).
 #[test]
 fn a_gaussian_on_a_photograph() {
     let coffee = decode(include_bytes!("../crates/sasd/data/images/coffee.png")).remove(0);
     let kernel = gaussian_blur_kernel(9, 1.5).unwrap();
     let (corr, gain) = scores(&coffee, &kernel, 9, 7);
     assert!(corr >= 0.9, "correlation {corr}");
-    assert!(gain >= 0.8, "gain {gain}");
+    assert!(gain >= 1.5, "gain {gain}");
 }
 
 /// RGB: one kernel from the luminance, every channel restored and sharper
-/// (measured +2.5 dB in each).
+/// (measured +3.4 to +3.5 dB; +2.5 dB before edge selection).
 #[test]
 fn a_colour_photograph() {
     let rgb = decode(include_bytes!("../crates/sasd/data/images/coffee-rgb.png"));
@@ -118,7 +120,7 @@ fn a_colour_photograph() {
         let q = |v: &[f64]| psnr(v, &rgb[c], (SIDE, SIDE), 1.0, 9, 4).unwrap();
         let gain = q(&out.channels[c]) - q(&blurred[c]);
         eprintln!("channel {c}: gain {gain:+.2} dB");
-        assert!(gain >= 2.0, "channel {c}: gain {gain}");
+        assert!(gain >= 3.0, "channel {c}: gain {gain}");
     }
     let y = luminance(&views).unwrap();
     assert!((y[0] - (0.299 * views[0][0] + 0.587 * views[1][0] + 0.114 * views[2][0])).abs() < 1e-12);

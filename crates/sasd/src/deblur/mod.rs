@@ -20,7 +20,8 @@
 //! near-delta on photographs (noise, non-periodic borders:
 //! `docs/studies/deblur-collapse.md`). For photographs use [`BlindDeblur`]:
 //! eq. 28's two blocks (ℓ⁰ gradient maps, a non-negative least-squares
-//! kernel) alternated coarse to fine on a smoothly periodic extension of the
+//! kernel read from the useful edges of XJ10's r-map) alternated coarse to
+//! fine on a smoothly periodic extension of the
 //! image, noise-aware weights ([`noise_level`]), and the hyper-Laplacian
 //! restoration [`restore`] (KF09); colour through [`BlindDeblur::run`].
 //! [`blur_image`], [`motion_path_kernel`], [`gaussian_blur_kernel`],
@@ -38,6 +39,7 @@
 
 mod blur;
 mod colour;
+mod edges;
 mod extend;
 mod fourier;
 mod gradient;
