@@ -364,6 +364,14 @@ pub fn solve<O: RunObserver>(data: Data<'_>, s: &Settings, observer: &mut O) -> 
             // Every probe's time, not only the last run's.
             let elapsed = start.elapsed();
             let mut solution = solution(s.method, out, y)?;
+            if let Some(last) = probes.last().filter(|p| p.extent > p.size) {
+                solution.warnings.push(format!(
+                    "--kernel-size auto ended at {} samples with the motif still wider than its window \
+                     (extent {}): the events may be too dense for the rule, or the kernel too long for \
+                     this signal (auto tries up to a lifted kernel of m/8); give --kernel-size",
+                    last.size, last.extent
+                ));
+            }
             solution.size_probes = probes;
             solution.elapsed = elapsed;
             return Ok(solution);

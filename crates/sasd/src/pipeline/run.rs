@@ -101,6 +101,16 @@ impl Deconvolution {
         }
     }
 
+    /// Whether a run on a signal of this shape refines: asked for, or the
+    /// default of [`Refine::Auto`] (below).
+    pub(super) fn refines(&self, signal: Shape) -> bool {
+        match self.refine {
+            Refine::With(_) => true,
+            Refine::Auto => self.refines_by_default(signal),
+            Refine::Off => false,
+        }
+    }
+
     /// Whether [`Refine::Auto`] refines: a recording (the linear boundary),
     /// 1-D, one kernel, a first-order method.
     fn refines_by_default(&self, signal: Shape) -> bool {
