@@ -133,7 +133,7 @@ impl Deconvolution {
         // 3n − 2 ≤ m/8 (a kernel is learnt from several of its events, and
         // a probe that long on short data is hopeless: it only costs), and
         // 3n − 2 ≤ P for a baseline of period P.
-        let mut largest = (y.len() / 8 + 2) / 3;
+        let mut largest = (y.len() / 8).div_ceil(3);
         if let Some(period) = self.baseline.filter(|p| p.is_finite() && *p > 0.0) {
             largest = largest.min(((period + 2.0) / 3.0).floor() as usize);
         }
