@@ -761,3 +761,46 @@ fn kernel_size_auto_picks_a_size_that_holds_the_kernel() {
         "or auto",
     );
 }
+
+/// A long recording with thousands of events: the default support
+/// refinement (whose cost grows with the square of the atoms: 611 s for
+/// 6,202 on 2·10⁵ samples) is skipped with a note, not run for minutes.
+#[test]
+fn the_default_refinement_skips_thousands_of_atoms_with_a_note() {
+    let dir = tmp("many-atoms");
+    let data = dir.join("data");
+    // θ = n0^(−3/4) ≈ 0.18 at n0 = 10: about 3,600 spikes in 20,000 samples.
+    ok(&[
+        "synth",
+        "--out",
+        s(&data),
+        "--size",
+        "20000",
+        "--kernel-size",
+        "10",
+        "--linear",
+        "--seed",
+        "1",
+    ]);
+    let out = dir.join("out");
+    let run = sasd(&[
+        "deconv",
+        s(&data.join("data.npy")),
+        "--kernel-size",
+        "10",
+        "--out",
+        s(&out),
+        "--quiet",
+    ]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(stderr.contains("refinement was skipped"), "{stderr}");
+    let report = json(&out.join("report.json"));
+    assert!(report["result"]["refinement"].is_null());
+    let atoms = read_npy(&out.join("activation.npy"))
+        .0
+        .iter()
+        .filter(|v| **v != 0.0)
+        .count();
+    assert!(atoms > sasd::pipeline::DEFAULT_REFINE_MAX_ATOMS, "{atoms} atoms");
+}

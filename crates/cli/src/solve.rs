@@ -7,8 +7,8 @@ use clap::ValueEnum;
 use optim::{Record, StopReason};
 use sasd::conv::Boundary;
 use sasd::events::Event;
+use sasd::pipeline::{DEFAULT_REFINE_MAX_ATOMS, RunObserver, SizeProbe};
 use sasd::pipeline::{Deconvolution, Deconvolved, FFTS, HomotopySpec, KERNEL_ERROR, MethodSpec, Shape};
-use sasd::pipeline::{RunObserver, SizeProbe};
 use sasd::refine::{RefinementReport, SupportRefinement};
 use sasd::shared::SharedKernel;
 use sasd::two_stage::TwoStageSpec;
@@ -363,7 +363,9 @@ pub fn solve<O: RunObserver>(data: Data<'_>, s: &Settings, observer: &mut O) -> 
             let (out, probes) = run.run_auto_size(y)?;
             // Every probe's time, not only the last run's.
             let elapsed = start.elapsed();
+            let skipped = skipped_refinement(&run, &out);
             let mut solution = solution(s.method, out, y)?;
+            solution.warnings.extend(skipped);
             if let Some(last) = probes.last().filter(|p| p.extent > p.size) {
                 solution.warnings.push(format!(
                     "--kernel-size auto ended at {} samples with the motif still wider than its window \
@@ -389,7 +391,27 @@ pub fn solve<O: RunObserver>(data: Data<'_>, s: &Settings, observer: &mut O) -> 
         Data::Signal(y) => y,
         Data::Image { data, .. } => data,
     };
-    solution(s.method, out, y)
+    let skipped = skipped_refinement(&run, &out);
+    let mut solution = solution(s.method, out, y)?;
+    solution.warnings.extend(skipped);
+    Ok(solution)
+}
+
+/// A note when a recording's default refinement was skipped for its size
+/// (`sasd::pipeline::DEFAULT_REFINE_MAX_ATOMS`).
+fn skipped_refinement(run: &Deconvolution, out: &Deconvolved) -> Option<String> {
+    let atoms = out.activation().iter().filter(|v| **v != 0.0).count();
+    (out.refinement.is_none()
+        && atoms > DEFAULT_REFINE_MAX_ATOMS
+        && run.refines(out.signal_dims)
+        && !matches!(out.stop, StopReason::Observer | StopReason::TimeBudget))
+    .then(|| {
+        format!(
+            "the default support refinement was skipped: the activation has {atoms} nonzeros, more than \
+             its limit of {DEFAULT_REFINE_MAX_ATOMS} (its cost grows with their square); \
+             --refine-support runs it anyway"
+        )
+    })
 }
 
 /// Deconvolves many signals in parallel; results in input order.
