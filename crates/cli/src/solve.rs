@@ -7,7 +7,7 @@ use clap::ValueEnum;
 use optim::{Record, StopReason};
 use sasd::conv::Boundary;
 use sasd::events::Event;
-use sasd::pipeline::{DEFAULT_REFINE_MAX_ATOMS, RunObserver, SizeProbe};
+use sasd::pipeline::{DEFAULT_REFINE_MAX_ATOMS, RunObserver, SizeProbe, refinement_atoms};
 use sasd::pipeline::{Deconvolution, Deconvolved, FFTS, HomotopySpec, KERNEL_ERROR, MethodSpec, Shape};
 use sasd::refine::{RefinementReport, SupportRefinement};
 use sasd::shared::SharedKernel;
@@ -400,14 +400,14 @@ pub fn solve<O: RunObserver>(data: Data<'_>, s: &Settings, observer: &mut O) -> 
 /// A note when a recording's default refinement was skipped for its size
 /// (`sasd::pipeline::DEFAULT_REFINE_MAX_ATOMS`).
 fn skipped_refinement(run: &Deconvolution, out: &Deconvolved) -> Option<String> {
-    let atoms = out.activation().iter().filter(|v| **v != 0.0).count();
+    let atoms = refinement_atoms(out.activation());
     (out.refinement.is_none()
         && atoms > DEFAULT_REFINE_MAX_ATOMS
         && run.refines(out.signal_dims)
         && !matches!(out.stop, StopReason::Observer | StopReason::TimeBudget))
     .then(|| {
         format!(
-            "the default support refinement was skipped: the activation has {atoms} nonzeros, more than \
+            "the default support refinement was skipped: the activation has {atoms} atoms, more than \
              its limit of {DEFAULT_REFINE_MAX_ATOMS} (its cost grows with their square); \
              --refine-support runs it anyway"
         )

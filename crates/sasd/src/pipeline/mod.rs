@@ -80,8 +80,8 @@ pub(crate) use finish::{Raw, finish};
 pub(crate) use lambda::default_lambda;
 pub(crate) use lasso::{MAX_ITERATIONS, lambda_max, schedule};
 pub(crate) use plan::GridPlan;
-pub use run::DEFAULT_REFINE_MAX_ATOMS;
 pub(crate) use run::Layout;
+pub use run::{DEFAULT_REFINE_MAX_ATOMS, refinement_atoms};
 
 /// Name of the record extra (1.0) that marks the iterations of the
 /// re-centring polish (see [`HomotopySpec::recenter`]).

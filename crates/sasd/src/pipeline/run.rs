@@ -85,7 +85,7 @@ impl Deconvolution {
             Refine::Auto
                 if self.refines_by_default(signal)
                     && !matches!(out.stop, StopReason::Observer | StopReason::TimeBudget)
-                    && out.activation().iter().filter(|v| **v != 0.0).count() <= DEFAULT_REFINE_MAX_ATOMS =>
+                    && refinement_atoms(out.activation()) <= DEFAULT_REFINE_MAX_ATOMS =>
             {
                 let options = SupportRefinement {
                     nonnegative,
@@ -274,11 +274,26 @@ fn check_truth(truth: &[Vec<f64>], count: usize, len: usize) -> Result<()> {
     Ok(())
 }
 
-/// The most atoms (nonzeros of the solve's activation) the default support
-/// refinement of a recording takes; above it the solve's result stands
-/// ([`Deconvolution::refine_support`] still refines on request). The
-/// refinement's rounds and refits grow with the atoms and each refit costs
-/// O(atoms · L²): measured 8 s for 723 atoms, 27 s for the x ≥ 0 run of the
-/// Python suite, 611 s for 6,202 atoms (the §5.2 instance on 2·10⁵ samples,
-/// after a 69 s solve).
+/// The most atoms ([`refinement_atoms`] of the solve's activation) the
+/// default support refinement of a recording takes; above it the solve's
+/// result stands ([`Deconvolution::refine_support`] still refines on
+/// request). The refinement's rounds and refits grow with the atoms and
+/// each refit costs O(atoms · L²): measured 8 s for 723 atoms, 611 s for
+/// 6,202 (the §5.2 instance on 2·10⁵ samples, after a 69 s solve).
 pub const DEFAULT_REFINE_MAX_ATOMS: usize = 2_000;
+
+/// The atoms a support refinement would keep after its first round: the
+/// entries of x at or above its first default threshold, 0.4·s with
+/// s = Σxᵢ²/Σ|xᵢ| the refinement's amplitude scale ([`crate::refine`]). A
+/// Lasso activation's many small entries do not count: the real ECG's
+/// 150-tap run has over 2,000 nonzeros, about 700–1,200 of them above
+/// 0.4·s, and refines in 16 s; the §5.2 instance on 2·10⁵ samples has
+/// 6,192.
+pub fn refinement_atoms(x: &[f64]) -> usize {
+    let (l2, l1) = x.iter().fold((0.0, 0.0), |(q, a), v| (q + v * v, a + v.abs()));
+    if l1 == 0.0 {
+        return 0;
+    }
+    let floor = 0.4 * l2 / l1;
+    x.iter().filter(|v| v.abs() >= floor).count()
+}
