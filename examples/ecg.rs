@@ -56,12 +56,9 @@ fn main() {
     }
     let result = if size == "auto" {
         spec.run_auto_size(y).map(|(out, probes)| {
-            let steps: Vec<String> = probes
-                .iter()
-                .map(|p| format!("{}→{}", p.size, p.extent))
-                .collect();
+            let steps: Vec<String> = probes.iter().map(ToString::to_string).collect();
             println!(
-                "kernel size auto: {} (probes size→extent: {})",
+                "kernel size auto: {} (runs at {})",
                 out.kernel_dims.len(),
                 steps.join(", ")
             );

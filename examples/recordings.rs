@@ -107,10 +107,12 @@ fn main() {
             println!(
                 "{name:7} seed {seed:2}: kernel error {err:.2e}, event F1 {f1:.3}, size {}{}, λ {:.3}, {} iterations, {:?}, {:.2} s",
                 out.kernel_dims.len(),
-                probes
-                    .iter()
-                    .map(|p| format!(" {}→{}", p.size, p.extent))
-                    .collect::<String>(),
+                if probes.is_empty() {
+                    String::new()
+                } else {
+                    let runs: Vec<String> = probes.iter().map(ToString::to_string).collect();
+                    format!(" (runs at {})", runs.join(", "))
+                },
                 out.lambda,
                 out.iterations,
                 out.stop,

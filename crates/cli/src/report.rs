@@ -2,8 +2,6 @@
 
 use serde_json::{Value, json};
 
-use sasd::pipeline::Shape;
-
 use crate::solve::{Settings, Solution};
 
 /// The report of one solve. `input` describes the data (path or generator,
@@ -52,10 +50,7 @@ pub fn solve_report(input: Value, settings: &Settings, solution: &Solution, extr
             "noise": settings.refine_support,
         },
         "result": {
-            "kernel_size": match solution.kernel_dims {
-                Shape::D1(n) => n.to_string(),
-                Shape::D2 { rows, cols } => format!("{rows}x{cols}"),
-            },
+            "kernel_size": crate::cmd::data_size(solution.kernel_dims).to_string(),
             // `--kernel-size auto`: each probe's size and its lifted kernel's extent.
             "kernel_size_probes": (!solution.size_probes.is_empty()).then(|| {
                 solution.size_probes.iter().map(|p| json!({"size": p.size, "extent": p.extent})).collect::<Vec<_>>()

@@ -7,7 +7,7 @@ use clap::ValueEnum;
 use optim::{Record, StopReason};
 use sasd::conv::Boundary;
 use sasd::events::Event;
-use sasd::pipeline::{DEFAULT_REFINE_MAX_ATOMS, RunObserver, SizeProbe, refinement_atoms};
+use sasd::pipeline::{DEFAULT_REFINE_MAX_ATOMS, RunObserver, SizeProbe};
 use sasd::pipeline::{Deconvolution, Deconvolved, FFTS, HomotopySpec, KERNEL_ERROR, MethodSpec, Shape};
 use sasd::refine::{RefinementReport, SupportRefinement};
 use sasd::shared::SharedKernel;
@@ -356,62 +356,48 @@ pub struct Solution {
 /// Deconvolves one signal or image.
 pub fn solve<O: RunObserver>(data: Data<'_>, s: &Settings, observer: &mut O) -> Result<Solution, CliError> {
     let run = s.pipeline();
-    let out = match data {
+    let start = Instant::now();
+    let (out, probes) = match data {
         Data::Signal(y) if s.auto_size => {
             s.check_fits(Shape::D1(y.len()))?;
-            let start = Instant::now();
-            let (out, probes) = run.run_auto_size(y)?;
-            // Every probe's time, not only the last run's.
-            let elapsed = start.elapsed();
-            let skipped = skipped_refinement(&run, &out);
-            let mut solution = solution(s.method, out, y)?;
-            solution.warnings.extend(skipped);
-            if let Some(last) = probes.last().filter(|p| p.extent > p.size) {
-                solution.warnings.push(format!(
-                    "--kernel-size auto ended at {} samples with the motif still wider than its window \
-                     (extent {}): the events may be too dense for the rule, or the kernel too long for \
-                     this signal (auto tries up to a lifted kernel of m/8); give --kernel-size",
-                    last.size, last.extent
-                ));
-            }
-            solution.size_probes = probes;
-            solution.elapsed = elapsed;
-            return Ok(solution);
+            run.run_auto_size_observed(y, observer)?
         }
         Data::Signal(y) => {
             s.check_fits(Shape::D1(y.len()))?;
-            run.run_observed(y, observer)?
+            (run.run_observed(y, observer)?, Vec::new())
         }
         Data::Image { data, rows, cols } => {
             s.check_fits(Shape::D2 { rows, cols })?;
-            run.run_2d_observed(data, rows, cols, observer)?
+            (run.run_2d_observed(data, rows, cols, observer)?, Vec::new())
         }
     };
     let y = match data {
         Data::Signal(y) => y,
         Data::Image { data, .. } => data,
     };
-    let skipped = skipped_refinement(&run, &out);
+    let skipped = run.refinement_skipped_for_size(&out);
     let mut solution = solution(s.method, out, y)?;
-    solution.warnings.extend(skipped);
-    Ok(solution)
-}
-
-/// A note when a recording's default refinement was skipped for its size
-/// (`sasd::pipeline::DEFAULT_REFINE_MAX_ATOMS`).
-fn skipped_refinement(run: &Deconvolution, out: &Deconvolved) -> Option<String> {
-    let atoms = refinement_atoms(out.activation());
-    (out.refinement.is_none()
-        && atoms > DEFAULT_REFINE_MAX_ATOMS
-        && run.refines(out.signal_dims)
-        && !matches!(out.stop, StopReason::Observer | StopReason::TimeBudget))
-    .then(|| {
-        format!(
+    if let Some(atoms) = skipped {
+        solution.warnings.push(format!(
             "the default support refinement was skipped: the activation has {atoms} atoms, more than \
              its limit of {DEFAULT_REFINE_MAX_ATOMS} (its cost grows with their square); \
              --refine-support runs it anyway"
-        )
-    })
+        ));
+    }
+    if let Some(last) = probes.last().filter(|p| p.extent > p.size) {
+        solution.warnings.push(format!(
+            "--kernel-size auto ended at {} samples with the motif still wider than its window \
+             (extent {}): the events may be too dense for the rule, or the kernel too long for \
+             this signal (auto tries up to a lifted kernel of m/8); give --kernel-size",
+            last.size, last.extent
+        ));
+    }
+    if !probes.is_empty() {
+        // Every probe's time, not only the last run's.
+        solution.elapsed = start.elapsed();
+    }
+    solution.size_probes = probes;
+    Ok(solution)
 }
 
 /// Deconvolves many signals in parallel; results in input order.

@@ -430,11 +430,7 @@ fn auto_size_note(s: &Solution) -> String {
     if s.size_probes.is_empty() {
         return String::new();
     }
-    let probes: Vec<String> = s
-        .size_probes
-        .iter()
-        .map(|p| format!("{} (extent {})", p.size, p.extent))
-        .collect();
+    let probes: Vec<String> = s.size_probes.iter().map(ToString::to_string).collect();
     format!(
         "; kernel size auto: {} (runs at {})",
         s.kernel_dims.len(),

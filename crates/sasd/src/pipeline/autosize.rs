@@ -29,6 +29,12 @@ pub struct SizeProbe {
     pub extent: usize,
 }
 
+impl std::fmt::Display for SizeProbe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (extent {})", self.size, self.extent)
+    }
+}
+
 /// The length of the shortest contiguous stretch of `v` that holds at least
 /// `fraction` of its energy (0 for a zero vector).
 pub fn energy_extent(v: &[f64], fraction: f64) -> usize {
@@ -86,9 +92,8 @@ impl Deconvolution {
     /// 0.78 against 0.86 at a hand-picked 150), because the lifted kernel there
     /// holds the QRS complex and slow components that span the beat interval.
     ///
-    /// The probes run without the support refinement; when the spec would
-    /// refine (a recording's default, or asked), the chosen size runs once
-    /// more with it. The largest size tried has a lifted kernel of at most
+    /// The probes run without the support refinement; the spec's refinement
+    /// (a recording's default, or asked) then refines the chosen probe. The largest size tried has a lifted kernel of at most
     /// m/8 samples (a kernel is learnt from several of its events) and no
     /// longer than a baseline's period. A motif that still does not fit
     /// there is returned with its
@@ -167,10 +172,7 @@ impl Deconvolution {
                     kernel: Shape::d1(size),
                     ..self.clone()
                 };
-                if !chosen.refines(Shape::d1(y.len())) {
-                    return Ok((out, probes));
-                }
-                return Ok((chosen.run_observed(y, observer)?, probes));
+                return Ok((chosen.refine_stage(y, Shape::d1(y.len()), out)?, probes));
             }
             size = next;
         }

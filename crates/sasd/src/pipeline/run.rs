@@ -70,6 +70,12 @@ impl Deconvolution {
         } else {
             finish::<Plan1d>(self, y, &layout, raw)?
         };
+        self.refine_stage(y, signal, out)
+    }
+
+    /// The refinement a solve's result gets by this spec (step 5 of the
+    /// pipeline): the one asked for, a recording's default, or none.
+    pub(super) fn refine_stage(&self, y: &[f64], signal: Shape, out: Deconvolved) -> Result<Deconvolved> {
         let nonnegative = self.nonnegative;
         match &self.refine {
             Refine::With(options) => {
@@ -80,12 +86,10 @@ impl Deconvolution {
                 refined::refine(y, out, &options, self.baseline, self.truth.as_deref())
             }
             // A run stopped by its caller (an observer: Ctrl-C) or by its time
-            // budget is returned as it stands, never refined on top; so is an
+            // budget stands as it is, never refined on top; so does an
             // activation with more atoms than the default refinement takes.
             Refine::Auto
-                if self.refines_by_default(signal)
-                    && !matches!(out.stop, StopReason::Observer | StopReason::TimeBudget)
-                    && refinement_atoms(out.activation()) <= DEFAULT_REFINE_MAX_ATOMS =>
+                if self.refines_by_default(signal) && !stopped(&out) && too_many_atoms(&out).is_none() =>
             {
                 let options = SupportRefinement {
                     nonnegative,
@@ -103,15 +107,13 @@ impl Deconvolution {
         }
     }
 
-    /// Whether a run on a signal of this shape refines: asked for, or the
-    /// default of [`Refine::Auto`] (below; the default also skips an
-    /// activation of more than [`DEFAULT_REFINE_MAX_ATOMS`] atoms).
-    pub fn refines(&self, signal: Shape) -> bool {
-        match self.refine {
-            Refine::With(_) => true,
-            Refine::Auto => self.refines_by_default(signal),
-            Refine::Off => false,
-        }
+    /// The atoms of `out` when a recording's default refinement was skipped
+    /// for their number ([`DEFAULT_REFINE_MAX_ATOMS`]), so that a caller can
+    /// say so; `None` when it ran, was not due, or the run was stopped.
+    pub fn refinement_skipped_for_size(&self, out: &Deconvolved) -> Option<usize> {
+        (matches!(self.refine, Refine::Auto) && self.refines_by_default(out.signal_dims) && !stopped(out))
+            .then(|| too_many_atoms(out))
+            .flatten()
     }
 
     /// Whether [`Refine::Auto`] refines: a recording (the linear boundary),
@@ -281,6 +283,16 @@ fn check_truth(truth: &[Vec<f64>], count: usize, len: usize) -> Result<()> {
 /// each refit costs O(atoms · L²): measured 8 s for 723 atoms, 611 s for
 /// 6,202 (the §5.2 instance on 2·10⁵ samples, after a 69 s solve).
 pub const DEFAULT_REFINE_MAX_ATOMS: usize = 2_000;
+
+/// Whether the caller (an observer) or the time budget stopped the run.
+fn stopped(out: &Deconvolved) -> bool {
+    matches!(out.stop, StopReason::Observer | StopReason::TimeBudget)
+}
+
+/// The atoms of `out` when more than [`DEFAULT_REFINE_MAX_ATOMS`].
+fn too_many_atoms(out: &Deconvolved) -> Option<usize> {
+    Some(refinement_atoms(out.activation())).filter(|&atoms| atoms > DEFAULT_REFINE_MAX_ATOMS)
+}
 
 /// The atoms a support refinement would keep after its first round: the
 /// entries of x at or above its first default threshold, 0.4·s with
