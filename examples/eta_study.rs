@@ -18,11 +18,13 @@
 //! * `2d`: an 8×8 random kernel on a √m × √m image (θ = 64^(−3/4), bias 1,
 //!   cyclic; LQK+20 App. C.2).
 //!
-//! What it found, and why the default stays 0.9: `HomotopySpec::eta`.
+//! `--etas` takes fixed decays and `adaptive` (the default decay,
+//! `optim::AdaptiveDecay`). What it found: `HomotopySpec::eta` (fixed
+//! decays) and `AdaptiveDecay` (the default).
 //!
 //! ```sh
 //! cargo run --release --example eta_study -- --seed 1..=5
-//! cargo run --release --example eta_study -- --seed 1..=3 --cases s52 --m 100000 --etas 0.9,0.3
+//! cargo run --release --example eta_study -- --seed 1..=3 --cases s52 --m 100000 --etas 0.9,adaptive
 //! ```
 
 mod common;
@@ -35,7 +37,7 @@ use sasd::pipeline::{Deconvolution, HomotopySpec, MethodSpec};
 use sasd::synth::{ActivationLaw, InstanceSpec, KernelSpec, RecordingSpec, Shape};
 use serde_json::json;
 
-const USAGE: &str = "usage: eta_study [--seed N | --seed A..=B] [--json PATH] [--m M] [--etas 0.9,0.5,0.3] [--cases s52,gauss,rec-random,rec-ar2,cdl,2d]";
+const USAGE: &str = "usage: eta_study [--seed N | --seed A..=B] [--json PATH] [--m M] [--etas 0.9,adaptive,0.5,0.3] [--cases s52,gauss,rec-random,rec-ar2,cdl,2d] [--init-seed N]";
 
 /// One case's data and its pipeline spec (η set later).
 struct Case {
@@ -132,30 +134,37 @@ fn case(name: &str, m: usize, seed: u64) -> Case {
 fn main() {
     let args = common::parse(USAGE, &[1, 2, 3, 4, 5]);
     let m: usize = args.get("m", 10_000);
-    let etas: Vec<f64> = args
-        .get::<String>("etas", "0.9,0.5,0.3".into())
+    // The pipeline's seed (of its random start); 0: the instance's.
+    let init_seed: u64 = args.get("init-seed", 0);
+    // A fixed η, or None: the adaptive default.
+    let etas: Vec<Option<f64>> = args
+        .get::<String>("etas", "0.9,adaptive,0.5,0.3".into())
         .split(',')
-        .map(|e| e.trim().parse().expect("eta"))
+        .map(|e| match e.trim() {
+            "adaptive" => None,
+            e => Some(e.parse().expect("eta")),
+        })
         .collect();
     let cases: String = args.get("cases", "s52,gauss,rec-random,rec-ar2,cdl".into());
     let mut rows = Vec::new();
-    println!("case        eta  seed  kernel error  iterations  stop                time [s]");
+    println!("case         eta  seed  kernel error  iterations  stop                time [s]");
     for name in cases.split(',') {
         for &seed in &args.seeds {
             let c = case(name, m, seed);
             for &eta in &etas {
+                let label = eta.map_or("adapt".to_string(), |e| e.to_string());
                 let spec = c
                     .spec
                     .clone()
-                    .method(MethodSpec::Homotopy(HomotopySpec {
-                        eta,
-                        ..HomotopySpec::default()
+                    .method(MethodSpec::Homotopy(match eta {
+                        Some(eta) => HomotopySpec::default().fixed_eta(eta),
+                        None => HomotopySpec::default(),
                     }))
                     // The final errors only: no shift search in the history
                     // (it would count in the wall time).
                     .truth_kernels(c.truths.clone())
                     .truth_every(usize::MAX)
-                    .seed(seed);
+                    .seed(if init_seed > 0 { init_seed } else { seed });
                 let start = Instant::now();
                 let out = match c.image {
                     Some((rows, cols)) => spec.run_2d(&c.y, rows, cols),
@@ -168,12 +177,12 @@ fn main() {
                     .max_truth_error()
                     .unwrap_or_else(|| kernel_error(&c.truths[0], out.kernel()).expect("metric"));
                 println!(
-                    "{name:<10} {eta:>4} {seed:>5}  {err:>12.2e}  {:>10}  {:<18} {seconds:>8.2}",
+                    "{name:<10} {label:>5} {seed:>5}  {err:>12.2e}  {:>10}  {:<18} {seconds:>8.2}",
                     out.iterations,
                     out.stop.to_string()
                 );
                 rows.push(
-                    json!({"case": name, "eta": eta, "seed": seed, "kernel_error": err,
+                    json!({"case": name, "eta": label, "seed": seed, "kernel_error": err,
                     "iterations": out.iterations, "stop": out.stop.to_string(), "seconds": seconds}),
                 );
             }

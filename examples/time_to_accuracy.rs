@@ -29,7 +29,7 @@ use sasd::synth::{ActivationLaw, InstanceSpec, KernelSpec, Shape};
 use serde_json::json;
 
 const USAGE: &str = "usage: time_to_accuracy [--seed N | --seed A..=B] [--json PATH] [--target E] \
-[--method homotopy-adm|homotopy-iadm|both] [--eta ETA] [--delta DELTA] [--repeats R]";
+[--method homotopy-adm|homotopy-iadm|both] [--eta ETA|adaptive] [--delta DELTA] [--repeats R]";
 
 const N0: usize = 100;
 const M: usize = 10_000;
@@ -67,7 +67,14 @@ fn main() {
     let target: f64 = args.get("target", 1e-5);
     let which: String = args.get("method", "both".to_string());
     let repeats: usize = args.get("repeats", 3);
-    let eta: f64 = args.get("eta", 0.9);
+    // A fixed η, or the adaptive default decay.
+    let eta: String = args.get("eta", "adaptive".to_string());
+    let fixed: Option<f64> = (eta != "adaptive").then(|| {
+        eta.parse().unwrap_or_else(|_| {
+            eprintln!("error: bad value '{eta}' for --eta");
+            std::process::exit(2)
+        })
+    });
     let delta: f64 = args.get("delta", 0.1);
     let methods: Vec<(&str, FirstOrder)> = [
         ("homotopy-adm", FirstOrder::Adm),
@@ -105,9 +112,12 @@ fn main() {
         let y = &inst.observation;
         for &(name, inner) in &methods {
             let homotopy = HomotopySpec {
-                eta,
                 delta,
                 ..HomotopySpec::new(inner)
+            };
+            let homotopy = match fixed {
+                Some(eta) => homotopy.fixed_eta(eta),
+                None => homotopy,
             };
             let spec = Deconvolution::new(N0)
                 .method(MethodSpec::Homotopy(homotopy))

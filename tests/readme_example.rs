@@ -55,10 +55,7 @@ fn readme_sasd_example_recovers_the_kernel() -> Result<(), Box<dyn std::error::E
     let err = kernel_error(inst.kernel(), out.kernel())?;
     assert!(err < 1e-5, "kernel error {err}");
     assert!((out.bias.unwrap() - 1.0).abs() < 1e-3);
-    let fast = MethodSpec::Homotopy(HomotopySpec {
-        eta: 0.3,
-        ..HomotopySpec::default()
-    });
+    let fast = MethodSpec::Homotopy(HomotopySpec::default().fixed_eta(0.3));
     let quick = Deconvolution::new(50)
         .method(fast)
         .bias(true)

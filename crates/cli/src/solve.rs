@@ -7,8 +7,8 @@ use clap::ValueEnum;
 use optim::{Record, StopReason};
 use sasd::conv::Boundary;
 use sasd::events::Event;
+use sasd::pipeline::{AdaptiveDecay, Deconvolution, Deconvolved, FFTS, KERNEL_ERROR, MethodSpec, Shape};
 use sasd::pipeline::{DEFAULT_REFINE_MAX_ATOMS, RunObserver, SizeProbe};
-use sasd::pipeline::{Deconvolution, Deconvolved, FFTS, HomotopySpec, KERNEL_ERROR, MethodSpec, Shape};
 use sasd::refine::{RefinementReport, SupportRefinement};
 use sasd::shared::SharedKernel;
 use sasd::two_stage::TwoStageSpec;
@@ -91,9 +91,9 @@ impl Method {
             Method::TwoStage => MethodSpec::two_stage(),
         };
         match (spec, eta) {
-            (MethodSpec::Homotopy(h), Some(eta)) => MethodSpec::Homotopy(HomotopySpec { eta, ..h }),
+            (MethodSpec::Homotopy(h), Some(eta)) => MethodSpec::Homotopy(h.fixed_eta(eta)),
             (MethodSpec::HomotopyReweighted(h, r), Some(eta)) => {
-                MethodSpec::HomotopyReweighted(HomotopySpec { eta, ..h }, r)
+                MethodSpec::HomotopyReweighted(h.fixed_eta(eta), r)
             }
             (MethodSpec::TwoStage(t), Some(eta)) => {
                 MethodSpec::TwoStage(TwoStageSpec { beta: 1.0 / eta, ..t })
@@ -102,8 +102,18 @@ impl Method {
         }
     }
 
-    /// The η a run of this method uses, `None` for the methods without a
-    /// continuation in λ (what `report.json` records).
+    /// The adaptive decay of a homotopy run of this method (none when `eta`
+    /// fixes the decay), what `report.json` records.
+    pub fn adaptive_decay(self, eta: Option<f64>) -> Option<AdaptiveDecay> {
+        match self.pipeline(eta) {
+            MethodSpec::Homotopy(h) | MethodSpec::HomotopyReweighted(h, _) => h.adaptive,
+            _ => None,
+        }
+    }
+
+    /// The η a run of this method uses (the slowest of an adaptive decay),
+    /// `None` for the methods without a continuation in λ (what
+    /// `report.json` records).
     pub fn effective_eta(self, eta: Option<f64>) -> Option<f64> {
         match self.pipeline(eta) {
             MethodSpec::Homotopy(h) | MethodSpec::HomotopyReweighted(h, _) => Some(h.eta),
@@ -124,7 +134,8 @@ pub struct Settings {
     pub method: Method,
     /// λ (fixed-λ methods) or λ* (homotopy); the method's default when `None`.
     pub lambda: Option<f64>,
-    /// Decay of λ per homotopy stage; LQK+20's 0.9 when `None`.
+    /// Decay of λ per homotopy stage, fixed; the adaptive decay from
+    /// LQK+20's 0.9 when `None`.
     pub eta: Option<f64>,
     /// Fit a constant bias.
     pub bias: bool,

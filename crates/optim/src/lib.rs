@@ -48,7 +48,7 @@ pub use admm::{Admm, AdmmOptions};
 pub use alternating::{AlternatingMinimization, AlternatingOptions};
 pub use composite::{Composite, CompositeSolver, ProxBacktracking};
 pub use conjugate_gradient::ConjugateGradient;
-pub use continuation::{Homotopy, HomotopyOptions, Reweighting, ReweightingOptions};
+pub use continuation::{AdaptiveDecay, Homotopy, HomotopyOptions, Reweighting, ReweightingOptions};
 pub use counting::{Counting, FnProblem};
 pub use error::OptimError;
 pub use executor::Executor;

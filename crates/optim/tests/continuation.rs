@@ -11,8 +11,8 @@ use composite_common::{
 use manifold::{Exponential, Sphere};
 use nalgebra::{DMatrix, DVector};
 use optim::{
-    Blocks, Composite, Control, Executor, Homotopy, HomotopyOptions, InertialAdm, L1, ManifoldProblem,
-    Reweighting, ReweightingOptions, State, StopCriterion as S, StopReason, WeightedL1,
+    AdaptiveDecay, Blocks, Composite, Control, Executor, Homotopy, HomotopyOptions, InertialAdm, L1,
+    ManifoldProblem, Reweighting, ReweightingOptions, State, StopCriterion as S, StopReason, WeightedL1,
 };
 
 fn start() -> Blocks {
@@ -32,6 +32,41 @@ fn lasso_instance(seed: u64) -> (DMatrix<f64>, DVector<f64>) {
         DMatrix::from_fn(30, 20, |_, _| g()),
         DVector::from_fn(30, |_, _| g()),
     )
+}
+
+/// The adaptive decay reaches the same solution in fewer stages (on the
+/// Lasso the kernel block stays put, so every stage may decay fast).
+#[test]
+fn an_adaptive_decay_reaches_the_lasso_solution_in_fewer_stages() {
+    let (a, y) = lasso_instance(3);
+    let lambda0 = (a.transpose() * &y).amax();
+    let lambda_star = 0.05 * lambda0;
+    let reference = lasso_by_coordinate_descent(&a, &y, lambda_star);
+    let m = Sphere::new(2).unwrap();
+    let mut stages = Vec::new();
+    for adaptive in [None, Some(AdaptiveDecay::default())] {
+        let mut problem = Composite {
+            smooth: Bilinear::lasso(a.clone(), y.clone()),
+            penalty: L1::default(),
+            lambda: lambda0,
+        };
+        let options = HomotopyOptions {
+            eps_star: Some(1e-9),
+            stage_iterations: 20_000,
+            adaptive,
+            ..HomotopyOptions::new(lambda0, lambda_star)
+        };
+        let homotopy = Homotopy::new(InertialAdm::for_manifold(&m), options).unwrap();
+        let res = homotopy.solve(&m, &mut problem, &[1.0, 0.0], &[0.0; 20]).unwrap();
+        assert_eq!(res.stop, StopReason::Completed);
+        let err = (&x_of(&res) - &reference).norm() / reference.norm();
+        assert!(err <= 1e-8, "{adaptive:?}: relative error {err:e}");
+        assert_eq!(problem.lambda, lambda_star);
+        stages.push(res.history.last().unwrap().extra("stage").unwrap() as usize + 1);
+    }
+    // 30 stages at η = 0.9; the adaptive decay doubles its step to η_min.
+    assert_eq!(stages[0], 30);
+    assert!(stages[1] <= 8, "adaptive: {} stages", stages[1]);
 }
 
 #[test]

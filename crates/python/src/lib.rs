@@ -23,7 +23,7 @@ use pyo3::types::{PyDict, PyList};
 use rayon::prelude::*;
 use sasd::conv::Boundary;
 use sasd::pipeline::{
-    Deconvolution, Deconvolved, FFTS, FIRST_SIZE, HomotopySpec, KERNEL_ERROR, MethodSpec, Shape, SizeProbe,
+    Deconvolution, Deconvolved, FFTS, FIRST_SIZE, KERNEL_ERROR, MethodSpec, Shape, SizeProbe,
 };
 use sasd::refine::SupportRefinement;
 use sasd::synth::{ActivationLaw, Convolution, InstanceSpec, KernelSpec};
@@ -81,9 +81,9 @@ fn method_spec(name: &str, eta: Option<f64>) -> PyResult<MethodSpec> {
         return Err(value_error(format!("eta must be in (0, 1), got {eta}")));
     }
     Ok(match (spec, eta) {
-        (MethodSpec::Homotopy(h), Some(eta)) => MethodSpec::Homotopy(HomotopySpec { eta, ..h }),
+        (MethodSpec::Homotopy(h), Some(eta)) => MethodSpec::Homotopy(h.fixed_eta(eta)),
         (MethodSpec::HomotopyReweighted(h, r), Some(eta)) => {
-            MethodSpec::HomotopyReweighted(HomotopySpec { eta, ..h }, r)
+            MethodSpec::HomotopyReweighted(h.fixed_eta(eta), r)
         }
         (MethodSpec::TwoStage(t), Some(eta)) => MethodSpec::TwoStage(TwoStageSpec { beta: 1.0 / eta, ..t }),
         (spec, _) => spec,

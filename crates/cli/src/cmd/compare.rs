@@ -55,7 +55,8 @@ pub struct CompareArgs {
     /// method's, see `sasd deconv --help`).
     #[arg(long, allow_negative_numbers = true)]
     lambda: Option<f64>,
-    /// Decay of λ per homotopy stage, in (0, 1) (default 0.9).
+    /// Fixed decay of λ per homotopy stage, in (0, 1) (default: adaptive
+    /// from 0.9, see `sasd deconv --help`).
     #[arg(long, allow_negative_numbers = true)]
     eta: Option<f64>,
     /// Iteration budget of each solver.

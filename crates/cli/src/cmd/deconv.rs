@@ -49,9 +49,9 @@ pub struct DeconvArgs {
     /// curvilinear.
     #[arg(long, allow_negative_numbers = true)]
     lambda: Option<f64>,
-    /// Decay of λ per homotopy stage, in (0, 1) (default 0.9, LQK+20
-    /// §4.2.2; 0.3 reaches the same accuracy several times faster on the
-    /// §5.2 instances, see examples/time_to_accuracy.rs).
+    /// Fixed decay of λ per homotopy stage, in (0, 1) (LQK+20 §4.2.2 uses
+    /// 0.9). Default: adaptive, from 0.9 towards 0.3 while the kernel stays
+    /// put (optim::AdaptiveDecay).
     #[arg(long, allow_negative_numbers = true)]
     eta: Option<f64>,
     /// Fit a constant bias b: y ≈ a ⊛ x + b (the default for a non-negative

@@ -136,8 +136,8 @@ def deconvolve(y, kernel_size, *, method: str = "homotopy-iadm", lam=None, eta=N
         max(0.1/√n, 2σ̂) for recordings and the reweighted methods, 0.1/√n
         otherwise (n = 3·n0 − 2).
     eta : float, optional
-        Decay of λ per homotopy stage in (0, 1) (default 0.9; 0.3 is
-        several times faster at the same accuracy).
+        Fixed decay of λ per homotopy stage in (0, 1) (LQK+20 uses 0.9).
+        Default: adaptive, from 0.9 towards 0.3 while the kernel stays put.
     bias : bool, optional
         Fit a constant offset b. Default: True for the Bilinear Lasso
         methods, False for the second-order ones (which do not support it).

@@ -253,6 +253,8 @@ fn homotopy<S>(
         // failures at rounding level.
         eps_star: Some(h.delta * lambda_star),
         stage_iterations: stage_iterations.max(1),
+        // η at or below η_min leaves nothing to adapt: a fixed decay.
+        adaptive: h.adaptive.filter(|a| a.eta_min < h.eta),
         ..HomotopyOptions::new(lambda0, lambda_star)
     };
     Ok(Homotopy::new(inner, options)?)

@@ -3,7 +3,7 @@
 //! on another.
 
 use manifold::{Exponential, Oblique};
-use optim::{InertialAdm, KernelSet};
+use optim::{AdaptiveDecay, InertialAdm, KernelSet};
 
 use crate::second_order::{SecondOrderSolver, SmoothSpec};
 use crate::two_stage::TwoStageSpec;
@@ -57,36 +57,36 @@ impl FixedSpec {
 pub struct HomotopySpec {
     /// The inner solver (LQK+20 Alg. 1 uses iADM).
     pub inner: FirstOrder,
-    /// Decay η ∈ (0, 1) of λ per stage (default 0.9, LQK+20 §4.2.2).
+    /// Decay η ∈ (0, 1) of λ per stage (default 0.9, LQK+20 §4.2.2): the
+    /// decay of every stage with [`adaptive`](Self::adaptive) off, else the
+    /// slowest.
     ///
-    /// A faster decay loses nothing on the §5.2 random-kernel instances:
-    /// with η = 0.3 homotopy-ADM and homotopy-iADM reached kernel error
-    /// 1e-5 on seeds 1–20 in 35–120 and 75–240 iterations (against 320–1070
-    /// and 630–2940 at η = 0.9) and ended at the same 1e-7–5e-7
-    /// (`examples/time_to_accuracy.rs`). Also measured at η = 0.3, same
-    /// errors in fewer iterations: CDL (N = 3, n₀ = 50, seeds 1–3) 200–461
-    /// against 915–1495; 2-D 8×8 random 202 against 699, Gaussian 5869
-    /// against 12 335; calcium (homotopy + reweighting, seeds 1–3) kernel
-    /// error 2.2e-3–2.9e-3 against 3.3e-3–4.2e-3, F1 0.93–0.95 either way.
-    ///
-    /// Measured again with the stage test in the data's units
-    /// (`examples/eta_study.rs`, the pipeline's other defaults, seeds 1–5,
-    /// η = 0.9 → 0.5 → 0.3, kernel error and mean iterations): §5.2 random
-    /// kernel the same 2–4.5e-7, 455 → 169 → 143 iterations (m = 10⁵, seeds
-    /// 1–3: 484–819 → 166–311 at 0.5); the coherent g_{100,0.5} the same
-    /// 7.9e-3–3.5e-2, 15,493 → 4,504 → 5,901, two runs at 0.9 stopped by the
-    /// 20,000-iteration cap; recordings (linear, σ = 0.05, refined) random
-    /// 1.9e-3–3.0e-3, 176 → 46 → 71, AR(2) 2.9e-3–6.3e-3, 446 → 240 → 223;
-    /// CDL (three 50-tap kernels) 5.5e-7–1.3e-6, 469 → 165 → 133; 2-D 8×8
-    /// on 128² (seeds 1–3) 443–908 → 147–252 → 94–124. But with η = 0.5
-    /// the test suite's harder cases fail: x ≥ 0 at θ = 0.25
-    /// (`tests/nonnegative.rs`) stops at kernel error 0.14 on seed 4 (4.8e-5
-    /// at 0.9), a 2,000-sample batch column with n₀ = 12 (`tests/cli.rs`)
-    /// at 0.18, and the support refinement after a coherent-Gaussian solve
-    /// ends worse on seed 2 (4.2e-2; `tests/coherent_gaussian.rs`). The
-    /// slow decay is what carries dense and short problems, so the default
-    /// stays the paper's; pass a smaller η for speed on sparse, long data.
+    /// A fixed faster decay loses nothing on the §5.2 random-kernel
+    /// instances but fails harder ones. Measured with the stage test in the
+    /// data's units (`examples/eta_study.rs`, the pipeline's other defaults,
+    /// seeds 1–5, η = 0.9 → 0.5 → 0.3, kernel error and mean iterations):
+    /// §5.2 random kernel the same 2–4.5e-7, 455 → 169 → 143 iterations
+    /// (m = 10⁵, seeds 1–3: 484–819 → 166–311 at 0.5); the coherent
+    /// g_{100,0.5} the same 7.9e-3–3.5e-2, 15,493 → 4,504 → 5,901, two runs
+    /// at 0.9 stopped by the 20,000-iteration cap; recordings (linear,
+    /// σ = 0.05, refined) random 1.9e-3–3.0e-3, 176 → 46 → 71, AR(2)
+    /// 2.9e-3–6.3e-3, 446 → 240 → 223; CDL (three 50-tap kernels)
+    /// 5.5e-7–1.3e-6, 469 → 165 → 133; 2-D 8×8 on 128² (seeds 1–3) 443–908
+    /// → 147–252 → 94–124. But with η = 0.5 the test suite's harder cases
+    /// fail: x ≥ 0 at θ = 0.25 (`tests/nonnegative.rs`) stops at kernel
+    /// error 0.14 on seed 4 (4.8e-5 at 0.9), a 2,000-sample batch column
+    /// with n₀ = 12 (`tests/cli.rs`) at 0.18, and the support refinement
+    /// after a coherent-Gaussian solve ends worse on seed 2 (4.2e-2;
+    /// `tests/coherent_gaussian.rs`). The slow decay is what carries dense
+    /// and short problems; the adaptive decay keeps it while the kernel
+    /// moves and speeds up once it has settled.
     pub eta: f64,
+    /// A decay that speeds up from η towards `eta_min` while the kernel
+    /// stays put and undoes a fast stage whose kernel jumped (default on:
+    /// η_min = 0.3, τ = 0.05; [`AdaptiveDecay`] has the rule and the
+    /// measurements). `None`: every stage decays by η, as LQK+20 (`--eta`
+    /// on the command line). Nothing to adapt when η ≤ η_min.
+    pub adaptive: Option<AdaptiveDecay>,
     /// Precision factor δ ∈ (0, 1) of the stages (default 0.1).
     pub delta: f64,
     /// λ₀ (default `None`: ‖ǎ⁽⁰⁾ ⋆ y‖∞, the largest over kernels, §4.2.2).
@@ -112,16 +112,26 @@ pub struct HomotopySpec {
 }
 
 impl HomotopySpec {
-    /// Homotopy around `inner` with LQK+20's η = 0.9, δ = 0.1, automatic λ₀,
-    /// re-centring on.
+    /// Homotopy around `inner` with LQK+20's η = 0.9 as the slowest decay of
+    /// the adaptive one, δ = 0.1, automatic λ₀, re-centring on.
     pub fn new(inner: FirstOrder) -> Self {
         Self {
             inner,
             eta: 0.9,
+            adaptive: Some(AdaptiveDecay::default()),
             delta: 0.1,
             lambda0: None,
             recenter: true,
             step_tolerance: 1e-10,
+        }
+    }
+
+    /// Every stage decays by `eta` (LQK+20's schedule; seed 003 uses 0.9).
+    pub fn fixed_eta(self, eta: f64) -> Self {
+        Self {
+            eta,
+            adaptive: None,
+            ..self
         }
     }
 }

@@ -35,7 +35,7 @@
 //! let blind = Deconvolution::new_2d(8, 8).run_2d(&image, 128, 128)?;
 //! // A faster homotopy, ZLK+19's two-stage algorithm, and a noisy trace
 //! // (default λ = 2σ̂):
-//! let fast = MethodSpec::Homotopy(HomotopySpec { eta: 0.3, ..HomotopySpec::default() });
+//! let fast = MethodSpec::Homotopy(HomotopySpec::default().fixed_eta(0.3));
 //! let quick = Deconvolution::new(20).method(fast).run(&y)?;
 //! let second = Deconvolution::new(20).method(MethodSpec::two_stage()).run(&y)?;
 //! let noisy = Deconvolution::new(20).method(MethodSpec::homotopy_reweighted_iadm()).bias(true).run(&y)?;
@@ -71,6 +71,7 @@ pub use autosize::{EXTENT_ENERGY, FIRST_SIZE, SizeProbe, energy_extent};
 pub use batch::{deconvolve_batch, deconvolve_batch_2d};
 pub use lambda::noise_level;
 pub use method::{FirstOrder, FixedSpec, HomotopySpec, MethodSpec, ReweightedSpec};
+pub use optim::AdaptiveDecay;
 pub use result::{Certificate, Deconvolved, KernelWarning};
 pub use scoring::{align_activation, aligned_spike_scores};
 pub use shift::ShiftCorrection;
