@@ -72,6 +72,9 @@ fn main() {
     .unwrap_or_else(|e| fail(&e.to_string()));
     let n0 = result.kernel_dims.len();
     let seconds = start.elapsed().as_secs_f64();
+    if let Some(atoms) = spec.refinement_skipped_for_size(&result) {
+        println!("note: the default refinement was skipped ({atoms} atoms)");
+    }
     // One heartbeat is one event: nonzeros closer than 0.1 s (a QRS
     // complex) merge, where the default rule merges adjacent samples only
     // (it keeps close spikes of a spike train apart).

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use sasd::metrics::kernel_error;
-use sasd::pipeline::{Deconvolution, MethodSpec};
+use sasd::pipeline::{Deconvolution, HomotopySpec, MethodSpec};
 use sasd::synth::{ActivationLaw, InstanceSpec, KernelSpec, Shape};
 use serde_json::{Value, json};
 
@@ -107,8 +107,9 @@ fn one_run(
         .activation(panel.law, theta)
         .generate_seeded(seed)?;
     let nonnegative = panel.law == ActivationLaw::Bernoulli;
+    // The papers' algorithm as published: LQK+20 Alg. 1 with its fixed η.
     let run = Deconvolution::new(n0)
-        .method(MethodSpec::homotopy_iadm())
+        .method(MethodSpec::Homotopy(HomotopySpec::default().fixed_eta(0.9)))
         .nonnegative(nonnegative)
         .seed(seed)
         .max_iterations(iterations)

@@ -23,16 +23,20 @@ mod common;
 
 use sasd::conv::Boundary;
 use sasd::metrics::kernel_error;
-use sasd::pipeline::{Deconvolution, aligned_spike_scores};
+use sasd::pipeline::{Deconvolution, HomotopySpec, MethodSpec, aligned_spike_scores};
 use sasd::synth::{ActivationLaw, KernelSpec, Recording, RecordingSpec, Shape};
 use serde_json::json;
 
-const USAGE: &str = "usage: recordings [--seed N | --seed A..=B] [--json PATH] [--m M] [--theta T] [--refine on|off] [--kernel-size N|auto]";
+const USAGE: &str = "usage: recordings [--seed N | --seed A..=B] [--json PATH] [--m M] [--theta T] [--refine on|off] [--kernel-size N|auto] [--eta ETA|adaptive]";
 const N0: usize = 100;
 const NOISE: f64 = 0.05;
 
 fn main() {
     let args = common::parse(USAGE, &[1, 2, 3]);
+    // A fixed decay of the homotopy, or its adaptive default.
+    let eta: String = args.get("eta", "adaptive".to_string());
+    let fixed_eta: Option<f64> =
+        (eta != "adaptive").then(|| eta.parse().expect("--eta: a number or 'adaptive'"));
     let m: usize = args.get("m", 20_000);
     let theta: f64 = args.get("theta", 0.005);
     let refine = args.get::<String>("refine", "on".into()) != "off";
@@ -80,6 +84,9 @@ fn main() {
                 .baseline(5.0 * N0 as f64)
                 .nonnegative(calcium)
                 .seed(seed);
+            if let Some(eta) = fixed_eta {
+                run = run.method(MethodSpec::Homotopy(HomotopySpec::default().fixed_eta(eta)));
+            }
             if !refine {
                 run = run.no_refinement();
             }

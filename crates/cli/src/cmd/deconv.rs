@@ -96,7 +96,7 @@ pub struct DeconvArgs {
     /// A 1-D, one-kernel run under the linear boundary refines by default,
     /// at the noise level estimated from the data (AR(2) recordings with
     /// drift and noise: kernel error 2e-2–4e-2 → 2e-3–6e-3), unless the
-    /// activation has more than 2,000 atoms (its cost grows with their
+    /// activation has more than 3,000 atoms (its cost grows with their
     /// square; a note says so); this flag asks for it elsewhere too, and
     /// always, at the level of --noise.
     #[arg(long, conflicts_with = "no_refine")]
