@@ -26,7 +26,10 @@ pub struct L1 {
 /// optional non-negativity as for [`L1`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct WeightedL1 {
-    /// The weights w (one per entry of x, all ≥ 0 and finite).
+    /// The weights w (one per entry of x, all ≥ 0 and finite), or none:
+    /// every weight is 1 ([`uniform`](Self::uniform)). Why empty rather
+    /// than a vector of ones: at m = 10⁷ the ones take 80 MB, and reading
+    /// them adds a stream to every prox pass.
     pub weights: Vec<f64>,
     /// Constrain x ≥ 0.
     pub nonnegative: bool,
@@ -281,12 +284,18 @@ fn shrink_nonnegative(z: f64, rho: f64) -> f64 {
 }
 
 impl WeightedL1 {
-    /// Unit weights for m entries.
-    pub fn uniform(m: usize, nonnegative: bool) -> Self {
+    /// Unit weights (for any length; no vector held).
+    pub fn uniform(nonnegative: bool) -> Self {
         Self {
-            weights: vec![1.0; m],
+            weights: Vec::new(),
             nonnegative,
         }
+    }
+
+    /// Whether the weights fit an x of `len` entries: one per entry, or
+    /// none (uniform).
+    pub fn fits(&self, len: usize) -> bool {
+        self.weights.is_empty() || self.weights.len() == len
     }
 }
 
@@ -295,11 +304,20 @@ impl Regularizer for WeightedL1 {
         if self.nonnegative && outside_orthant(x) {
             return f64::INFINITY;
         }
+        if self.weights.is_empty() {
+            return x.iter().map(|t| t.abs()).sum();
+        }
         x.iter().zip(&self.weights).map(|(t, w)| w * t.abs()).sum()
     }
 
     /// Separable: entry i is thresholded at ρ·w_i (LQK+20, after B.9).
     fn prox(&self, z: &[f64], rho: f64, out: &mut [f64]) {
+        if self.weights.is_empty() {
+            return L1 {
+                nonnegative: self.nonnegative,
+            }
+            .prox(z, rho, out);
+        }
         let entries = out.iter_mut().zip(z).zip(&self.weights);
         if self.nonnegative {
             entries.for_each(|((o, zi), w)| *o = (zi - rho * w).max(0.0));
@@ -320,9 +338,15 @@ impl Regularizer for WeightedL1 {
         v: &[f64],
         t: f64,
         rho: f64,
-        _z: &mut [f64],
+        z: &mut [f64],
         out: &mut [f64],
     ) -> ProxTrial {
+        if self.weights.is_empty() {
+            return L1 {
+                nonnegative: self.nonnegative,
+            }
+            .prox_trial(w, grad, v, t, rho, z, out);
+        }
         let wt = &self.weights[..out.len()];
         if self.nonnegative {
             fused(w, grad, v, t, rho, wt, out, shrink_nonnegative)
@@ -447,6 +471,33 @@ mod tests {
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() <= 1e-12 * a.abs().max(b.abs()).max(1e-300)
+    }
+
+    /// Uniform weights (no vector) are exactly weights of one: the same
+    /// value, prox and fused trial, bit for bit, with and without x ≥ 0.
+    #[test]
+    fn uniform_weights_equal_weights_of_one() {
+        let n = 37;
+        let z: Vec<f64> = (0..n).map(|i| ((i as f64) * 0.91).sin() * 2.0).collect();
+        let g: Vec<f64> = (0..n).map(|i| ((i as f64) * 0.33).cos()).collect();
+        for nonnegative in [false, true] {
+            let uniform = WeightedL1::uniform(nonnegative);
+            let ones = WeightedL1 {
+                weights: vec![1.0; n],
+                nonnegative,
+            };
+            assert!(uniform.fits(n) && ones.fits(n) && !ones.fits(n + 1));
+            assert_eq!(uniform.value(&z).to_bits(), ones.value(&z).to_bits());
+            let (mut p, mut q) = (vec![0.0; n], vec![0.0; n]);
+            uniform.prox(&z, 0.4, &mut p);
+            ones.prox(&z, 0.4, &mut q);
+            assert_eq!(p, q);
+            let a = uniform.prox_trial(&z, &g, &z, 0.3, 0.2, &mut [], &mut p);
+            let b = ones.prox_trial(&z, &g, &z, 0.3, 0.2, &mut [], &mut q);
+            assert_eq!(p, q);
+            assert_eq!(a.value.map(f64::to_bits), b.value.map(f64::to_bits));
+            assert_eq!((a.lin, a.sq, a.norm_sq), (b.lin, b.sq, b.norm_sq));
+        }
     }
 
     /// The fused trials of L1 and WeightedL1 write the same u, bit for bit,

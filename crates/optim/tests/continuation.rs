@@ -185,7 +185,7 @@ fn reweighting_uses_rule_b7_and_solves_each_weighted_problem() {
     let lambda = 0.02 * (a.transpose() * &y).amax();
     let mut problem = Composite {
         smooth: Bilinear::lasso(a.clone(), y.clone()),
-        penalty: WeightedL1::uniform(20, false),
+        penalty: WeightedL1::uniform(false),
         lambda,
     };
     let rw = Reweighting::new(InertialAdm::for_manifold(&m), options).unwrap();
@@ -289,7 +289,7 @@ fn reweighting_runs_every_round_on_noisy_values() {
                     inner: Bilinear::random(4, 25, 15, seed),
                     eta: 1e-9,
                 },
-                penalty: WeightedL1::uniform(15, false),
+                penalty: WeightedL1::uniform(false),
                 lambda: 0.1,
             };
             let inner = if measured {

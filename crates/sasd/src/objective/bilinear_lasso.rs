@@ -309,7 +309,9 @@ impl<P: Plan> BilinearLasso<P> {
     /// Errors: λ not finite and positive, weights of the wrong length.
     pub fn into_composite(self, lambda: f64, penalty: WeightedL1) -> Result<Composite<Self, WeightedL1>> {
         check_lambda(lambda)?;
-        crate::error::check_len("weights", &penalty.weights, self.x_len())?;
+        if !penalty.fits(self.x_len()) {
+            crate::error::check_len("weights", &penalty.weights, self.x_len())?;
+        }
         Ok(Composite {
             smooth: self,
             penalty,

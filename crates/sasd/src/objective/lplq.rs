@@ -88,7 +88,9 @@ impl<P: Plan> LpLq<P> {
     /// ψ_p + λ‖w ⊙ x‖₁ (ZLK+19, eq. 31).
     pub fn into_composite(self, lambda: f64, penalty: WeightedL1) -> Result<Composite<Self, WeightedL1>> {
         check_lambda(lambda)?;
-        check_len("weights", &penalty.weights, self.x_len())?;
+        if !penalty.fits(self.x_len()) {
+            check_len("weights", &penalty.weights, self.x_len())?;
+        }
         Ok(Composite {
             smooth: self,
             penalty,

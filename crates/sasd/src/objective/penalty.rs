@@ -12,7 +12,7 @@ use crate::error::{Result, SasdError, check_finite, check_len};
 /// Errors: weights of the wrong length, non-finite or negative.
 pub fn lasso_penalty(x_len: usize, weights: Option<&[f64]>, nonnegative: bool) -> Result<WeightedL1> {
     let Some(w) = weights else {
-        return Ok(WeightedL1::uniform(x_len, nonnegative));
+        return Ok(WeightedL1::uniform(nonnegative));
     };
     check_len("weights", w, x_len)?;
     check_finite("weights", w)?;
