@@ -83,14 +83,16 @@ impl BlindDeblur {
     /// 6·10⁻³ gave the best kernels of 2, 4, 6, 8, 16·10⁻³ on the vendored
     /// photographs), decaying by 1.1 per alternation, 5
     /// alternations per pyramid level, the kernel estimated on at most the
-    /// central 512 × 512 pixels.
+    /// central 1024 × 1024 pixels (512 × 512 was too small for the 37 × 37
+    /// kernels of 1024² photographs: line correlation 0.48–0.53 against
+    /// 0.69 on the whole image).
     pub fn new(rows: usize, cols: usize) -> Self {
         Self {
             kernel: (rows, cols),
             lambda: None,
             noise: None,
             iterations: 5,
-            max_side: 512,
+            max_side: 1024,
             max_levels: usize::MAX,
             extend: true,
             select_edges: true,
