@@ -22,7 +22,9 @@
 //!
 //! `--seed 7..=9` runs every seed of the noise (default 7) and ends each
 //! table with its counts; `--max-side N` is the largest side of the central
-//! window the kernel is estimated on (default the library's, 1024).
+//! window the kernel is estimated on (default the library's, 1024);
+//! `--final-kernel last` takes the finest level's last alternation's kernel
+//! instead of the mean of its alternations' kernels (the default, `mean`).
 //!
 //! ```sh
 //! cargo run --release --example deblur -- --out docs/demo/deblur
@@ -41,7 +43,7 @@ use sasd::deblur::{
     motion_path_kernel, psnr, restore,
 };
 
-const USAGE: &str = "usage: deblur [--side 256|512|1024] [--skimage DIR] [--out DIR] [--noise S] [--photos a,b] [--iterations N] [--lambda L] [--max-levels N] [--max-side N] [--seed A..=B] [--no-extension true] [--no-edge-selection true] [--tikhonov MU] [--restore-scale S]";
+const USAGE: &str = "usage: deblur [--side 256|512|1024] [--skimage DIR] [--out DIR] [--noise S] [--photos a,b] [--iterations N] [--lambda L] [--max-levels N] [--max-side N] [--final-kernel mean|last] [--seed A..=B] [--no-extension true] [--no-edge-selection true] [--tikhonov MU] [--restore-scale S]";
 const PHOTOS: [&str; 5] = ["camera", "astronaut", "coffee", "chelsea", "brick"];
 
 /// The vendored crop, or scikit-image's full image (grey, centre crop of
@@ -143,6 +145,11 @@ fn main() {
     let no_edges: bool = args.get("no-edge-selection", false);
     let tikhonov: f64 = args.get("tikhonov", 0.0);
     let max_side: usize = args.get("max-side", 0);
+    let final_kernel: String = args.get("final-kernel", "mean".to_string());
+    assert!(
+        final_kernel == "mean" || final_kernel == "last",
+        "--final-kernel: mean or last\n{USAGE}"
+    );
     let dir = (!out.is_empty()).then(|| PathBuf::from(&out));
     if let Some(d) = &dir {
         std::fs::create_dir_all(d).expect("output directory");
@@ -168,7 +175,8 @@ fn main() {
                     .iterations(iterations)
                     .max_levels(max_levels)
                     .extend_boundary(!no_extension)
-                    .select_edges(!no_edges);
+                    .select_edges(!no_edges)
+                    .mean_final_kernel(final_kernel == "mean");
                 if lambda > 0.0 {
                     run = run.lambda(lambda);
                 }
