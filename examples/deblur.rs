@@ -15,8 +15,16 @@
 //! scikit-image's full-size files from `--skimage DIR` (the
 //! `skimage/data` folder of an installed scikit-image) when given, else
 //! enlarges the crops. `--out DIR` writes, per case, blurred | restored |
-//! sharp side by side (`<photo>-<blur>.png`) and the estimated and true
-//! kernels (`<photo>-<blur>-kernels.png`, enlarged 12×).
+//! sharp side by side (`<photo>-<blur>.png`), the estimated and true
+//! kernels (`<photo>-<blur>-kernels.png`, enlarged 12×), and both in one
+//! figure (`<photo>-<blur>-figure.png`; the README's `docs/demo/deblur.png`
+//! is camera × curve at 256²).
+//!
+//! `--seed 7..=9` runs every seed of the noise (default 7) and ends each
+//! table with its counts; `--max-side N` is the largest side of the central
+//! window the kernel is estimated on (default the library's, 1024);
+//! `--final-kernel last` takes the finest level's last alternation's kernel
+//! instead of the mean of its alternations' kernels (the default, `mean`).
 //!
 //! ```sh
 //! cargo run --release --example deblur -- --out docs/demo/deblur
@@ -35,7 +43,7 @@ use sasd::deblur::{
     motion_path_kernel, psnr, restore,
 };
 
-const USAGE: &str = "usage: deblur [--side 256|512|1024] [--skimage DIR] [--out DIR] [--noise S] [--photos a,b] [--iterations N] [--lambda L] [--max-levels N] [--no-extension true] [--no-edge-selection true] [--tikhonov MU] [--restore-scale S]";
+const USAGE: &str = "usage: deblur [--side 256|512|1024] [--skimage DIR] [--out DIR] [--noise S] [--photos a,b] [--iterations N] [--lambda L] [--max-levels N] [--max-side N] [--final-kernel mean|last] [--seed A..=B] [--no-extension true] [--no-edge-selection true] [--tikhonov MU] [--restore-scale S]";
 const PHOTOS: [&str; 5] = ["camera", "astronaut", "coffee", "chelsea", "brick"];
 
 /// The vendored crop, or scikit-image's full image (grey, centre crop of
@@ -136,65 +144,109 @@ fn main() {
     let no_extension: bool = args.get("no-extension", false);
     let no_edges: bool = args.get("no-edge-selection", false);
     let tikhonov: f64 = args.get("tikhonov", 0.0);
+    let max_side: usize = args.get("max-side", 0);
+    let final_kernel: String = args.get("final-kernel", "mean".to_string());
+    assert!(
+        final_kernel == "mean" || final_kernel == "last",
+        "--final-kernel: mean or last\n{USAGE}"
+    );
     let dir = (!out.is_empty()).then(|| PathBuf::from(&out));
     if let Some(d) = &dir {
         std::fs::create_dir_all(d).expect("output directory");
     }
     let scale = (side / 256).max(1);
-    println!(
-        "{side}x{side}, reflecting boundaries, noise sigma = {sigma}, seed {}",
-        args.seeds[0]
-    );
-    println!(
-        "| photo | blur | kernel | corr | PSNR blurred | PSNR restored | gain | PSNR true kernel | time [s] |"
-    );
-    println!("|---|---|---|---|---|---|---|---|---|");
-    for name in photos.split(',') {
-        let sharp = photo(name, side, skimage.as_deref());
-        for (blur, kernel, k) in blurs(scale) {
-            let dims = (side, side);
-            let mut y = blur_image(&sharp, dims, &kernel, (k, k), Edges::Reflect).expect("blur");
-            let mut rng = rand::rngs::StdRng::seed_from_u64(args.seeds[0]);
-            let normal = Normal::new(0.0, sigma.max(1e-12)).expect("noise");
-            y.iter_mut().for_each(|v| *v += normal.sample(&mut rng));
-            let start = Instant::now();
-            let mut run = BlindDeblur::new(k, k)
-                .iterations(iterations)
-                .max_levels(max_levels)
-                .extend_boundary(!no_extension)
-                .select_edges(!no_edges);
-            if lambda > 0.0 {
-                run = run.lambda(lambda);
-            }
-            let est = run.estimate(&y, side, side).expect("estimate");
-            let restored = restore(&y, dims, &est.kernel, (k, k), est.noise * rscale).expect("restore");
-            let time = start.elapsed().as_secs_f64();
-            let corr = kernel_correlation(&est.kernel, (k, k), &kernel, (k, k)).expect("corr");
-            let bench = if tikhonov > 0.0 {
-                // The Tikhonov step of the single-scale method, true kernel,
-                // for comparison (kernel anchored at the origin: a shift).
-                deconvolve_tikhonov(&y, dims, &kernel, (k, k), tikhonov).expect("tikhonov")
-            } else {
-                restore(&y, dims, &kernel, (k, k), est.noise * rscale).expect("restore")
-            };
-            let quality = |v: &[f64]| psnr(v, &sharp, dims, 1.0, k, k / 2).expect("psnr");
-            let (pb, pr, pt) = (quality(&y), quality(&restored), quality(&bench));
-            println!(
-                "| {name} | {blur} | {k}x{k} | {corr:.3} | {pb:.2} | {pr:.2} | {:+.2} | {pt:.2} | {time:.2} |",
-                pr - pb
-            );
-            if let Some(d) = &dir {
-                write_row(
-                    &d.join(format!("{name}-{blur}.png")),
-                    &[&y, &restored, &sharp],
-                    dims,
-                    1,
-                    false,
+    for &seed in &args.seeds {
+        println!("{side}x{side}, reflecting boundaries, noise sigma = {sigma}, seed {seed}");
+        println!(
+            "| photo | blur | kernel | corr | PSNR blurred | PSNR restored | gain | PSNR true kernel | time [s] |"
+        );
+        println!("|---|---|---|---|---|---|---|---|---|");
+        let mut rows: Vec<(f64, f64, f64)> = Vec::new();
+        for name in photos.split(',') {
+            let sharp = photo(name, side, skimage.as_deref());
+            for (blur, kernel, k) in blurs(scale) {
+                let dims = (side, side);
+                let mut y = blur_image(&sharp, dims, &kernel, (k, k), Edges::Reflect).expect("blur");
+                let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+                let normal = Normal::new(0.0, sigma.max(1e-12)).expect("noise");
+                y.iter_mut().for_each(|v| *v += normal.sample(&mut rng));
+                let start = Instant::now();
+                let mut run = BlindDeblur::new(k, k)
+                    .iterations(iterations)
+                    .max_levels(max_levels)
+                    .extend_boundary(!no_extension)
+                    .select_edges(!no_edges)
+                    .mean_final_kernel(final_kernel == "mean");
+                if lambda > 0.0 {
+                    run = run.lambda(lambda);
+                }
+                if max_side > 0 {
+                    run = run.max_side(max_side);
+                }
+                let est = run.estimate(&y, side, side).expect("estimate");
+                let restored = restore(&y, dims, &est.kernel, (k, k), est.noise * rscale).expect("restore");
+                let time = start.elapsed().as_secs_f64();
+                let corr = kernel_correlation(&est.kernel, (k, k), &kernel, (k, k)).expect("corr");
+                let bench = if tikhonov > 0.0 {
+                    // The Tikhonov step of the single-scale method, true kernel,
+                    // for comparison (kernel anchored at the origin: a shift).
+                    deconvolve_tikhonov(&y, dims, &kernel, (k, k), tikhonov).expect("tikhonov")
+                } else {
+                    restore(&y, dims, &kernel, (k, k), est.noise * rscale).expect("restore")
+                };
+                let quality = |v: &[f64]| psnr(v, &sharp, dims, 1.0, k, k / 2).expect("psnr");
+                let (pb, pr, pt) = (quality(&y), quality(&restored), quality(&bench));
+                println!(
+                    "| {name} | {blur} | {k}x{k} | {corr:.3} | {pb:.2} | {pr:.2} | {:+.2} | {pt:.2} | {time:.2} |",
+                    pr - pb
                 );
-                let kd = (k, k);
-                let path = d.join(format!("{name}-{blur}-kernels.png"));
-                write_row(&path, &[&est.kernel, &kernel], kd, 12, true);
+                rows.push((corr, pr - pb, pr));
+                if let Some(d) = &dir {
+                    write_row(
+                        &d.join(format!("{name}-{blur}.png")),
+                        &[&y, &restored, &sharp],
+                        dims,
+                        1,
+                        false,
+                    );
+                    let kd = (k, k);
+                    let path = d.join(format!("{name}-{blur}-kernels.png"));
+                    write_row(&path, &[&est.kernel, &kernel], kd, 12, true);
+                    stack(
+                        &d.join(format!("{name}-{blur}-figure.png")),
+                        &d.join(format!("{name}-{blur}.png")),
+                        &path,
+                    );
+                }
             }
         }
+        let n = rows.len();
+        let count = |f: &dyn Fn(&(f64, f64, f64)) -> bool| rows.iter().filter(|r| f(r)).count();
+        println!(
+            "seed {seed}: both {}/{n}, corr >= 0.9 {}/{n}, gain >= 3 dB {}/{n}, mean corr {:.3}, mean PSNR restored {:.2} dB\n",
+            count(&|r| r.0 >= 0.9 && r.1 >= 3.0),
+            count(&|r| r.0 >= 0.9),
+            count(&|r| r.1 >= 3.0),
+            rows.iter().map(|r| r.0).sum::<f64>() / n as f64,
+            rows.iter().map(|r| r.2).sum::<f64>() / n as f64,
+        );
     }
+}
+
+/// The images at `top` and `bottom` one above the other (6 white pixels
+/// apart, left-aligned on white): the README's figure.
+fn stack(path: &Path, top: &Path, bottom: &Path) {
+    let open = |p: &Path| {
+        image::open(p)
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+            .to_luma8()
+    };
+    let (a, b) = (open(top), open(bottom));
+    let gap = 6;
+    let (w, h) = (a.width().max(b.width()), a.height() + gap + b.height());
+    let mut img = image::GrayImage::from_pixel(w, h, image::Luma([255]));
+    image::imageops::replace(&mut img, &a, 0, 0);
+    image::imageops::replace(&mut img, &b, 0, i64::from(a.height() + gap));
+    img.save(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
 }

@@ -55,6 +55,7 @@ pub struct BlindDeblur {
     max_levels: usize,
     extend: bool,
     select_edges: bool,
+    mean_final: bool,
 }
 
 /// The outcome of [`BlindDeblur::estimate`].
@@ -82,18 +83,22 @@ impl BlindDeblur {
     /// level; PHSY14 use 4·10⁻³ on clean images, and at σ = 0.01
     /// 6·10⁻³ gave the best kernels of 2, 4, 6, 8, 16·10⁻³ on the vendored
     /// photographs), decaying by 1.1 per alternation, 5
-    /// alternations per pyramid level, the kernel estimated on at most the
-    /// central 512 × 512 pixels.
+    /// alternations per pyramid level, the finest level's kernel the mean
+    /// of its alternations' kernels, the kernel estimated on at most the
+    /// central 1024 × 1024 pixels (512 × 512 was too small for the 37 × 37
+    /// kernels of 1024² photographs: line correlation 0.48–0.53 against
+    /// 0.69 on the whole image, 0.72–0.75 with the mean kernel).
     pub fn new(rows: usize, cols: usize) -> Self {
         Self {
             kernel: (rows, cols),
             lambda: None,
             noise: None,
             iterations: 5,
-            max_side: 512,
+            max_side: 1024,
             max_levels: usize::MAX,
             extend: true,
             select_edges: true,
+            mean_final: true,
         }
     }
 
@@ -136,6 +141,14 @@ impl BlindDeblur {
     /// image (not its periodic extension).
     pub fn select_edges(mut self, select: bool) -> Self {
         self.select_edges = select;
+        self
+    }
+
+    /// Whether the finest level's kernel is the mean of the kernels of its
+    /// alternations, normalised again (default true), rather than the last
+    /// alternation's kernel (false, for studies).
+    pub fn mean_final_kernel(mut self, mean: bool) -> Self {
+        self.mean_final = mean;
         self
     }
 
@@ -198,7 +211,7 @@ impl BlindDeblur {
             let y = resize(&window, wdims, ldims);
             kernel = resize_kernel(&kernel, kdims, lk);
             kdims = lk;
-            kernel = self.level(&y, ldims, kernel, kdims, lambda0)?;
+            kernel = self.level(&y, ldims, kernel, kdims, lambda0, level == 0)?;
         }
         recentre(&mut kernel, kdims);
         Ok(KernelEstimate {
@@ -219,6 +232,7 @@ impl BlindDeblur {
         mut kernel: Vec<f64>,
         kdims: (usize, usize),
         lambda0: f64,
+        finest: bool,
     ) -> Result<Vec<f64>> {
         let frame = if self.extend {
             Frame::new(dims, kdims.0.max(kdims.1))
@@ -234,6 +248,8 @@ impl BlindDeblur {
         let mask = self
             .select_edges
             .then(|| edge_mask(&y, &frame, side / 2, EDGE_THRESHOLD));
+        // At the finest level, the sum of the alternations' kernels.
+        let mut sum = (finest && self.mean_final).then(|| vec![0.0; kernel.len()]);
         for _ in 0..self.iterations {
             let k_hat = fourier.kernel_spectrum(&kernel, kdims);
             let latent = l0_latent(&mut fourier, &y, &y_hat, &k_hat, lambda);
@@ -241,7 +257,19 @@ impl BlindDeblur {
             if clean_kernel(&mut next, kdims, KERNEL_FLOOR).is_some() {
                 kernel = next;
             }
+            if let Some(s) = sum.as_mut() {
+                s.iter_mut().zip(&kernel).for_each(|(s, t)| *s += t);
+            }
             lambda = (lambda / LAMBDA_DECAY).max(LAMBDA_MIN);
+        }
+        // Their mean (each Σ = 1), normalised like every kernel (floor,
+        // heaviest piece, Σ = 1): the last alternation's least-squares
+        // kernel is speckled by the noise of its latent image, and the mean
+        // of five raised the kernel correlation at every size measured.
+        if let Some(mut mean) = sum
+            && clean_kernel(&mut mean, kdims, KERNEL_FLOOR).is_some()
+        {
+            kernel = mean;
         }
         Ok(kernel)
     }
