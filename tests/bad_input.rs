@@ -470,3 +470,43 @@ fn a_terminated_run_leaves_nothing_behind() {
     assert!(!dir.join("new").exists(), "the run's directories are gone");
     assert!(input.exists());
 }
+
+/// A CSV batch streams its columns' arrays into the staging directory as
+/// their rounds end (16 columns a round on 2 threads): a column that fails
+/// in a later round still leaves nothing behind, and the one error line
+/// names it.
+#[test]
+fn a_batch_whose_late_column_fails_writes_nothing() {
+    let dir = tmp("batch-late-failure");
+    let out = dir.join("out");
+    let (m, columns, bad) = (300, 40, 37);
+    let y = signal(m);
+    let mut text = String::new();
+    for i in 0..m {
+        let row: Vec<String> = (0..columns)
+            .map(|c| {
+                // Every column its own shift of the signal; column `bad` all zeros.
+                let v = if c + 1 == bad { 0.0 } else { y[(i + 7 * c) % m] };
+                format!("{v}")
+            })
+            .collect();
+        text.push_str(&row.join(","));
+        text.push('\n');
+    }
+    let csv = dir.join("batch.csv");
+    fs::write(&csv, text).unwrap();
+    refused(
+        &dir,
+        &out,
+        &[
+            "deconv",
+            s(&csv),
+            "--kernel-size",
+            "5",
+            "--no-refine",
+            "--out",
+            s(&out),
+        ],
+        &["1 of 40 signals failed", &format!("column {bad}")],
+    );
+}

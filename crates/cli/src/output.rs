@@ -70,6 +70,48 @@ pub fn stacked_shape(count: usize, d: Shape) -> Vec<usize> {
     shape
 }
 
+/// The arrays a run writes of one solution, as (file, values, shape):
+/// kernel(s), activation(s), the baseline when one was fitted, and the
+/// reconstruction (a batch stacks each along a leading axis).
+pub fn solution_arrays(s: &Solution) -> Vec<(&'static str, Vec<f64>, Vec<usize>)> {
+    let k = s.kernels.len();
+    let mut arrays = vec![
+        ("kernel.npy", s.kernels.concat(), stacked_shape(k, s.kernel_dims)),
+        (
+            "activation.npy",
+            s.activations.concat(),
+            stacked_shape(k, s.activation_dims),
+        ),
+    ];
+    if let Some(b) = &s.baseline {
+        arrays.push(("baseline.npy", b.clone(), stacked_shape(1, s.signal_dims)));
+    }
+    arrays.push((
+        "reconstruction.npy",
+        s.reconstruction.clone(),
+        stacked_shape(1, s.signal_dims),
+    ));
+    arrays
+}
+
+/// The header line of events.csv.
+pub const EVENTS_HEADER: &str = "signal,index,time,amplitude,kernel\n";
+
+/// The rows of events.csv for the solution of column `column` (from 1):
+/// see [`OutDir::write_events`].
+pub fn event_lines(column: usize, s: &Solution, rate: Option<f64>) -> String {
+    let mut text = String::new();
+    for e in &s.events {
+        let index = e.index as i64 - s.origin as i64;
+        let time = rate.map(|r| format!("{}", index as f64 / r)).unwrap_or_default();
+        text.push_str(&format!(
+            "{column},{index},{time},{:e},{}\n",
+            e.amplitude, e.kernel
+        ));
+    }
+    text
+}
+
 impl OutDir {
     /// Creates `dir` if missing, locks it; refuses a non-empty one unless
     /// `force`, and refuses in any case when one of `outputs` would overwrite
@@ -123,67 +165,23 @@ impl OutDir {
         Ok(())
     }
 
-    /// Writes kernel.npy, activation.npy and reconstruction.npy of one or
-    /// several solutions (a batch stacks them along a leading axis).
-    pub fn write_arrays(&self, solutions: &[&Solution]) -> Result<(), CliError> {
-        let Some(first) = solutions.first() else {
-            return Ok(());
-        };
-        let lead = |shape: Vec<usize>| {
-            let mut shape = shape;
-            if solutions.len() > 1 {
-                shape.insert(0, solutions.len());
-            }
-            shape
-        };
-        let gather =
-            |f: &dyn Fn(&Solution) -> Vec<f64>| solutions.iter().flat_map(|s| f(s)).collect::<Vec<_>>();
-        let k = first.kernels.len();
-        self.npy(
-            "kernel.npy",
-            gather(&|s| s.kernels.concat()),
-            lead(stacked_shape(k, first.kernel_dims)),
-        )?;
-        self.npy(
-            "activation.npy",
-            gather(&|s| s.activations.concat()),
-            lead(stacked_shape(k, first.activation_dims)),
-        )?;
-        if first.baseline.is_some() {
-            self.npy(
-                "baseline.npy",
-                gather(&|s| s.baseline.clone().unwrap_or_default()),
-                lead(stacked_shape(1, first.signal_dims)),
-            )?;
+    /// Writes the arrays of one solution ([`solution_arrays`]); a batch
+    /// streams them instead (`cmd::deconv::batch`).
+    pub fn write_arrays(&self, s: &Solution) -> Result<(), CliError> {
+        for (name, data, shape) in solution_arrays(s) {
+            self.npy(name, data, shape)?;
         }
-        self.npy(
-            "reconstruction.npy",
-            gather(&|s| s.reconstruction.clone()),
-            lead(stacked_shape(1, first.signal_dims)),
-        )?;
         Ok(())
     }
 
-    /// Writes events.csv: one row per event of every solution (`signal` is
-    /// the 1-based column of a batch, 1 otherwise), `index` the sample of
-    /// the data (negative for an event just before the window, under the
+    /// Writes events.csv of one solution: one row per event (`signal` is
+    /// the 1-based column of a batch, 1 here), `index` the sample of the
+    /// data (negative for an event just before the window, under the
     /// linear model; the row-major pixel of an image), `time` = index / rate
     /// in seconds when the rate is known, `amplitude` the event's weight on
     /// its unit-norm kernel, `kernel` which kernel (0-based).
-    pub fn write_events(&self, solutions: &[&Solution], rate: Option<f64>) -> Result<(), CliError> {
-        let mut text = String::from("signal,index,time,amplitude,kernel\n");
-        for (i, s) in solutions.iter().enumerate() {
-            for e in &s.events {
-                let index = e.index as i64 - s.origin as i64;
-                let time = rate.map(|r| format!("{}", index as f64 / r)).unwrap_or_default();
-                text.push_str(&format!(
-                    "{},{index},{time},{:e},{}\n",
-                    i + 1,
-                    e.amplitude,
-                    e.kernel
-                ));
-            }
-        }
+    pub fn write_events(&self, s: &Solution, rate: Option<f64>) -> Result<(), CliError> {
+        let text = format!("{EVENTS_HEADER}{}", event_lines(1, s, rate));
         // Through the same synced writer as every other output.
         io::write_atomic(&self.path("events.csv"), text.as_bytes())?;
         Ok(())

@@ -411,13 +411,21 @@ pub fn solve<O: RunObserver>(data: Data<'_>, s: &Settings, observer: &mut O) -> 
     Ok(solution)
 }
 
-/// Deconvolves many signals in parallel; results in input order.
-pub fn solve_batch(signals: &[Vec<f64>], s: &Settings) -> Vec<Result<Solution, CliError>> {
-    sasd::pipeline::deconvolve_batch(&s.pipeline(), signals)
-        .into_iter()
-        .zip(signals)
-        .map(|(r, y)| solution(s.method, r?, y))
-        .collect()
+/// Deconvolves many signals in parallel, handing each solution to `sink` in
+/// input order as soon as its round is done
+/// ([`sasd::pipeline::deconvolve_batch_streamed`]): the batch holds a few
+/// solutions at a time. The first error of `sink` stops it.
+pub fn solve_batch_streamed(
+    signals: &[Vec<f64>],
+    s: &Settings,
+    mut sink: impl FnMut(usize, Result<Solution, CliError>) -> Result<(), CliError>,
+) -> Result<(), CliError> {
+    sasd::pipeline::deconvolve_batch_streamed(&s.pipeline(), signals, |i, r| {
+        let out = r
+            .map_err(CliError::from)
+            .and_then(|d| solution(s.method, d, &signals[i]));
+        sink(i, out)
+    })
 }
 
 /// Deconvolves many signals of one length with one kernel shared by all

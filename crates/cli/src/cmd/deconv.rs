@@ -15,7 +15,7 @@ use crate::output::{OutDir, SOLUTION_FILES, Truth, stacked_shape};
 use crate::progress::Heartbeat;
 use crate::progress::Progress;
 use crate::report::solve_report;
-use crate::solve::{Data, Method, Settings, Solution, solve, solve_batch, solve_shared};
+use crate::solve::{Data, Method, Settings, Solution, solve, solve_batch_streamed, solve_shared};
 use crate::{OutArgs, Verbosity, default_out};
 use sasd::conv::Boundary;
 use sasd::pipeline::Shape;
@@ -264,8 +264,8 @@ pub fn run(mut args: DeconvArgs, verbosity: Verbosity) -> Result<(), CliError> {
     let summary = match &input {
         Input::Signal(y) => {
             let s = solve_one(Data::Signal(y), &settings, verbosity)?;
-            out.write_arrays(&[&s])?;
-            out.write_events(&[&s], args.rate)?;
+            out.write_arrays(&s)?;
+            out.write_events(&s, args.rate)?;
             warn(&s);
             let report = solve_report(
                 json!({ "path": path, "data": described, "shape": [y.len()] }),
@@ -283,8 +283,8 @@ pub fn run(mut args: DeconvArgs, verbosity: Verbosity) -> Result<(), CliError> {
         Input::Image { data, rows, cols } => {
             let (rows, cols) = (*rows, *cols);
             let s = solve_one(Data::Image { data, rows, cols }, &settings, verbosity)?;
-            out.write_arrays(&[&s])?;
-            out.write_events(&[&s], None)?;
+            out.write_arrays(&s)?;
+            out.write_events(&s, None)?;
             warn(&s);
             let report = solve_report(
                 json!({ "path": path, "data": described, "shape": [rows, cols] }),
@@ -314,17 +314,35 @@ pub fn run(mut args: DeconvArgs, verbosity: Verbosity) -> Result<(), CliError> {
                 },
                 verbosity,
             );
-            let results = if args.shared_kernel {
-                solve_shared(signals, &settings)?.into_iter().map(Ok).collect()
-            } else {
-                solve_batch(signals, &settings)
+            let mut writer = batch::BatchWriter::new(&out, signals.len(), args.rate, !args.shared_kernel)?;
+            let mut per_signal = Vec::with_capacity(signals.len());
+            let mut failed: Vec<String> = Vec::new();
+            // Each solution is written as it arrives; after a failure nothing
+            // will be committed, so the rest are only solved, to name every
+            // failing column.
+            let mut take = |i: usize, r: Result<Solution, CliError>| -> Result<(), CliError> {
+                match r {
+                    Ok(s) if failed.is_empty() => {
+                        let mut entry = solve_report(json!({}), &settings, &s, json!({}))["result"].clone();
+                        let row = writer.push(&signals[i], s)?;
+                        entry["column"] = json!(row.column);
+                        entry["completed"] = json!(row.completed);
+                        entry["relative_misfit"] = json!(row.misfit);
+                        per_signal.push(entry);
+                    }
+                    Ok(_) => {}
+                    Err(e) => failed.push(format!("column {}: {e}", i + 1)),
+                }
+                Ok(())
             };
+            if args.shared_kernel {
+                for (i, s) in solve_shared(signals, &settings)?.into_iter().enumerate() {
+                    take(i, Ok(s))?;
+                }
+            } else {
+                solve_batch_streamed(signals, &settings, &mut take)?;
+            }
             drop(beat);
-            let failed: Vec<String> = results
-                .iter()
-                .enumerate()
-                .filter_map(|(i, r)| r.as_ref().err().map(|e| format!("column {}: {e}", i + 1)))
-                .collect();
             if !failed.is_empty() {
                 return Err(CliError::new(format!(
                     "{} of {} signals failed ({}); nothing written",
@@ -333,47 +351,32 @@ pub fn run(mut args: DeconvArgs, verbosity: Verbosity) -> Result<(), CliError> {
                     failed.join("; ")
                 )));
             }
-            let solutions: Vec<&Solution> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
-            out.write_arrays(&solutions)?;
+            let batch::Written { rows, first, worst } = writer.finish()?;
             if args.shared_kernel {
                 // One kernel for all columns: written once.
-                let first = solutions[0];
                 out.npy(
                     "kernel.npy",
                     first.kernels.concat(),
                     stacked_shape(first.kernels.len(), first.kernel_dims),
                 )?;
             }
-            out.write_events(&solutions, args.rate)?;
-            let rows = batch::rows(signals, &solutions);
-            let per_signal: Vec<_> = solutions
-                .iter()
-                .zip(&rows)
-                .map(|(s, row)| {
-                    let mut r = solve_report(json!({}), &settings, s, json!({}))["result"].clone();
-                    r["column"] = json!(row.column);
-                    r["completed"] = json!(row.completed);
-                    r["relative_misfit"] = json!(row.misfit);
-                    r
-                })
-                .collect();
-            let worst = batch::worst(&rows, batch::PLOTTED);
-            let first = solve_report(
+            let worst_columns: Vec<usize> = worst.iter().map(|(r, _)| r.column).collect();
+            let report = solve_report(
                 json!({ "path": path, "data": described, "signals": signals.len(), "length": signals[0].len() }),
                 &settings,
-                solutions[0],
-                json!({ "batch": per_signal, "shared_kernel": args.shared_kernel, "plots": "fit.png, kernel.png, ...: column 1; batch-fit.png: the columns that fit worst", "batch_fit_columns": worst.iter().map(|&i| i + 1).collect::<Vec<_>>() }),
+                &first,
+                json!({ "batch": per_signal, "shared_kernel": args.shared_kernel, "plots": "fit.png, kernel.png, ...: column 1; batch-fit.png: the columns that fit worst", "batch_fit_columns": worst_columns }),
             );
-            out.json("report.json", &first)?;
-            out.write_plots(&signals[0], solutions[0], single_truth)?;
-            batch::plot_worst(&out, signals, &solutions, &worst)?;
+            out.json("report.json", &report)?;
+            out.write_plots(&signals[0], &first, single_truth)?;
+            batch::plot_worst(&out, signals, &worst)?;
             if verbosity != Verbosity::Quiet {
                 batch::print_table(&rows);
             }
             let incomplete = rows.iter().filter(|r| !r.completed).count();
             format!(
                 "{} signals deconvolved {}, {}; plots of column 1, and batch-fit.png of columns {:?}",
-                solutions.len(),
+                rows.len(),
                 if args.shared_kernel {
                     "with one shared kernel"
                 } else {
@@ -384,7 +387,7 @@ pub fn run(mut args: DeconvArgs, verbosity: Verbosity) -> Result<(), CliError> {
                 } else {
                     format!("{incomplete} did NOT complete (see the table)")
                 },
-                worst.iter().map(|&i| i + 1).collect::<Vec<_>>()
+                worst_columns
             )
         }
     };

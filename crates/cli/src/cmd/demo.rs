@@ -145,7 +145,7 @@ pub fn run(args: DemoArgs, verbosity: Verbosity) -> Result<(), CliError> {
             kernel: inst.kernel(),
             activation: Some(inst.activation()),
         };
-        dir.write_arrays(&[&solution])?;
+        dir.write_arrays(&solution)?;
         dir.json("report.json", &report)?;
         dir.write_plots(y, &solution, Some(truth))?;
         if verbosity != Verbosity::Quiet {

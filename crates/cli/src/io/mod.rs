@@ -20,6 +20,7 @@ mod fuzz;
 mod npy;
 mod out_dir;
 mod raster;
+mod stream;
 mod table;
 
 use std::path::Path;
@@ -28,6 +29,7 @@ pub use atomic::{write_atomic, write_grey_png, write_json};
 pub use error::IoError;
 pub use npy::{read_npy, write_npy};
 pub use out_dir::{Staging, clean_up_on_interrupt};
+pub use stream::{NpyStream, TextStream};
 pub use table::parse_text_table;
 
 /// Extensions accepted by [`read_input`], for error messages and `--help`.

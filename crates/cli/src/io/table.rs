@@ -60,7 +60,13 @@ fn separator(text: &str) -> Separator {
 /// file name (the caller adds it).
 pub fn parse_text_table(text: &str) -> Result<Vec<Vec<f64>>, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut table = Columns::default();
+    // Lines bound the rows: each column is allocated once at its final size
+    // instead of growing by doubling (up to twice the data at the peak: a
+    // 1,000-column batch of 10⁴ rows, 80 MB of values, held 160 MB).
+    let mut table = Columns {
+        rows_hint: text.bytes().filter(|b| *b == b'\n').count() + 1,
+        ..Columns::default()
+    };
     let sep = separator(text);
     match sep {
         Separator::Whitespace => {
@@ -174,6 +180,8 @@ struct Columns {
     fractional: bool,
     /// Values read so far.
     count: usize,
+    /// At least the number of rows (the lines of the text).
+    rows_hint: usize,
 }
 
 impl Columns {
@@ -194,7 +202,10 @@ impl Columns {
             }
         }
         if self.columns.is_empty() {
-            self.columns = vec![Vec::new(); fields.len()];
+            let rows = self
+                .rows_hint
+                .min(crate::limits::MAX_SAMPLES / fields.len().max(1));
+            self.columns = (0..fields.len()).map(|_| Vec::with_capacity(rows)).collect();
             self.width_line = lineno;
         } else if fields.len() != self.columns.len() {
             return Err(format!(

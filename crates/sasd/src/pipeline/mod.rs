@@ -68,7 +68,7 @@ pub use crate::geometry::{Shape, max_energy_window};
 pub use crate::init::{Init, initial_kernel, initial_lambda};
 pub use crate::trace::{FFTS, KERNEL_ERROR, RunObserver};
 pub use autosize::{EXTENT_ENERGY, FIRST_SIZE, SizeProbe, energy_extent};
-pub use batch::{deconvolve_batch, deconvolve_batch_2d};
+pub use batch::{deconvolve_batch, deconvolve_batch_2d, deconvolve_batch_streamed};
 pub use lambda::noise_level;
 pub use method::{FirstOrder, FixedSpec, HomotopySpec, MethodSpec, ReweightedSpec};
 pub use optim::AdaptiveDecay;
