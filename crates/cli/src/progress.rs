@@ -7,7 +7,8 @@
 //! lines; `--quiet` prints nothing.
 
 use std::io::IsTerminal;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -108,20 +109,38 @@ impl RunObserver for Progress {
 
 /// Progress of a run whose iterations cannot be observed (a batch solved in
 /// parallel, a deblurring, a landscape): a spinner with the elapsed time on
-/// a terminal, a line every [`LINE_EVERY`] otherwise. Stops when dropped.
+/// a terminal, a line every [`LINE_EVERY`] otherwise; with a total
+/// ([`counting`](Self::counting)), how many items are done. Stops when
+/// dropped.
 pub struct Heartbeat {
     spinner: Option<ProgressBar>,
     stop: Option<mpsc::Sender<()>>,
     thread: Option<JoinHandle<()>>,
+    what: String,
+    done: Arc<AtomicUsize>,
+    total: Option<usize>,
 }
 
 impl Heartbeat {
     /// Starts reporting `what` (e.g. "deblurring 256x256").
     pub fn start(what: &str, verbosity: Verbosity) -> Self {
+        Self::begin(what, None, verbosity)
+    }
+
+    /// Starts reporting `what` as `total` items of which
+    /// [`advance`](Self::advance) counts the finished ones.
+    pub fn counting(what: &str, total: usize, verbosity: Verbosity) -> Self {
+        Self::begin(what, Some(total), verbosity)
+    }
+
+    fn begin(what: &str, total: Option<usize>, verbosity: Verbosity) -> Self {
         let mut beat = Self {
             spinner: None,
             stop: None,
             thread: None,
+            what: what.to_string(),
+            done: Arc::new(AtomicUsize::new(0)),
+            total,
         };
         if verbosity == Verbosity::Quiet {
             return beat;
@@ -132,21 +151,39 @@ impl Heartbeat {
                 ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
                     .unwrap_or_else(|_| ProgressStyle::default_spinner()),
             );
-            spinner.set_message(what.to_string());
+            spinner.set_message(message(what, 0, total));
             spinner.enable_steady_tick(Duration::from_millis(200));
             beat.spinner = Some(spinner);
         } else {
             let (tx, rx) = mpsc::channel::<()>();
             let what = what.to_string();
+            let done = Arc::clone(&beat.done);
             let started = Instant::now();
             beat.stop = Some(tx);
             beat.thread = Some(std::thread::spawn(move || {
                 while let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(LINE_EVERY) {
-                    println!("{what}: {:.0} s elapsed", started.elapsed().as_secs_f64());
+                    let m = message(&what, done.load(Ordering::Relaxed), total);
+                    println!("{m}: {:.0} s elapsed", started.elapsed().as_secs_f64());
                 }
             }));
         }
         beat
+    }
+
+    /// One more item done.
+    pub fn advance(&self) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        if let Some(s) = &self.spinner {
+            s.set_message(message(&self.what, done, self.total));
+        }
+    }
+}
+
+/// "`what`" or "`what`, `done` of `total` done".
+fn message(what: &str, done: usize, total: Option<usize>) -> String {
+    match total {
+        Some(total) => format!("{what}, {done} of {total} done"),
+        None => what.to_string(),
     }
 }
 

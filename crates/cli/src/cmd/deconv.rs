@@ -305,15 +305,17 @@ pub fn run(mut args: DeconvArgs, verbosity: Verbosity) -> Result<(), CliError> {
                     "a batch of 1-D signals needs a 1-D --kernel-size N",
                 ));
             }
-            // The solves run in parallel: no per-iteration progress.
-            let beat = Heartbeat::start(
-                &if args.shared_kernel {
-                    format!("{} signals deconvolved with one shared kernel", signals.len())
-                } else {
-                    format!("{} signals deconvolved in parallel", signals.len())
-                },
-                verbosity,
-            );
+            // The solves run in parallel: no per-iteration progress, but the
+            // count of columns done as their rounds end.
+            let n = signals.len();
+            let beat = if args.shared_kernel {
+                Heartbeat::start(
+                    &format!("deconvolving {n} signals with one shared kernel"),
+                    verbosity,
+                )
+            } else {
+                Heartbeat::counting(&format!("deconvolving {n} signals in parallel"), n, verbosity)
+            };
             let mut writer = batch::BatchWriter::new(&out, signals.len(), args.rate, !args.shared_kernel)?;
             let mut per_signal = Vec::with_capacity(signals.len());
             let mut failed: Vec<String> = Vec::new();
@@ -321,6 +323,7 @@ pub fn run(mut args: DeconvArgs, verbosity: Verbosity) -> Result<(), CliError> {
             // will be committed, so the rest are only solved, to name every
             // failing column.
             let mut take = |i: usize, r: Result<Solution, CliError>| -> Result<(), CliError> {
+                beat.advance();
                 match r {
                     Ok(s) if failed.is_empty() => {
                         let mut entry = solve_report(json!({}), &settings, &s, json!({}))["result"].clone();
