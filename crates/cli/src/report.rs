@@ -40,7 +40,7 @@ pub fn solve_report(input: Value, settings: &Settings, solution: &Solution, extr
             "lambda": settings.lambda,
             "eta": settings.method.effective_eta(settings.eta),
             "adaptive_decay": settings.method.adaptive_decay(settings.eta)
-                .map(|a| json!({"eta_min": a.eta_min, "movement": a.movement})),
+                .map(|a| json!({"eta_min": a.eta_min, "movement": a.movement, "probe": a.probe})),
             "bias": settings.bias,
             "nonnegative": settings.nonnegative,
             "seed": settings.seed,
