@@ -167,8 +167,11 @@ def deconvolve_many(traces, kernel_size, *, compute: bool = True, errors: str = 
         sizes = tuple(len(b) for b in blocks)
         client = _client()
         if client is not None:
-            # Ship the data to the workers once, outside the task graph.
-            blocks = client.scatter(blocks)
+            # Ship the data to the workers once, outside the task graph. Not
+            # under content-hashed keys (scatter's default): a second call on
+            # the same data would get the key of blocks that the first call's
+            # release is removing, and its tasks fail with "lost dependencies".
+            blocks = client.scatter(blocks, hash=False)
     if not len(sizes):
         raise ValueError("no traces to deconvolve")
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int)
