@@ -178,11 +178,10 @@ where
             &w.pull,
             o.rho,
             &w.x,
-            &w.x,
+            &mut w.x_new,
             0.0,
             w.t,
             &o.x_step,
-            &mut w.x_new,
             &mut state.counts,
         ) else {
             return Ok(Step::Halt(StopReason::LineSearchFailed));

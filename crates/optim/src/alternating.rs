@@ -74,7 +74,6 @@ pub struct AlternatingMinimization<R> {
 #[derive(Debug, Clone)]
 struct Work {
     prev: Vec<f64>,
-    new: Vec<f64>,
     a_prev: Vec<f64>,
     a_new: Vec<f64>,
     start_a: Vec<f64>,
@@ -130,7 +129,6 @@ where
         let (n, m) = (a.len(), x.len());
         self.work = Some(Work {
             prev: vec![0.0; m],
-            new: vec![0.0; m],
             a_prev: vec![0.0; n],
             a_new: vec![0.0; n],
             start_a: vec![0.0; n],
@@ -172,19 +170,18 @@ where
                 &problem.penalty,
                 lambda,
                 x,
-                &w.prev,
+                &mut w.prev,
                 beta,
                 w.t,
                 &o.x_step,
-                &mut w.new,
                 &mut state.counts,
             );
             let noise = w.x_step.rounding().noise();
-            let new_cost = step.map(|s| s.psi + lambda * problem.penalty.value(&w.new));
+            let new_cost = step.map(|s| s.psi + lambda * problem.penalty.value(&w.prev));
             match (step, new_cost) {
                 (Some(s), Some(c)) if c.is_finite() && c <= cost + rounding_slack(cost, noise) => {
+                    // prev holds x⁺: x moves on, prev keeps the old x.
                     std::mem::swap(&mut w.prev, x);
-                    x.copy_from_slice(&w.new);
                     cost = c;
                     w.t = memory_rule(s.step, s.may_grow, o.x_step.growth);
                     x_res = s.residual;

@@ -74,8 +74,9 @@ pub struct InertialAdm<R> {
 struct Work {
     a_prev: Vec<f64>,
     a_new: Vec<f64>,
+    /// x_prev, and x⁺ once the x-step has formed w from it
+    /// ([`ProxGradStep::run`]).
     x_prev: Vec<f64>,
-    x_new: Vec<f64>,
     x_step: ProxGradStep,
     a_step: AStep,
     a_proj: ProxGradStep,
@@ -219,7 +220,7 @@ impl<R> InertialAdm<R> {
         if let Some(w) = self
             .work
             .as_mut()
-            .filter(|w| w.a_new.len() == n && w.x_new.len() == len_x)
+            .filter(|w| w.a_new.len() == n && w.x_prev.len() == len_x)
         {
             // A later stage: the same buffers, no momentum (x_prev is not
             // read while `moved` is false, so it is not copied). Building a
@@ -240,7 +241,6 @@ impl<R> InertialAdm<R> {
             a_prev: a0.clone(),
             a_new: vec![0.0; n],
             x_prev: x0.clone(),
-            x_new: vec![0.0; len_x],
             x_step: ProxGradStep::new(len_x, noise),
             a_step: AStep::new(n, noise),
             a_proj: ProxGradStep::new(n, noise),
@@ -298,17 +298,16 @@ where
                 &problem.penalty,
                 problem.lambda,
                 x,
-                &w.x_prev,
+                &mut w.x_prev,
                 beta,
                 w.t,
                 &o.x_step,
-                &mut w.x_new,
                 &mut state.counts,
             );
             let a_moved = match xs {
                 None => None,
                 Some(xs) => {
-                    problem.smooth.fix_x(&w.x_new);
+                    problem.smooth.fix_x(&w.x_prev);
                     if w.tau.is_nan() {
                         // The a-block's curvature is ‖x‖²-sized: the first
                         // search starts at initial_tau/‖x‖², at the same
@@ -335,46 +334,42 @@ where
                             c,
                         )?,
                         AUpdate::Projected { set, rule } => {
+                            // The projected step reads a_prev from the
+                            // buffer it writes a⁺ into (a few entries).
+                            out.copy_from_slice(ap);
                             let mut block = ABlock(&mut problem.smooth);
                             match set {
-                                KernelSet::Sphere => w.a_proj.run(
-                                    &mut block,
-                                    &UnitSphere,
-                                    1.0,
-                                    a,
-                                    ap,
-                                    beta,
-                                    tau,
-                                    &rule,
-                                    out,
-                                    c,
-                                ),
+                                KernelSet::Sphere => {
+                                    w.a_proj
+                                        .run(&mut block, &UnitSphere, 1.0, a, out, beta, tau, &rule, c)
+                                }
                                 KernelSet::Ball => w.a_proj.run(
                                     &mut block,
                                     &L2Ball { radius: 1.0 },
                                     1.0,
                                     a,
-                                    ap,
+                                    out,
                                     beta,
                                     tau,
                                     &rule,
-                                    out,
                                     c,
                                 ),
                             }
                         }
-                        AUpdate::ProjectedNonNegative { rule } => w.a_proj.run(
-                            &mut ABlock(&mut problem.smooth),
-                            &NonNegativeSphere,
-                            1.0,
-                            a,
-                            ap,
-                            beta,
-                            tau,
-                            &rule,
-                            out,
-                            c,
-                        ),
+                        AUpdate::ProjectedNonNegative { rule } => {
+                            out.copy_from_slice(ap);
+                            w.a_proj.run(
+                                &mut ABlock(&mut problem.smooth),
+                                &NonNegativeSphere,
+                                1.0,
+                                a,
+                                out,
+                                beta,
+                                tau,
+                                &rule,
+                                c,
+                            )
+                        }
                     }
                 }
             };
@@ -396,7 +391,9 @@ where
                 // an increase. Nothing was accepted, so (a, x) and the state
                 // of the coupling (its bias) are those of the kept point.
                 state.counts.restarts += 1;
-                let dropped = o.beta * (sq_dist(a, &w.a_prev) + sq_dist(x, &w.x_prev)).sqrt();
+                // x_prev may hold a trial by now; w − x = β(x − x_prev).
+                let dropped =
+                    (o.beta * o.beta * sq_dist(a, &w.a_prev) + sq_dist(x, w.x_step.extrapolated())).sqrt();
                 w.a_prev.copy_from_slice(a);
                 w.moved = false;
                 // The length of the extrapolation dropped, as for an undone
@@ -412,9 +409,9 @@ where
             // uses the larger figure (one draw of a noise can come out small).
             let noise = share_noise([w.x_step.rounding(), w.a_step.rounding(), w.a_proj.rounding()]);
             w.stalled = false;
-            let psi = problem.smooth.refresh(&w.a_new, &w.x_new).unwrap_or(as_.psi);
+            let psi = problem.smooth.refresh(&w.a_new, &w.x_prev).unwrap_or(as_.psi);
             // g(x⁺) from the x-step's pass where it summed it.
-            let g = xs.penalty.unwrap_or_else(|| problem.penalty.value(&w.x_new));
+            let g = xs.penalty.unwrap_or_else(|| problem.penalty.value(&w.x_prev));
             let new_cost = psi + problem.lambda * g;
             w.t = memory_rule(xs.step, xs.may_grow, o.x_step.growth);
             if !w.tau.is_nan() {
@@ -443,8 +440,8 @@ where
                 }
                 std::mem::swap(&mut w.a_prev, a);
                 std::mem::swap(a, &mut w.a_new);
+                // x_prev holds x⁺: x moves on, x_prev keeps the old x.
                 std::mem::swap(&mut w.x_prev, x);
-                std::mem::swap(x, &mut w.x_new);
                 state.cost = new_cost;
                 // As `a != a_prev || x != x_prev` entry by entry (a NaN
                 // distance counts as a move, as a NaN entry compares unequal).
