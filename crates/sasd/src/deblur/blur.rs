@@ -2,6 +2,8 @@
 //! a kernel applied with a stated boundary rule, and the two figures of merit
 //! of the deblurring literature (kernel correlation, PSNR).
 
+use super::extend::Frame;
+use super::fourier::Fourier;
 use super::gradient::check_image;
 use crate::error::{Result, SasdError, check_finite, check_len};
 
@@ -130,38 +132,131 @@ pub fn kernel_correlation(
 pub fn psnr(
     image: &[f64],
     reference: &[f64],
-    (rows, cols): (usize, usize),
+    dims: (usize, usize),
     peak: f64,
     border: usize,
     max_shift: usize,
 ) -> Result<f64> {
-    check_image(image, rows, cols)?;
-    check_image(reference, rows, cols)?;
-    let margin = border.max(max_shift);
-    if 2 * margin >= rows || 2 * margin >= cols {
-        return Err(SasdError::KernelTooLong {
-            kernel: 2 * margin + 1,
-            signal: rows.min(cols),
-            axis: 0,
-        });
-    }
-    let s = max_shift as isize;
-    let mut best = f64::INFINITY;
-    for di in -s..=s {
-        for dj in -s..=s {
-            let mut e = 0.0;
-            for i in margin..rows - margin {
-                let si = (i as isize + di) as usize;
-                for j in margin..cols - margin {
-                    let sj = (j as isize + dj) as usize;
-                    e += (image[si * cols + sj] - reference[i * cols + j]).powi(2);
+    let aligned = Alignment::new(image, reference, dims, border, max_shift)?;
+    Ok(aligned.psnr(aligned.best_shift(image).1, peak))
+}
+
+/// [`psnr`] after the best shift of `image` to a fraction of a pixel: the
+/// best whole-pixel shift, then fractions in [−½, ½] per axis refined to
+/// 1/64 pixel (three 5 × 5 grids), applied as a phase ramp to a smoothly
+/// periodic extension of the image.
+///
+/// A blind kernel is known up to a shift that need not be whole pixels: a
+/// motion line's centre of mass lies between taps, and so does an
+/// estimate's. [`psnr`] then charges a restoration for the frame it is
+/// drawn in (0.3–1.2 dB on the vendored photographs); this measures the
+/// image alone.
+///
+/// Errors: those of [`psnr`].
+pub fn psnr_subpixel(
+    image: &[f64],
+    reference: &[f64],
+    dims: (usize, usize),
+    peak: f64,
+    border: usize,
+    max_shift: usize,
+) -> Result<f64> {
+    let aligned = Alignment::new(image, reference, dims, border, max_shift)?;
+    let (whole, mut best) = aligned.best_shift(image);
+    let frame = Frame::new(dims, 8);
+    let mut fourier = Fourier::new(frame.outer.0, frame.outer.1)?;
+    let spectrum = fourier.forward(&frame.extend(image));
+    let mut centre = (0.0, 0.0);
+    for step in [0.125, 1.0 / 32.0, 1.0 / 128.0] {
+        let around = centre;
+        for a in -2..=2 {
+            for b in -2..=2 {
+                let d = (
+                    around.0 + 2.0 * step * f64::from(a),
+                    around.1 + 2.0 * step * f64::from(b),
+                );
+                let ramp = fourier.translation_spectrum(d);
+                let moved: Vec<_> = spectrum.iter().zip(&ramp).map(|(s, r)| s * r).collect();
+                let e = aligned.error(&frame.crop(&fourier.inverse(moved)), whole);
+                if e < best {
+                    (best, centre) = (e, d);
                 }
             }
-            best = best.min(e);
         }
     }
-    let count = ((rows - 2 * margin) * (cols - 2 * margin)) as f64;
-    Ok(10.0 * (peak * peak / (best / count).max(f64::MIN_POSITIVE)).log10())
+    Ok(aligned.psnr(best, peak))
+}
+
+/// The interior of a reference an image is compared with, and the shifts
+/// searched.
+struct Alignment<'a> {
+    reference: &'a [f64],
+    cols: usize,
+    rows: usize,
+    margin: usize,
+    max_shift: isize,
+}
+
+impl<'a> Alignment<'a> {
+    fn new(
+        image: &[f64],
+        reference: &'a [f64],
+        (rows, cols): (usize, usize),
+        border: usize,
+        max_shift: usize,
+    ) -> Result<Self> {
+        check_image(image, rows, cols)?;
+        check_image(reference, rows, cols)?;
+        let margin = border.max(max_shift);
+        if 2 * margin >= rows || 2 * margin >= cols {
+            return Err(SasdError::KernelTooLong {
+                kernel: 2 * margin + 1,
+                signal: rows.min(cols),
+                axis: 0,
+            });
+        }
+        Ok(Self {
+            reference,
+            cols,
+            rows,
+            margin,
+            max_shift: max_shift as isize,
+        })
+    }
+
+    /// The squared error over the interior of `image` shifted by `(di, dj)`.
+    fn error(&self, image: &[f64], (di, dj): (isize, isize)) -> f64 {
+        let (m, cols) = (self.margin, self.cols);
+        let mut e = 0.0;
+        for i in m..self.rows - m {
+            let si = (i as isize + di) as usize;
+            for j in m..cols - m {
+                let sj = (j as isize + dj) as usize;
+                e += (image[si * cols + sj] - self.reference[i * cols + j]).powi(2);
+            }
+        }
+        e
+    }
+
+    /// The least squared error over whole-pixel shifts, and that error.
+    fn best_shift(&self, image: &[f64]) -> ((isize, isize), f64) {
+        let s = self.max_shift;
+        let mut best = ((0, 0), f64::INFINITY);
+        for di in -s..=s {
+            for dj in -s..=s {
+                let e = self.error(image, (di, dj));
+                if e < best.1 {
+                    best = ((di, dj), e);
+                }
+            }
+        }
+        best
+    }
+
+    fn psnr(&self, error: f64, peak: f64) -> f64 {
+        let count = ((self.rows - 2 * self.margin) * (self.cols - 2 * self.margin)) as f64;
+        10.0 * (peak * peak / (error / count).max(f64::MIN_POSITIVE)).log10()
+    }
 }
 
 /// A `k × k` camera-shake kernel along the polyline through `path` ((row,

@@ -1,7 +1,7 @@
 //! Colour photographs: one kernel from the luminance (the blur of a camera
 //! is the same in every channel), every channel restored with it.
 
-use super::photo::{BlindDeblur, KernelEstimate, check_photo, restore};
+use super::photo::{BlindDeblur, KernelEstimate, check_photo, restore_centred};
 use crate::error::{Result, SasdError};
 
 /// Rec. 601 luma weights of (R, G, B).
@@ -46,7 +46,7 @@ pub fn luminance(channels: &[&[f64]]) -> Result<Vec<f64>> {
 impl BlindDeblur {
     /// Blind deblurring of a grey (one channel) or colour (three, RGB)
     /// photograph of `rows × cols`: [`estimate`](Self::estimate) on the
-    /// [`luminance`], then [`restore`] of every channel with that kernel and
+    /// [`luminance`], then [`restore_centred`] of every channel with that kernel and
     /// the luminance's noise level.
     ///
     /// Errors: those of [`luminance`] and [`estimate`](Self::estimate) (a
@@ -60,7 +60,7 @@ impl BlindDeblur {
         let channels = channels
             .iter()
             .map(|c| {
-                restore(
+                restore_centred(
                     c,
                     (rows, cols),
                     &estimate.kernel,

@@ -23,7 +23,8 @@
 //! kernel read from the useful edges of XJ10's r-map) alternated coarse to
 //! fine on a smoothly periodic extension of the
 //! image, noise-aware weights ([`noise_level`]), and the hyper-Laplacian
-//! restoration [`restore`] (KF09); colour through [`BlindDeblur::run`].
+//! restoration [`restore`] (KF09), at the kernel's centre of mass for an
+//! estimate ([`restore_centred`]); colour through [`BlindDeblur::run`].
 //! [`blur_image`], [`motion_path_kernel`], [`gaussian_blur_kernel`],
 //! [`kernel_correlation`] and [`psnr`] make and score test cases.
 //!
@@ -61,13 +62,15 @@ use optim::{
     ManifoldProblem, ProxBacktracking, Record, StopCriterion, StopReason, TwoBlockSmooth,
 };
 
-pub use blur::{Edges, blur_image, gaussian_blur_kernel, kernel_correlation, motion_path_kernel, psnr};
+pub use blur::{
+    Edges, blur_image, gaussian_blur_kernel, kernel_correlation, motion_path_kernel, psnr, psnr_subpixel,
+};
 pub use colour::{PhotoDeblurred, luminance};
 pub use gradient::image_gradients;
 pub use init::Init;
 pub use noise::noise_level;
 pub use nonblind::deconvolve_tikhonov;
-pub use photo::{BlindDeblur, KernelEstimate, restore};
+pub use photo::{BlindDeblur, KernelEstimate, restore, restore_centred};
 pub use shared::SharedKernel;
 
 use crate::error::{Result, SasdError, check_at_least, check_lambda};

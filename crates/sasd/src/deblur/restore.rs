@@ -18,22 +18,30 @@ const BETA_RATE: f64 = 2.0 * std::f64::consts::SQRT_2;
 const LUT_STEP: f64 = 1e-3;
 const LUT_MAX: f64 = 4.0;
 
-/// The sharp image from a known centred kernel: KF09's HQS with
+/// The sharp image from a known kernel: KF09's HQS with
 /// w = argmin |w|^α + (β/2)(w − ∂u)² (a lookup table per β) and
 /// û = (λK̄Ŷ + βF[∇ᵀw]) / (λ|K̂|² + β(|D̂ₓ|² + |D̂ᵧ|²)).
-/// `weight` is λ; larger trusts the data more (less noise).
+/// `weight` is λ; larger trusts the data more (less noise). The kernel's
+/// origin is `origin` pixels (any reals) from its centre tap (k₁/2, k₂/2):
+/// (0, 0) restores the image in the frame of that tap, the kernel's centre
+/// of mass in the frame of the blurred image's features.
 pub(crate) fn hyper_laplacian(
     blurred: &[f64],
     dims: (usize, usize),
     kernel: &[f64],
     kdims: (usize, usize),
+    origin: (f64, f64),
     weight: f64,
 ) -> Result<Vec<f64>> {
     let frame = Frame::new(dims, kdims.0.max(kdims.1) * 2);
     let y = frame.extend(blurred);
     let mut fourier = Fourier::new(frame.outer.0, frame.outer.1)?;
     let big = fourier.dims();
-    let k_hat = fourier.kernel_spectrum(kernel, kdims);
+    let mut k_hat = fourier.kernel_spectrum(kernel, kdims);
+    if origin != (0.0, 0.0) {
+        let back = fourier.translation_spectrum((-origin.0, -origin.1));
+        k_hat.iter_mut().zip(&back).for_each(|(k, t)| *k *= t);
+    }
     let y_hat = fourier.forward(&y);
     let lap = fourier.laplacian().to_vec();
     let numerator: Vec<_> = k_hat
