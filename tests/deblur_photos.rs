@@ -278,3 +278,28 @@ fn sub_pixel_alignment_of_a_shifted_image() {
     let far = blobs(2.0, -1.0);
     assert!(psnr(&far, &reference, (n, n), 1.0, 4, 2).unwrap() > 100.0);
 }
+
+/// The library's own decoding of its photographs (`datasets::photograph`,
+/// the `png` crate) agrees with the `image` crate's, channel by channel.
+#[test]
+fn the_shipped_photographs_decode_as_the_image_crate_does() {
+    for (name, bytes) in [
+        (
+            "camera",
+            &include_bytes!("../crates/sasd/data/images/camera.png")[..],
+        ),
+        (
+            "coffee-rgb",
+            &include_bytes!("../crates/sasd/data/images/coffee-rgb.png")[..],
+        ),
+    ] {
+        let ours = sasd::datasets::photograph(name).unwrap();
+        let theirs = decode(bytes);
+        assert_eq!(ours.channels.len(), theirs.len(), "{name}");
+        for (a, b) in ours.channels.iter().zip(&theirs) {
+            let worst = a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max);
+            // f32 rounding of v/255 in the image crate.
+            assert!(worst < 1e-7, "{name}: {worst}");
+        }
+    }
+}

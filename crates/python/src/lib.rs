@@ -11,6 +11,8 @@
 //!   and raises `KeyboardInterrupt`.
 //! * Library errors become `ValueError` with the library's one-line message.
 
+mod deblur;
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -860,5 +862,6 @@ fn _sasd(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ecg, m)?)?;
     m.add_function(wrap_pyfunction!(spike_scores, m)?)?;
     m.add("METHODS", METHODS.to_vec())?;
+    deblur::register(m)?;
     Ok(())
 }

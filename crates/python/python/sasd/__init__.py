@@ -20,10 +20,12 @@ from __future__ import annotations
 import numpy as np
 
 from . import _sasd, datasets, metrics, synth
+from ._deblur import DeblurResult, deblur
 from ._result import Result
 from .estimator import SaSD
 
-__all__ = ["deconvolve", "Result", "SaSD", "synth", "metrics", "datasets", "METHODS", "as_input"]
+__all__ = ["deconvolve", "deblur", "DeblurResult", "Result", "SaSD", "synth", "metrics", "datasets", "METHODS",
+           "as_input"]
 __version__ = "0.1.0"
 
 #: The solver names, as on the ``sasd`` command line.
@@ -48,7 +50,10 @@ def as_input(y, *, name: str = "y", min_ndim: int = 1, max_ndim: int = 2) -> np.
     if arr.dtype.kind not in "fiub":
         raise TypeError(f"{name} must hold real numbers, got an array of dtype {arr.dtype}")
     if not (min_ndim <= arr.ndim <= max_ndim):
-        want = "a 1-D signal or a 2-D image" if (min_ndim, max_ndim) == (1, 2) else f"{min_ndim}..{max_ndim} dimensions"
+        want = {
+            (1, 2): "a 1-D signal or a 2-D image",
+            (2, 3): "a 2-D image (rows, cols) or a 3-D colour one (rows, cols, channels)",
+        }.get((min_ndim, max_ndim), f"{min_ndim}..{max_ndim} dimensions")
         raise ValueError(f"{name} must be {want}, got an array of {arr.ndim} dimensions")
     if arr.dtype != np.float64 or not arr.flags.c_contiguous:
         arr = np.ascontiguousarray(arr, dtype=np.float64)

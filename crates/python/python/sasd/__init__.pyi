@@ -6,6 +6,7 @@ import numpy.typing as npt
 from . import datasets as datasets
 from . import metrics as metrics
 from . import synth as synth
+from ._deblur import DeblurResult as DeblurResult
 from ._result import Result as Result
 from .estimator import SaSD as SaSD
 
@@ -26,6 +27,13 @@ Method = Literal[
 ]
 KernelSize = Union[int, Sequence[int], Literal["auto"]]
 
+def deblur(
+    image: npt.ArrayLike,
+    kernel_size: Union[int, Sequence[int]],
+    *,
+    noise: Optional[float] = ...,
+    lam: Optional[float] = ...,
+) -> DeblurResult: ...
 def as_input(y: npt.ArrayLike, *, name: str = ..., min_ndim: int = ..., max_ndim: int = ...) -> npt.NDArray[np.float64]: ...
 def deconvolve(
     y: npt.ArrayLike,

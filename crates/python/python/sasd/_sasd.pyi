@@ -72,3 +72,23 @@ def spike_scores(
     a0: Optional[npt.NDArray[np.float64]] = ...,
     a_hat: Optional[npt.NDArray[np.float64]] = ...,
 ) -> Dict[str, Any]: ...
+
+PHOTOGRAPHS: List[str]
+def deblur(
+    image: npt.NDArray[np.float64],
+    kernel_size: Tuple[int, int],
+    *,
+    noise: Optional[float] = ...,
+    lam: Optional[float] = ...,
+) -> Dict[str, Any]: ...
+def kernel_correlation(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> float: ...
+def psnr(
+    image: npt.NDArray[np.float64],
+    reference: npt.NDArray[np.float64],
+    *,
+    peak: float = ...,
+    border: int = ...,
+    max_shift: int = ...,
+    subpixel: bool = ...,
+) -> float: ...
+def photograph(name: str) -> npt.NDArray[np.float64]: ...

@@ -8,7 +8,10 @@ import numpy as np
 
 from . import _sasd
 
-__all__ = ["Recording", "ecg"]
+__all__ = ["Recording", "ecg", "photograph", "PHOTOGRAPHS"]
+
+#: The names of the photographs :func:`photograph` returns.
+PHOTOGRAPHS = tuple(_sasd.PHOTOGRAPHS)
 
 
 class Recording(NamedTuple):
@@ -28,3 +31,18 @@ def ecg() -> Recording:
     """
     samples, rate, name = _sasd.ecg()
     return Recording(samples, rate, name)
+
+
+def photograph(name: str) -> np.ndarray:
+    """A 256 × 256 crop of a public-domain / CC0 photograph from scikit-image.
+
+    ``camera``, ``astronaut``, ``coffee``, ``chelsea`` and ``brick`` are
+    grey, ``(256, 256)``; ``coffee-rgb`` is colour, ``(256, 256, 3)``.
+    Values in [0, 1] (8-bit / 255). For trying :func:`sasd.deblur`.
+
+    Raises
+    ------
+    ValueError
+        A name not in :data:`PHOTOGRAPHS`.
+    """
+    return _sasd.photograph(name)

@@ -6,7 +6,7 @@ import numpy as np
 
 from . import _sasd
 
-__all__ = ["kernel_error", "spike_scores"]
+__all__ = ["kernel_error", "spike_scores", "kernel_correlation", "psnr"]
 
 
 def kernel_error(a0, a_hat) -> float:
@@ -62,3 +62,39 @@ def spike_scores(x0, x_hat, threshold, tolerance: int = 2, *, a0=None, a_hat=Non
     """
     c = lambda v: None if v is None else np.ascontiguousarray(v, dtype=np.float64)  # noqa: E731
     return _sasd.spike_scores(c(x0), c(x_hat), float(threshold), int(tolerance), c(a0), c(a_hat))
+
+
+def kernel_correlation(k_true, k_hat) -> float:
+    """Blind deblurring's kernel score: the maximum over shifts of the
+    normalised cross-correlation of two 2-D kernels (1 for the same kernel
+    up to a shift and a scale).
+
+    Raises
+    ------
+    ValueError
+        Kernels that are not 2-D, are zero or non-finite.
+    """
+    a = np.ascontiguousarray(k_true, dtype=np.float64)
+    b = np.ascontiguousarray(k_hat, dtype=np.float64)
+    return _sasd.kernel_correlation(a, b)
+
+
+def psnr(image, reference, *, peak: float = 1.0, border: int = 0, max_shift: int = 0,
+         subpixel: bool = False) -> float:
+    """PSNR in dB, ``10 log10(peak² / MSE)``, of a 2-D image against a reference.
+
+    Over the interior ``border`` pixels in from every side, at the best
+    shift of ``image`` within ``±max_shift`` pixels (a blind deblurring
+    result is known up to a shift): whole pixels, or with ``subpixel``
+    refined to 1/64 pixel, so that the score does not depend on the frame
+    the image is drawn in.
+
+    Raises
+    ------
+    ValueError
+        Arrays that are not 2-D of one shape, non-finite values, a border
+        that leaves nothing.
+    """
+    a = np.ascontiguousarray(image, dtype=np.float64)
+    b = np.ascontiguousarray(reference, dtype=np.float64)
+    return _sasd.psnr(a, b, peak=peak, border=border, max_shift=max_shift, subpixel=subpixel)
