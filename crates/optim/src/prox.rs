@@ -72,7 +72,7 @@ impl Regularizer for L1 {
         false
     }
 
-    /// One pass ([`fused`]): the arithmetic of [`prox`](Regularizer::prox),
+    /// One pass (the module's fused kernel): the arithmetic of [`prox`](Regularizer::prox),
     /// [`ProxTrial::sums`] and g(u) (u ≥ 0 under `nonnegative`: the
     /// orthant test of [`value`](Regularizer::value) cannot fail).
     fn prox_trial(

@@ -139,7 +139,7 @@ pub enum SasdError {
         /// The kernel length it was compared with.
         kernel: usize,
     },
-    /// The signals' summed power spectrum Σ_i |ŷ_i[k]|² vanishes at some
+    /// The signals' summed power spectrum Σ_i |ŷ_i\[k\]|² vanishes at some
     /// frequency: the multichannel preconditioner (Σ_i C_{y_i}ᵀC_{y_i})^{−1/2}
     /// does not exist (QLZ20 §2 assumes an invertible kernel).
     #[error(

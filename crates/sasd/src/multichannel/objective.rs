@@ -71,7 +71,7 @@ impl Sparsity {
     }
 }
 
-/// f(q) of the [module](self) with its gradient and Hessian-vector
+/// f(q) of the module's problem with its gradient and Hessian-vector
 /// products, for the `optim` solvers on the sphere S^{n−1}.
 ///
 /// Keeps z_i = W_i q of the last point it saw, so the Hessian-vector
@@ -230,7 +230,7 @@ impl Problem for MultichannelObjective {
 }
 
 impl HessianProblem for MultichannelObjective {
-    /// ∇²f(q)[u] = (1/(np)) Σ_i W_iᵀ (φ''(W_i q) ⊙ W_i u).
+    /// ∇²f(q)\[u\] = (1/(np)) Σ_i W_iᵀ (φ''(W_i q) ⊙ W_i u).
     fn ehess(&mut self, q: &[f64], u: &[f64], out: &mut [f64]) {
         self.ensure_outputs(q);
         let s = self.sparsity;

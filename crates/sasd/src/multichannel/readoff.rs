@@ -75,11 +75,11 @@ pub fn read_off(objective: &mut MultichannelObjective, q: &[f64]) -> Result<Read
 /// The best cyclic alignment of an estimated kernel onto the true one.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CyclicAlignment {
-    /// min_{ℓ, ±} 1 − |⟨a0/‖a0‖, s_ℓ[â]/‖â‖⟩| ∈ [0, 1]: the error of LQK+20
+    /// min_{ℓ, ±} 1 − |⟨a0/‖a0‖, s_ℓ\[â\]/‖â‖⟩| ∈ [0, 1]: the error of LQK+20
     /// §5.1 (as [`crate::metrics::kernel_error`]) over the cyclic shifts of
     /// the full-length kernels of QLZ20.
     pub error: f64,
-    /// The shift ℓ ∈ [0, n) with â[(j + ℓ) mod n] ≈ ±a0[j].
+    /// The shift ℓ ∈ [0, n) with â\[(j + ℓ) mod n\] ≈ ±a0\[j\].
     pub shift: usize,
     /// The sign of the match.
     pub negative: bool,

@@ -33,7 +33,7 @@ const ROUND_PER_THREAD: usize = 8;
 
 /// [`deconvolve_batch`] that hands each result to `sink`, in input order,
 /// as soon as its round is done, instead of returning them all: the batch
-/// holds one round of results at a time ([`ROUND_PER_THREAD`] per thread of
+/// holds one round of results at a time (eight per thread of
 /// rayon's pool), so `sink` can write each to disk and a batch of any
 /// length runs in the memory of a few traces. `sink` runs on the calling
 /// thread; the first error it returns stops the batch (after the round in
