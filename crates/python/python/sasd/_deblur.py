@@ -37,7 +37,9 @@ def deblur(image, kernel_size, *, noise=None, lam=None) -> DeblurResult:
     edges, on a smoothly periodic extension of the image (so real,
     non-periodic borders are fine). Every channel is then restored with a
     hyper-Laplacian prior (Krishnan & Fergus 2009), in the frame of the
-    kernel's centre of mass: the restored image lies over the input.
+    kernel's centre of mass: the restored image lies over the input. The
+    GIL is released while it runs; Ctrl-C takes effect when it returns
+    (under a second at 256², about ten at 1024²).
 
     Parameters
     ----------
