@@ -263,6 +263,47 @@ fn plan_hooks_are_the_plain_transforms() {
     .enumerate()
     {
         check_hooks(Plan2d::new(m).unwrap(), n, 10 + k as u64);
+        check_hooks(Plan2d::with_threads(m, 3).unwrap(), n, 10 + k as u64);
+    }
+}
+
+/// Shared among threads, a 2-D plan computes the same bits as on one: its
+/// transforms, and the spectrum its hooks hand out, for 2, 3 and 5 shares
+/// of the columns and rows (uneven splits, zero-padded operands).
+#[test]
+fn threads_do_not_change_the_bits() {
+    let mut rng = StdRng::seed_from_u64(3);
+    for (full, small) in [
+        ((64usize, 75usize), (10usize, 33usize)),
+        ((33, 130), (33, 7)),
+        ((2, 9), (1, 9)),
+    ] {
+        let mut one = Plan2d::with_threads(full, 1).unwrap();
+        for threads in [2, 3, 5] {
+            let mut many = Plan2d::with_threads(full, threads).unwrap();
+            for shape in [full, small] {
+                let v = random(&mut rng, shape.0 * shape.1);
+                let s = one.spectrum_len();
+                let (mut a, mut b) = (vec![Complex64::default(); s], vec![Complex64::default(); s]);
+                one.forward(&v, shape, &mut a);
+                many.forward(&v, shape, &mut b);
+                assert!(a == b, "forward {full:?} {shape:?} {threads}");
+                let (mut x, mut y) = (vec![0.0; shape.0 * shape.1], vec![0.0; shape.0 * shape.1]);
+                one.inverse(&mut a.clone(), shape, &mut x);
+                many.inverse(&mut b.clone(), shape, &mut y);
+                let bits = |v: &[f64]| v.iter().map(|t| t.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&x), bits(&y), "inverse {full:?} {shape:?} {threads}");
+                // The narrow row-buffer path of one thread against whole rows.
+                let map = &mut |_: usize, chunk: &mut [Complex64]| chunk.iter_mut().for_each(|z| *z *= 0.5);
+                one.forward_map_inverse((&v, shape), &mut a, (&mut x, shape), map);
+                many.forward_map_inverse((&v, shape), &mut b, (&mut y, shape), map);
+                assert_eq!(
+                    bits(&x),
+                    bits(&y),
+                    "forward_map_inverse {full:?} {shape:?} {threads}"
+                );
+            }
+        }
     }
 }
 
