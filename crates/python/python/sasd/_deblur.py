@@ -45,7 +45,9 @@ def deblur(image, kernel_size, *, noise=None, lam=None) -> DeblurResult:
     ----------
     image : array_like
         ``(rows, cols)`` grey or ``(rows, cols, channels)`` colour, any
-        real dtype and range (8-bit values are fine).
+        real dtype and range (8-bit values are fine). Three channels are
+        read as RGB; other counts are averaged for the kernel estimate, so
+        drop an alpha channel first (``rgba[..., :3]``).
     kernel_size : int or (int, int)
         The blur's support; at most a quarter of each side of the image.
         Err on the large side: a kernel larger than the blur is fine.

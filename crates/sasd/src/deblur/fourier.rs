@@ -20,9 +20,8 @@ impl Fourier {
     pub(crate) fn new(rows: usize, cols: usize) -> Result<Self> {
         // A row-major r×c image is the column-major c×r one of the engine.
         // One thread: with the passes shared, camera at 1024² took 8.5–11.8 s
-        // against 6.9–10.9 s (same kernels); these transforms write freshly
-        // allocated spectra, whose first-touch page faults two threads may
-        // contend on (not verified).
+        // against 6.9–10.9 s (same kernels, CPU time and page faults; the
+        // cause is not found: docs/studies/2d-oracle-overhead.md).
         let plan = Plan2d::with_threads((cols, rows), 1)?;
         let mut f = Self {
             rows,
