@@ -1,5 +1,5 @@
 //! Blind deblurring of real photographs (issue 16): vendored CC0 /
-//! public-domain crops (`crates/sasd/data/images`), blurred with reflecting
+//! public-domain crops shipped with the library (`sasd::datasets::photograph`), blurred with reflecting
 //! boundaries and noise σ = 0.01, must give the kernel back (correlation)
 //! and a sharper image (PSNR gain); colour input; bad input as typed errors.
 //! The full table (5 photographs × 3 blurs) is `examples/deblur.rs`.
@@ -14,7 +14,8 @@ use sasd::deblur::{
 
 const SIDE: usize = 256;
 
-/// A vendored photograph: grey in [0, 1], or its three channels.
+/// A vendored photograph decoded by the `image` crate: grey in [0, 1], or
+/// its three channels (the cross-check of `datasets::photograph`).
 fn decode(bytes: &[u8]) -> Vec<Vec<f64>> {
     let img = image::load_from_memory(bytes).unwrap();
     let c = usize::from(img.color().channel_count()).min(3);
@@ -25,8 +26,16 @@ fn decode(bytes: &[u8]) -> Vec<Vec<f64>> {
         .collect()
 }
 
+/// A photograph shipped with the library (`datasets::photograph`): its
+/// channels in [0, 1].
+fn photo(name: &str) -> Vec<Vec<f64>> {
+    let p = sasd::datasets::photograph(name).unwrap();
+    assert_eq!((p.rows, p.cols), (SIDE, SIDE));
+    p.channels
+}
+
 fn camera() -> Vec<f64> {
-    decode(include_bytes!("../crates/sasd/data/images/camera.png")).remove(0)
+    photo("camera").remove(0)
 }
 
 /// Blur (reflecting boundaries) and white noise of σ = 0.01, seeded.
@@ -78,7 +87,7 @@ fn a_motion_line_on_a_photograph() {
 /// alternation's kernel instead of the mean, at the middle tap).
 #[test]
 fn a_curved_path_on_a_photograph() {
-    let astronaut = decode(include_bytes!("../crates/sasd/data/images/astronaut.png")).remove(0);
+    let astronaut = photo("astronaut").remove(0);
     let path: Vec<(f64, f64)> = (0..=12)
         .map(|t| {
             let s = f64::from(t) / 12.0;
@@ -98,7 +107,7 @@ fn a_curved_path_on_a_photograph() {
 /// to restore at 1 % noise).
 #[test]
 fn a_gaussian_on_a_photograph() {
-    let coffee = decode(include_bytes!("../crates/sasd/data/images/coffee.png")).remove(0);
+    let coffee = photo("coffee").remove(0);
     let kernel = gaussian_blur_kernel(9, 1.5).unwrap();
     let (corr, gain) = scores(&coffee, &kernel, 9, 7);
     assert!(corr >= 0.9, "correlation {corr}");
@@ -111,7 +120,7 @@ fn a_gaussian_on_a_photograph() {
 /// mean, +2.5 dB before edge selection).
 #[test]
 fn a_colour_photograph() {
-    let rgb = decode(include_bytes!("../crates/sasd/data/images/coffee-rgb.png"));
+    let rgb = photo("coffee-rgb");
     assert_eq!(rgb.len(), 3);
     let kernel = motion_path_kernel(9, &[(1.5, 1.0), (6.5, 7.5)]).unwrap();
     let blurred: Vec<Vec<f64>> = rgb
