@@ -76,6 +76,20 @@ def test_a_colour_photograph_in_8_bit_units():
         assert gain >= 2.5
 
 
+def test_an_alpha_channel_is_left_out_and_returned():
+    rgb = sasd.datasets.photograph("coffee-rgb")
+    blurred = np.stack([_blur(rgb[..., c], LINE, 0.01, seed=c) for c in range(3)], axis=-1)
+    alpha = np.linspace(0.0, 1.0, 256 * 256).reshape(256, 256, 1)
+    with_alpha = sasd.deblur(np.concatenate([blurred, alpha], axis=-1), 9)
+    without = sasd.deblur(blurred, 9)
+    assert with_alpha.restored.shape == (256, 256, 4)
+    assert np.array_equal(with_alpha.restored[..., 3:], alpha)
+    assert np.array_equal(with_alpha.kernel, without.kernel)
+    assert np.array_equal(with_alpha.restored[..., :3], without.restored)
+    grey = sasd.deblur(np.concatenate([blurred[..., :1], alpha], axis=-1), 9)
+    assert grey.restored.shape == (256, 256, 2)
+
+
 def test_bad_input_is_a_one_line_error():
     photo = sasd.datasets.photograph("camera")
     with pytest.raises(ValueError, match="2-D"):

@@ -46,8 +46,9 @@ def deblur(image, kernel_size, *, noise=None, lam=None) -> DeblurResult:
     image : array_like
         ``(rows, cols)`` grey or ``(rows, cols, channels)`` colour, any
         real dtype and range (8-bit values are fine). Three channels are
-        read as RGB; other counts are averaged for the kernel estimate, so
-        drop an alpha channel first (``rgba[..., :3]``).
+        read as RGB; with four (RGBA) or two (grey and alpha) the last is
+        alpha, left out of the estimate and returned as it is (as ``sasd
+        deblur`` drops it); other counts are averaged for the estimate.
     kernel_size : int or (int, int)
         The blur's support; at most a quarter of each side of the image.
         Err on the large side: a kernel larger than the blur is fine.
@@ -92,5 +93,11 @@ def deblur(image, kernel_size, *, noise=None, lam=None) -> DeblurResult:
             raise ValueError(f"an image's kernel_size is a pair (rows, cols), got {len(size)} sizes")
     if min(size) < 1:
         raise ValueError("kernel size must be positive")
+    alpha = None
+    if img.ndim == 3 and img.shape[2] in (2, 4):
+        alpha, img = img[..., -1:], np.ascontiguousarray(img[..., :-1])
     d = _sasd.deblur(img, size, noise=noise, lam=lam)
-    return DeblurResult(d["kernel"], d["restored"], d["noise"], d["levels"], d["seconds"])
+    restored = d["restored"]
+    if alpha is not None:
+        restored = np.concatenate([restored, alpha], axis=-1)
+    return DeblurResult(d["kernel"], restored, d["noise"], d["levels"], d["seconds"])
