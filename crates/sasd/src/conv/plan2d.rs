@@ -30,15 +30,12 @@ pub struct Plan2d {
     col_inverse: Arc<dyn ComplexToReal<f64>>,
     row_forward: Arc<dyn Fft<f64>>,
     row_inverse: Arc<dyn Fft<f64>>,
-    /// One real column (realfft uses its input as scratch).
-    col: Vec<f64>,
     /// One row of a spectrum ([`Plan::forward_map_inverse`] of narrow shapes).
     row: Vec<Complex64>,
-    /// Spectra of [`BLOCK`] columns, column after column.
-    tile: Vec<Complex64>,
-    scratch: Vec<Complex64>,
-    /// One set of buffers per thread of rayon's pool for the parallel
-    /// passes of large transforms ([`PARALLEL_FROM`]); empty otherwise.
+    /// The calling thread's buffers (serial passes).
+    own: Worker,
+    /// One set of buffers per share of the parallel passes of large
+    /// transforms ([`PARALLEL_FROM`]); empty for serial passes.
     workers: Vec<Worker>,
     ffts: u64,
 }
@@ -54,9 +51,77 @@ pub(crate) const PARALLEL_FROM: usize = 1024 * 1024;
 /// The buffers one thread needs for its share of a pass.
 #[derive(Clone)]
 struct Worker {
+    /// One real column (realfft uses its input as scratch).
     col: Vec<f64>,
+    /// Spectra of [`BLOCK`] columns, column after column.
     tile: Vec<Complex64>,
     scratch: Vec<Complex64>,
+}
+
+impl Worker {
+    fn new(rows: usize, scratch_len: usize) -> Self {
+        Self {
+            col: vec![0.0; rows],
+            tile: vec![Complex64::default(); BLOCK * (rows / 2 + 1)],
+            scratch: vec![Complex64::default(); scratch_len],
+        }
+    }
+
+    /// Bins per column spectrum, r/2 + 1.
+    fn bins(&self) -> usize {
+        self.tile.len() / BLOCK
+    }
+
+    /// The real FFTs of v's columns j0.. (`width` of them, n₁ rows each,
+    /// zero-padded to r) into the tile, column after column.
+    fn forward_block(&mut self, fft: &dyn RealToComplex<f64>, v: &[f64], n1: usize, j0: usize, width: usize) {
+        let bins = self.bins();
+        for (jl, spec) in self.tile.chunks_exact_mut(bins).take(width).enumerate() {
+            let j = j0 + jl;
+            self.col[..n1].copy_from_slice(&v[j * n1..(j + 1) * n1]);
+            self.col[n1..].fill(0.0);
+            fft.process_with_scratch(&mut self.col, spec, &mut self.scratch)
+                .expect("forward: column length mismatch");
+        }
+    }
+
+    /// The inverse real FFTs of the columns j0.. of `spec` (rows of c bins;
+    /// `width` columns, gathered into the tile), restricted to n₁ rows, into
+    /// `out`: those columns, n₁ samples each.
+    fn inverse_block(
+        &mut self,
+        fft: &dyn ComplexToReal<f64>,
+        spec: &[Complex64],
+        c: usize,
+        (j0, width): (usize, usize),
+        n1: usize,
+        out: &mut [f64],
+    ) {
+        let (bins, rows) = (self.bins(), self.col.len());
+        for (k1, row) in spec.chunks_exact(c).enumerate() {
+            for (jl, z) in row[j0..j0 + width].iter().enumerate() {
+                self.tile[jl * bins + k1] = *z;
+            }
+        }
+        for (jl, col_spec) in self.tile.chunks_exact_mut(bins).take(width).enumerate() {
+            // After the row pass, the DC and Nyquist rows of a real image's
+            // spectrum are real up to rounding; realfft wants them exactly real.
+            col_spec[0].im = 0.0;
+            if rows.is_multiple_of(2) {
+                col_spec[bins - 1].im = 0.0;
+            }
+            let target = &mut out[jl * n1..(jl + 1) * n1];
+            if n1 == rows {
+                fft.process_with_scratch(col_spec, target, &mut self.scratch)
+            } else {
+                fft.process_with_scratch(col_spec, &mut self.col, &mut self.scratch)
+            }
+            .expect("inverse: column length mismatch");
+            if n1 < rows {
+                target.copy_from_slice(&self.col[..n1]);
+            }
+        }
+    }
 }
 
 /// `out`'s buffer, written by several threads at disjoint bins (the column
@@ -130,15 +195,9 @@ impl Plan2d {
         .into_iter()
         .max()
         .unwrap_or(0);
+        let own = Worker::new(rows, scratch_len);
         let workers = if threads > 1 {
-            vec![
-                Worker {
-                    col: vec![0.0; rows],
-                    tile: vec![Complex64::default(); BLOCK * (rows / 2 + 1)],
-                    scratch: vec![Complex64::default(); scratch_len],
-                };
-                threads
-            ]
+            vec![own.clone(); threads]
         } else {
             Vec::new()
         };
@@ -149,10 +208,8 @@ impl Plan2d {
             col_inverse,
             row_forward,
             row_inverse,
-            col: vec![0.0; rows],
             row: vec![Complex64::default(); cols],
-            tile: vec![Complex64::default(); BLOCK * (rows / 2 + 1)],
-            scratch: vec![Complex64::default(); scratch_len],
+            own,
             workers,
             ffts: 0,
         })
@@ -162,8 +219,11 @@ impl Plan2d {
 impl Plan2d {
     /// First half of a forward transform: the real FFTs of v's n₂ columns
     /// (zero-padded to r), transposed into the rows of `out` [`BLOCK`] columns
-    /// at a time; hands each column of v to `tap` on the way. Columns n₂.. of
-    /// `out` are neither read nor written.
+    /// at a time; hands each column of v to `tap`, in order. Columns n₂.. of
+    /// `out` are neither read nor written. With workers, each takes a
+    /// contiguous range of column blocks (`tap` sees every column first, on
+    /// the calling thread): the same transforms of the same columns, the
+    /// same bits.
     fn columns_forward(
         &mut self,
         v: &[f64],
@@ -176,100 +236,30 @@ impl Plan2d {
             "forward: shape mismatch"
         );
         let (c, bins) = (self.cols, self.rows / 2 + 1);
-        for j0 in (0..n2).step_by(BLOCK) {
-            let width = BLOCK.min(n2 - j0);
-            for (jl, spec) in self.tile.chunks_exact_mut(bins).take(width).enumerate() {
-                let j = j0 + jl;
-                let column = &v[j * n1..(j + 1) * n1];
-                self.col[..n1].copy_from_slice(column);
-                tap(column);
-                self.col[n1..].fill(0.0);
-                self.col_forward
-                    .process_with_scratch(&mut self.col, spec, &mut self.scratch)
-                    .expect("forward: column length mismatch");
-            }
-            for (k1, row) in out.chunks_exact_mut(c).enumerate() {
-                for (jl, z) in row[j0..j0 + width].iter_mut().enumerate() {
-                    *z = self.tile[jl * bins + k1];
+        let fft = &*self.col_forward;
+        if self.workers.is_empty() {
+            for j0 in (0..n2).step_by(BLOCK) {
+                let width = BLOCK.min(n2 - j0);
+                v[j0 * n1..(j0 + width) * n1]
+                    .chunks_exact(n1.max(1))
+                    .for_each(&mut *tap);
+                self.own.forward_block(fft, v, n1, j0, width);
+                for (k1, row) in out.chunks_exact_mut(c).enumerate() {
+                    for (jl, z) in row[j0..j0 + width].iter_mut().enumerate() {
+                        *z = self.own.tile[jl * bins + k1];
+                    }
                 }
             }
+            return;
         }
-    }
-
-    /// Second half of a forward transform, on one row: clears the columns
-    /// n₂.. (zero-padding, whose transforms vanish) and runs the row FFT.
-    fn forward_row(&mut self, row: &mut [Complex64], n2: usize) {
-        row[n2..].fill(Complex64::default());
-        self.row_forward.process_with_scratch(row, &mut self.scratch);
-    }
-
-    /// Second half of an inverse transform, after every row's inverse FFT:
-    /// the inverse real FFTs of the n₂ columns of `spec` (gathered
-    /// [`BLOCK`] at a time), restricted to n₁ rows, into `out`.
-    fn columns_inverse(&mut self, spec: &mut [Complex64], (n1, n2): (usize, usize), out: &mut [f64]) {
-        let (c, bins) = (self.cols, self.rows / 2 + 1);
-        let even = self.rows.is_multiple_of(2);
-        for j0 in (0..n2).step_by(BLOCK) {
-            let width = BLOCK.min(n2 - j0);
-            for (k1, row) in spec.chunks_exact(c).enumerate() {
-                for (jl, z) in row[j0..j0 + width].iter().enumerate() {
-                    self.tile[jl * bins + k1] = *z;
-                }
-            }
-            for (jl, col_spec) in self.tile.chunks_exact_mut(bins).take(width).enumerate() {
-                // After the row pass, the DC and Nyquist rows of a real image's
-                // spectrum are real up to rounding; realfft wants them exactly real.
-                col_spec[0].im = 0.0;
-                if even {
-                    col_spec[bins - 1].im = 0.0;
-                }
-                let j = j0 + jl;
-                let target: &mut [f64] = if n1 == self.rows {
-                    &mut out[j * n1..(j + 1) * n1]
-                } else {
-                    &mut self.col
-                };
-                self.col_inverse
-                    .process_with_scratch(col_spec, target, &mut self.scratch)
-                    .expect("inverse: column length mismatch");
-                if n1 < self.rows {
-                    out[j * n1..(j + 1) * n1].copy_from_slice(&self.col[..n1]);
-                }
-            }
-        }
-    }
-
-    /// [`columns_forward`](Self::columns_forward) shared among the
-    /// workers, each taking a contiguous range of column blocks (`tap` sees
-    /// every column first, in order, on the calling thread). Same
-    /// transforms of the same columns: same bits.
-    fn columns_forward_parallel(
-        &mut self,
-        v: &[f64],
-        (n1, n2): (usize, usize),
-        tap: &mut dyn FnMut(&[f64]),
-        out: &mut [Complex64],
-    ) {
-        assert!(
-            self.fits((n1, n2)) && v.len() == n1 * n2 && out.len() == self.spectrum_len(),
-            "forward: shape mismatch"
-        );
         v.chunks_exact(n1.max(1)).take(n2).for_each(&mut *tap);
-        let (c, bins) = (self.cols, self.rows / 2 + 1);
         let blocks = n2.div_ceil(BLOCK);
         let per = blocks.div_ceil(self.workers.len());
-        let fft = &*self.col_forward;
         let dst = Shared(out.as_mut_ptr());
         self.workers.par_iter_mut().enumerate().for_each(|(t, w)| {
             for block in t * per..((t + 1) * per).min(blocks) {
                 let (j0, width) = (block * BLOCK, BLOCK.min(n2 - block * BLOCK));
-                for (jl, spec) in w.tile.chunks_exact_mut(bins).take(width).enumerate() {
-                    let j = j0 + jl;
-                    w.col[..n1].copy_from_slice(&v[j * n1..(j + 1) * n1]);
-                    w.col[n1..].fill(0.0);
-                    fft.process_with_scratch(&mut w.col, spec, &mut w.scratch)
-                        .expect("forward: column length mismatch");
-                }
+                w.forward_block(fft, v, n1, j0, width);
                 for k1 in 0..bins {
                     for jl in 0..width {
                         // SAFETY: k1·c + j0 + jl < bins·c = out.len(), and
@@ -279,6 +269,51 @@ impl Plan2d {
                 }
             }
         });
+    }
+
+    /// Second half of a forward transform, on one row: clears the columns
+    /// n₂.. (zero-padding, whose transforms vanish) and runs the row FFT.
+    fn forward_row(&mut self, row: &mut [Complex64], n2: usize) {
+        row[n2..].fill(Complex64::default());
+        self.row_forward.process_with_scratch(row, &mut self.own.scratch);
+    }
+
+    /// Second half of an inverse transform, after every row's inverse FFT:
+    /// the inverse real FFTs of the n₂ columns of `spec` (gathered
+    /// [`BLOCK`] at a time), restricted to n₁ rows, into `out`. With
+    /// workers, each takes a contiguous range of column blocks and writes
+    /// its own columns of `out`.
+    fn columns_inverse(&mut self, spec: &[Complex64], (n1, n2): (usize, usize), out: &mut [f64]) {
+        let c = self.cols;
+        let fft = &*self.col_inverse;
+        if self.workers.is_empty() {
+            for j0 in (0..n2).step_by(BLOCK) {
+                let width = BLOCK.min(n2 - j0);
+                let mine = &mut out[j0 * n1..(j0 + width) * n1];
+                self.own.inverse_block(fft, spec, c, (j0, width), n1, mine);
+            }
+            return;
+        }
+        let blocks = n2.div_ceil(BLOCK);
+        let per = blocks.div_ceil(self.workers.len());
+        self.workers
+            .par_iter_mut()
+            .zip(out.par_chunks_mut((per * BLOCK * n1).max(1)))
+            .enumerate()
+            .for_each(|(t, (w, mine))| {
+                for block in t * per..((t + 1) * per).min(blocks) {
+                    let (j0, width) = (block * BLOCK, BLOCK.min(n2 - block * BLOCK));
+                    let local = (j0 - t * per * BLOCK) * n1;
+                    w.inverse_block(
+                        fft,
+                        spec,
+                        c,
+                        (j0, width),
+                        n1,
+                        &mut mine[local..local + width * n1],
+                    );
+                }
+            });
     }
 
     /// Row FFTs of every row of `spec`, forward or inverse, shared among the
@@ -305,48 +340,6 @@ impl Plan2d {
             });
     }
 
-    /// [`columns_inverse`](Self::columns_inverse) shared among the workers
-    /// by contiguous ranges of column blocks (each writes its own columns
-    /// of `out`).
-    fn columns_inverse_parallel(&mut self, spec: &[Complex64], (n1, n2): (usize, usize), out: &mut [f64]) {
-        let (c, bins, rows) = (self.cols, self.rows / 2 + 1, self.rows);
-        let even = rows.is_multiple_of(2);
-        let blocks = n2.div_ceil(BLOCK);
-        let per = blocks.div_ceil(self.workers.len());
-        let fft = &*self.col_inverse;
-        self.workers
-            .par_iter_mut()
-            .zip(out.par_chunks_mut((per * BLOCK * n1).max(1)))
-            .enumerate()
-            .for_each(|(t, (w, mine))| {
-                for block in t * per..((t + 1) * per).min(blocks) {
-                    let (j0, width) = (block * BLOCK, BLOCK.min(n2 - block * BLOCK));
-                    for k1 in 0..bins {
-                        for (jl, z) in spec[k1 * c + j0..k1 * c + j0 + width].iter().enumerate() {
-                            w.tile[jl * bins + k1] = *z;
-                        }
-                    }
-                    for (jl, col_spec) in w.tile.chunks_exact_mut(bins).take(width).enumerate() {
-                        col_spec[0].im = 0.0;
-                        if even {
-                            col_spec[bins - 1].im = 0.0;
-                        }
-                        let local = j0 + jl - t * per * BLOCK;
-                        let target = &mut mine[local * n1..(local + 1) * n1];
-                        if n1 == rows {
-                            fft.process_with_scratch(col_spec, target, &mut w.scratch)
-                        } else {
-                            fft.process_with_scratch(col_spec, &mut w.col, &mut w.scratch)
-                        }
-                        .expect("inverse: column length mismatch");
-                        if n1 < rows {
-                            target.copy_from_slice(&w.col[..n1]);
-                        }
-                    }
-                }
-            });
-    }
-
     fn check_inverse(&self, spec: &[Complex64], (n1, n2): (usize, usize), out: &[f64]) {
         assert!(
             self.fits((n1, n2)) && out.len() == n1 * n2 && spec.len() == self.spectrum_len(),
@@ -364,8 +357,8 @@ impl Plan2d {
         visit: &mut dyn FnMut(usize, &[Complex64]),
     ) {
         let c = self.cols;
+        self.columns_forward(v, shape, tap, out);
         if self.workers.is_empty() {
-            self.columns_forward(v, shape, tap, out);
             for (k1, row) in out.chunks_exact_mut(c).enumerate() {
                 self.forward_row(row, shape.1);
                 visit(k1 * c, row);
@@ -373,7 +366,6 @@ impl Plan2d {
         } else {
             // The transforms shared, then the visits in order on this
             // thread: the same rows in the same order, so the same sums.
-            self.columns_forward_parallel(v, shape, tap, out);
             self.rows_parallel(out, true, shape.1);
             for (k1, row) in out.chunks_exact(c).enumerate() {
                 visit(k1 * c, row);
@@ -457,16 +449,15 @@ impl Plan for Plan2d {
         if self.workers.is_empty() {
             for (k1, row) in spec.chunks_exact_mut(c).enumerate() {
                 fill(k1 * c, row);
-                self.row_inverse.process_with_scratch(row, &mut self.scratch);
+                self.row_inverse.process_with_scratch(row, &mut self.own.scratch);
             }
-            self.columns_inverse(spec, shape, out);
         } else {
             for (k1, row) in spec.chunks_exact_mut(c).enumerate() {
                 fill(k1 * c, row);
             }
             self.rows_parallel(spec, false, c);
-            self.columns_inverse_parallel(spec, shape, out);
         }
+        self.columns_inverse(spec, shape, out);
         self.ffts += 1;
     }
 
@@ -490,34 +481,31 @@ impl Plan for Plan2d {
     ) {
         self.check_inverse(spec, so, out);
         let c = self.cols;
+        self.columns_forward(v, sv, &mut |_| {}, spec);
         if !self.workers.is_empty() {
             // Whole rows (no narrow row buffer): the row transforms are
             // shared, the maps run in order on this thread.
-            self.columns_forward_parallel(v, sv, &mut |_| {}, spec);
             self.rows_parallel(spec, true, sv.1);
             for (k1, row) in spec.chunks_exact_mut(c).enumerate() {
                 map(k1 * c, row);
             }
             self.rows_parallel(spec, false, c);
-            self.columns_inverse_parallel(spec, so, out);
-            self.ffts += 2;
-            return;
-        }
-        self.columns_forward(v, sv, &mut |_| {}, spec);
-        let narrow = sv.1.max(so.1) < c;
-        for (k1, row) in spec.chunks_exact_mut(c).enumerate() {
-            if narrow {
-                let buf = &mut self.row;
-                buf[..sv.1].copy_from_slice(&row[..sv.1]);
-                buf[sv.1..].fill(Complex64::default());
-                self.row_forward.process_with_scratch(buf, &mut self.scratch);
-                map(k1 * c, buf);
-                self.row_inverse.process_with_scratch(buf, &mut self.scratch);
-                row[..so.1].copy_from_slice(&buf[..so.1]);
-            } else {
-                self.forward_row(row, sv.1);
-                map(k1 * c, row);
-                self.row_inverse.process_with_scratch(row, &mut self.scratch);
+        } else {
+            let narrow = sv.1.max(so.1) < c;
+            for (k1, row) in spec.chunks_exact_mut(c).enumerate() {
+                if narrow {
+                    let buf = &mut self.row;
+                    buf[..sv.1].copy_from_slice(&row[..sv.1]);
+                    buf[sv.1..].fill(Complex64::default());
+                    self.row_forward.process_with_scratch(buf, &mut self.own.scratch);
+                    map(k1 * c, buf);
+                    self.row_inverse.process_with_scratch(buf, &mut self.own.scratch);
+                    row[..so.1].copy_from_slice(&buf[..so.1]);
+                } else {
+                    self.forward_row(row, sv.1);
+                    map(k1 * c, row);
+                    self.row_inverse.process_with_scratch(row, &mut self.own.scratch);
+                }
             }
         }
         self.columns_inverse(spec, so, out);
