@@ -70,9 +70,18 @@ fn deblur<'py>(
     if let Some(l) = lam {
         run = run.lambda(l);
     }
-    let channels = planes(data, dims);
+    // A grey image is read in place; colour is split into planes once.
+    let split = if dims.2 == 1 {
+        Vec::new()
+    } else {
+        planes(data, dims)
+    };
     let out = run_detached(py, |_stop| {
-        let views: Vec<&[f64]> = channels.iter().map(Vec::as_slice).collect();
+        let views: Vec<&[f64]> = if dims.2 == 1 {
+            vec![data]
+        } else {
+            split.iter().map(Vec::as_slice).collect()
+        };
         run.run(&views, dims.0, dims.1)
     })?
     .map_err(value_error)?;
@@ -115,14 +124,13 @@ fn psnr(
     max_shift: usize,
     subpixel: bool,
 ) -> PyResult<f64> {
-    let (rows, cols, channels) = image_dims(image.shape())?;
-    if channels != 1 || image.shape().len() != 2 || image.shape() != reference.shape() {
+    let (&[rows, cols], true) = (image.shape(), image.shape() == reference.shape()) else {
         return Err(value_error(format!(
             "psnr compares two 2-D arrays of one shape, got {:?} and {:?}",
             image.shape(),
             reference.shape()
         )));
-    }
+    };
     let f = if subpixel { psnr_subpixel } else { psnr_whole };
     f(
         as_slice(&image)?,
