@@ -27,6 +27,10 @@
 //! figure (`<photo>-<blur>-figure.png`; the README's `docs/demo/deblur.png`
 //! is camera × curve at 256²).
 //!
+//! `--blur-scale N` sets the blurs' scale (default side / 256: 19 × 19
+//! line and σ = 3 Gaussian at 512²; 1 is the 9 × 9 line, 15 × 15 curve and
+//! σ = 1.5 Gaussian of the 256² crops, issue 16's own 512² scenario).
+//!
 //! `--seed 7..=9` runs every seed of the noise (default 7) and ends each
 //! table with its counts; `--max-side N` is the largest side of the central
 //! window the kernel is estimated on (default the library's, 1024);
@@ -50,7 +54,7 @@ use sasd::deblur::{
     motion_path_kernel, psnr, psnr_subpixel, restore, restore_centred,
 };
 
-const USAGE: &str = "usage: deblur [--side 256|512|1024] [--skimage DIR] [--out DIR] [--noise S] [--photos a,b] [--iterations N] [--lambda L] [--max-levels N] [--max-side N] [--final-kernel mean|last] [--seed A..=B] [--no-extension true] [--no-edge-selection true] [--tikhonov MU] [--restore-scale S] [--centre true|false]";
+const USAGE: &str = "usage: deblur [--side 256|512|1024] [--skimage DIR] [--out DIR] [--noise S] [--photos a,b] [--iterations N] [--lambda L] [--max-levels N] [--max-side N] [--final-kernel mean|last] [--seed A..=B] [--no-extension true] [--no-edge-selection true] [--tikhonov MU] [--restore-scale S] [--centre true|false] [--blur-scale N]";
 const PHOTOS: [&str; 5] = ["camera", "astronaut", "coffee", "chelsea", "brick"];
 
 /// The vendored crop, or scikit-image's full image (grey, centre crop of
@@ -174,7 +178,10 @@ fn main() {
     if let Some(d) = &dir {
         std::fs::create_dir_all(d).expect("output directory");
     }
-    let scale = (side / 256).max(1);
+    // The blurs scale with the image unless told (1: the issue's own 9×9
+    // line and σ = 1.5 Gaussian at any size).
+    let scale: usize = args.get("blur-scale", (side / 256).max(1));
+    assert!(scale >= 1, "--blur-scale: at least 1\n{USAGE}");
     for &seed in &args.seeds {
         println!("{side}x{side}, reflecting boundaries, noise sigma = {sigma}, seed {seed}");
         println!(
