@@ -3,7 +3,8 @@
 use proptest::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use sasd::conv::{Complex64, Convolver, Plan, Plan1d, Plan2d, SpectrumCache};
+use sasd::conv::{Complex64, Convolver, Plan, Plan1d, Plan2d, SpectrumCache, Sums};
+use std::sync::Mutex;
 
 mod common;
 use common::{direct, dot, norm, random};
@@ -170,9 +171,43 @@ fn bad_input_is_an_error_not_a_panic() {
     assert_eq!(c.ffts(), 0);
 }
 
+/// A hook's sums for a chunk: its energy (order-sensitive in its last
+/// bits), where it starts, its length, and one per chunk.
+fn chunk_sums(start: usize, chunk: &[Complex64]) -> Sums {
+    let energy = chunk.iter().fold(0.0, |a, z| a + z.norm_sqr());
+    [energy, start as f64, chunk.len() as f64, 1.0]
+}
+
+/// [`chunk_sums`] over `spec` in the plan's chunks, added in bin order:
+/// what every hook's sums must be, bit for bit.
+fn bin_order_sums<P: Plan>(plan: &P, spec: &[Complex64]) -> Sums {
+    let len = plan.chunk_len();
+    let mut acc = Sums::default();
+    for (i, chunk) in spec.chunks(len).enumerate() {
+        acc.iter_mut()
+            .zip(chunk_sums(i * len, chunk))
+            .for_each(|(a, s)| *a += s);
+    }
+    acc
+}
+
+/// The chunks a hook was handed, as (start, chunk): they must tile the
+/// spectrum without gap or overlap.
+fn tiled(seen: Mutex<Vec<(usize, Vec<Complex64>)>>, s: usize) -> Vec<Complex64> {
+    let mut seen = seen.into_inner().unwrap();
+    seen.sort_by_key(|(start, _)| *start);
+    let mut all = Vec::new();
+    for (start, chunk) in seen {
+        assert_eq!(start, all.len(), "chunks tile the spectrum, no gap");
+        all.extend(chunk);
+    }
+    assert_eq!(all.len(), s);
+    all
+}
+
 /// The hooks of a plan compute the very transforms of `forward` and
-/// `inverse`, bit for bit, hand out the spectrum in consecutive bin-ordered
-/// chunks, and count their FFTs.
+/// `inverse`, bit for bit, hand out every chunk of the spectrum once, add
+/// the chunks' sums in bin order, and count their FFTs.
 fn check_hooks<P: Plan>(mut plan: P, small: P::Shape, seed: u64) {
     let mut rng = StdRng::seed_from_u64(seed);
     let full = plan.shape();
@@ -182,28 +217,37 @@ fn check_hooks<P: Plan>(mut plan: P, small: P::Shape, seed: u64) {
             .map(|z| (z.re.to_bits(), z.im.to_bits()))
             .collect::<Vec<_>>()
     };
+    let sum_bits = |v: Sums| v.map(f64::to_bits);
     let real_bits = |v: &[f64]| v.iter().map(|t| t.to_bits()).collect::<Vec<_>>();
     for shape in [full, small] {
         let v = random(&mut rng, P::count(shape));
         let mut want = vec![Complex64::default(); s];
         plan.forward(&v, shape, &mut want);
+        let want_sums = sum_bits(bin_order_sums(&plan, &want));
 
         plan.reset_ffts();
         let mut got = vec![Complex64::default(); s];
-        let mut seen = Vec::new();
-        plan.forward_visit(&v, shape, &mut got, &mut |start, chunk| {
-            assert_eq!(start, seen.len(), "chunks in bin order, no gap");
-            seen.extend_from_slice(chunk);
+        let seen = Mutex::new(Vec::new());
+        let sums = plan.forward_visit(&v, shape, &mut got, &|start, chunk| {
+            seen.lock().unwrap().push((start, chunk.to_vec()));
+            chunk_sums(start, chunk)
         });
         assert_eq!(plan.ffts(), 1);
         assert_eq!(bits(&got), bits(&want));
-        assert_eq!(bits(&seen), bits(&want), "the chunks are the final spectrum");
+        assert_eq!(
+            bits(&tiled(seen, s)),
+            bits(&want),
+            "the chunks are the final spectrum"
+        );
+        assert_eq!(sum_bits(sums), want_sums, "forward_visit: sums in bin order");
+        assert_eq!(sum_bits(plan.visit(&want, &chunk_sums)), want_sums, "visit");
 
         let mut keep = vec![0.0; v.len()];
         let mut got = vec![Complex64::default(); s];
-        plan.forward_keep(&v, shape, &mut keep, &mut got, &mut |_, _| {});
+        let sums = plan.forward_keep(&v, shape, &mut keep, &mut got, &chunk_sums);
         assert_eq!(plan.ffts(), 2);
         assert_eq!((bits(&got), real_bits(&keep)), (bits(&want), real_bits(&v)));
+        assert_eq!(sum_bits(sums), want_sums, "forward_keep");
 
         // Inverse of a spectrum written chunk by chunk.
         for out_shape in [full, small] {
@@ -212,16 +256,17 @@ fn check_hooks<P: Plan>(mut plan: P, small: P::Shape, seed: u64) {
             plan.inverse(&mut spec, out_shape, &mut expect);
             let mut spec = vec![Complex64::new(f64::NAN, f64::NAN); s];
             let mut out = vec![0.0; P::count(out_shape)];
-            let mut next = 0;
+            let seen = Mutex::new(Vec::new());
             plan.reset_ffts();
-            plan.inverse_fill(&mut spec, out_shape, &mut out, &mut |start, chunk| {
-                assert_eq!(start, next);
-                next += chunk.len();
+            let sums = plan.inverse_fill(&mut spec, out_shape, &mut out, &|start, chunk| {
                 chunk.copy_from_slice(&want[start..start + chunk.len()]);
+                seen.lock().unwrap().push((start, chunk.to_vec()));
+                chunk_sums(start, chunk)
             });
-            assert_eq!(next, s);
+            assert_eq!(bits(&tiled(seen, s)), bits(&want));
             assert_eq!(plan.ffts(), 1);
             assert_eq!(real_bits(&out), real_bits(&expect));
+            assert_eq!(sum_bits(sums), want_sums, "inverse_fill");
 
             // Forward, map, inverse in one sweep: with a map that doubles each
             // chunk, the forward-then-inverse of 2·F(v).
@@ -229,17 +274,16 @@ fn check_hooks<P: Plan>(mut plan: P, small: P::Shape, seed: u64) {
             plan.inverse(&mut doubled, out_shape, &mut expect);
             let mut spec = vec![Complex64::default(); s];
             plan.reset_ffts();
-            plan.forward_map_inverse(
-                (&v, shape),
-                &mut spec,
-                (&mut out, out_shape),
-                &mut |start, chunk| {
+            let sums =
+                plan.forward_map_inverse((&v, shape), &mut spec, (&mut out, out_shape), &|start, chunk| {
                     assert_eq!(bits(chunk), bits(&want[start..start + chunk.len()]));
+                    let sums = chunk_sums(start, chunk);
                     chunk.iter_mut().for_each(|z| *z *= 2.0);
-                },
-            );
+                    sums
+                });
             assert_eq!(plan.ffts(), 2);
             assert_eq!(real_bits(&out), real_bits(&expect));
+            assert_eq!(sum_bits(sums), want_sums, "forward_map_inverse");
         }
     }
 }
@@ -293,13 +337,17 @@ fn threads_do_not_change_the_bits() {
                 many.inverse(&mut b.clone(), shape, &mut y);
                 let bits = |v: &[f64]| v.iter().map(|t| t.to_bits()).collect::<Vec<_>>();
                 assert_eq!(bits(&x), bits(&y), "inverse {full:?} {shape:?} {threads}");
-                // The narrow row-buffer path of one thread against whole rows.
-                let map = &mut |_: usize, chunk: &mut [Complex64]| chunk.iter_mut().for_each(|z| *z *= 0.5);
-                one.forward_map_inverse((&v, shape), &mut a, (&mut x, shape), map);
-                many.forward_map_inverse((&v, shape), &mut b, (&mut y, shape), map);
+                // The narrow row-buffer path, on one thread and shared.
+                let map = |start: usize, chunk: &mut [Complex64]| {
+                    let sums = chunk_sums(start, chunk);
+                    chunk.iter_mut().for_each(|z| *z *= 0.5);
+                    sums
+                };
+                let s1 = one.forward_map_inverse((&v, shape), &mut a, (&mut x, shape), &map);
+                let s2 = many.forward_map_inverse((&v, shape), &mut b, (&mut y, shape), &map);
                 assert_eq!(
-                    bits(&x),
-                    bits(&y),
+                    (bits(&x), s1.map(f64::to_bits)),
+                    (bits(&y), s2.map(f64::to_bits)),
                     "forward_map_inverse {full:?} {shape:?} {threads}"
                 );
             }

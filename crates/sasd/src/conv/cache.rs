@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use pulp::{Arch, Simd, WithSimd};
 
-use super::{Complex64, Plan};
+use super::{Complex64, Plan, Sums, Visit};
 
 /// Source of [`SpectrumCache::id`]s: unique per content ever held.
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -68,20 +68,16 @@ impl<P: Plan> SpectrumCache<P> {
             .chunks_exact(len)
             .zip(self.spectra.chunks_exact_mut(self.spectrum_len))
         {
-            plan.forward_tap(
-                block,
-                self.shape,
-                &mut |chunk| kept.push(chunk),
-                spec,
-                &mut |_, _| {},
-            );
+            plan.forward_tap(block, self.shape, &mut |chunk| kept.push(chunk), spec, &|_, _| {
+                Sums::default()
+            });
         }
     }
 
     /// [`update`](Self::update) of a single-block cache that also hands the
-    /// spectrum to `visit` in bin-ordered chunks: as the transform finishes
-    /// them ([`Plan::forward_visit`]) when it runs, in one chunk when the
-    /// cache holds `v` already.
+    /// spectrum to `visit` chunk by chunk and returns their sums: as the
+    /// transform finishes them ([`Plan::forward_visit`]) when it runs, by
+    /// [`Plan::visit`] when the cache holds `v` already.
     ///
     /// The transform writes into `spare` (a buffer of one spectrum's length),
     /// which then trades places with the cache's own: the caller's scratch,
@@ -98,19 +94,19 @@ impl<P: Plan> SpectrumCache<P> {
         plan: &mut P,
         v: &[f64],
         spare: &mut Vec<Complex64>,
-        visit: &mut dyn FnMut(usize, &[Complex64]),
-    ) {
+        visit: &Visit,
+    ) -> Sums {
         assert_eq!(self.blocks, 1, "update_visit: one block only");
         assert_eq!(spare.len(), self.spectra.len(), "update_visit: spare length");
         if self.holds(v) {
-            visit(0, &self.spectra);
-            return;
+            return plan.visit(&self.spectra, visit);
         }
         self.id = next_id();
         let kept = &mut self.vector;
         kept.clear();
-        plan.forward_tap(v, self.shape, &mut |chunk| kept.push(chunk), spare, visit);
+        let sums = plan.forward_tap(v, self.shape, &mut |chunk| kept.push(chunk), spare, visit);
         std::mem::swap(&mut self.spectra, spare);
+        sums
     }
 
     /// Makes `self` (the fixed operand) hold `v`, taking the spectra from

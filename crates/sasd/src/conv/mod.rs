@@ -43,6 +43,44 @@ pub use plan1d::Plan1d;
 pub use plan2d::Plan2d;
 pub use realfft::num_complex::Complex64;
 
+/// Sums a hook returns for its chunk of a spectrum (an energy, say, in its
+/// first lane). A plan adds the chunks' sums lane by lane, from zero, chunk
+/// after chunk in bin order, whatever order it ran them in: every sum over
+/// a spectrum is formed this way (per chunk of [`Plan::chunk_len`] bins,
+/// then the chunks in order), so that a 2-D plan can run its rows on
+/// several threads and still give the same bits.
+pub type Sums = [f64; 4];
+
+/// A hook reading one chunk of a spectrum: `visit(start, &spec[start..start + len])`.
+pub type Visit<'h> = dyn Fn(usize, &[Complex64]) -> Sums + Sync + 'h;
+
+/// A hook rewriting one chunk of a spectrum in place:
+/// `rewrite(start, &mut spec[start..start + len])`.
+pub type Rewrite<'h> = dyn Fn(usize, &mut [Complex64]) -> Sums + Sync + 'h;
+
+/// `acc` += `s`, lane by lane.
+pub(crate) fn add_sums(acc: &mut Sums, s: Sums) {
+    acc.iter_mut().zip(s).for_each(|(a, s)| *a += s);
+}
+
+/// The sums of `visit` over `spec` in chunks of `len` bins, in bin order.
+pub(crate) fn visit_chunks(spec: &[Complex64], len: usize, visit: &Visit) -> Sums {
+    let mut acc = Sums::default();
+    for (i, chunk) in spec.chunks(len.max(1)).enumerate() {
+        add_sums(&mut acc, visit(i * len, chunk));
+    }
+    acc
+}
+
+/// [`visit_chunks`] for a hook that rewrites the chunks.
+pub(crate) fn rewrite_chunks(spec: &mut [Complex64], len: usize, rewrite: &Rewrite) -> Sums {
+    let mut acc = Sums::default();
+    for (i, chunk) in spec.chunks_mut(len.max(1)).enumerate() {
+        add_sums(&mut acc, rewrite(i * len, chunk));
+    }
+    acc
+}
+
 /// A pair of real FFTs (forward and inverse) of one fixed size, with the
 /// zero-padding ι folded into the forward transform and the restriction ι*
 /// into the inverse one.
@@ -53,6 +91,10 @@ pub use realfft::num_complex::Complex64;
 ///
 /// No method allocates: the plans, their scratch and the padding buffers are
 /// built in the constructor.
+///
+/// The hooks ([`Visit`], [`Rewrite`]) see each chunk of [`chunk_len`](Plan::chunk_len)
+/// bins once, as soon as it is final, possibly on another thread and not
+/// in bin order; their [`Sums`] are added in bin order.
 ///
 /// # Panics
 /// The transform methods panic when a buffer's length does not match its
@@ -80,6 +122,13 @@ pub trait Plan {
     /// Complex entries of a half spectrum.
     fn spectrum_len(&self) -> usize;
 
+    /// Bins per chunk a hook sees (the last may be shorter): the whole
+    /// spectrum in 1-D, a row in 2-D. Each [`edge_bins`](Self::edge_bins)
+    /// range lies within one chunk.
+    fn chunk_len(&self) -> usize {
+        self.spectrum_len()
+    }
+
     /// The bins counted once (not twice) in Parseval's identity: the rows of
     /// the halved axis at frequency 0 and, for an even length, N/2.
     fn edge_bins(&self) -> [Range<usize>; 2];
@@ -93,37 +142,37 @@ pub trait Plan {
     /// spectrum is used as scratch. One real FFT.
     fn inverse(&mut self, spec: &mut [Complex64], shape: Self::Shape, out: &mut [f64]);
 
-    /// [`forward`](Self::forward), handing the spectrum to `visit` in
-    /// consecutive chunks, in bin order, each as soon as it is final:
-    /// `visit(start, &out[start..start + len])`. A 2-D plan visits each row
-    /// right after its row transform, while it is still in cache, so that a
-    /// pass over the spectrum (a residual energy, say) costs no extra trip
-    /// through memory; the default visits the whole spectrum once. One real FFT.
-    fn forward_visit(
-        &mut self,
-        v: &[f64],
-        shape: Self::Shape,
-        out: &mut [Complex64],
-        visit: &mut dyn FnMut(usize, &[Complex64]),
-    ) {
-        self.forward(v, shape, out);
-        visit(0, out);
+    /// The sums of `visit` over the chunks of `spec` (a pass over a spectrum
+    /// no transform is making; a 2-D plan shares its rows among its threads).
+    fn visit(&mut self, spec: &[Complex64], visit: &Visit) -> Sums {
+        visit_chunks(spec, self.chunk_len(), visit)
+    }
+
+    /// [`forward`](Self::forward), handing each chunk of the spectrum to
+    /// `visit` as soon as it is final, and returning their sums. A 2-D plan
+    /// visits each row right after its row transform, while it is still in
+    /// cache, so that a pass over the spectrum (a residual energy, say)
+    /// costs no extra trip through memory. One real FFT.
+    fn forward_visit(&mut self, v: &[f64], shape: Self::Shape, out: &mut [Complex64], visit: &Visit) -> Sums {
+        self.forward_tap(v, shape, &mut |_| {}, out, visit)
     }
 
     /// [`forward_visit`](Self::forward_visit) that also hands v to `tap` in
-    /// consecutive chunks, in order, as the transform reads them (a 2-D plan:
-    /// column by column), so that a cache keeping the vector it transforms
-    /// reads it once. The default taps v whole first. One real FFT.
+    /// consecutive chunks, in order, on the calling thread, as the transform
+    /// reads them (a 2-D plan: column by column), so that a cache keeping
+    /// the vector it transforms reads it once. The default taps v whole
+    /// first. One real FFT.
     fn forward_tap(
         &mut self,
         v: &[f64],
         shape: Self::Shape,
         tap: &mut dyn FnMut(&[f64]),
         out: &mut [Complex64],
-        visit: &mut dyn FnMut(usize, &[Complex64]),
-    ) {
+        visit: &Visit,
+    ) -> Sums {
         tap(v);
-        self.forward_visit(v, shape, out, visit);
+        self.forward(v, shape, out);
+        self.visit(out, visit)
     }
 
     /// [`forward_tap`](Self::forward_tap) copying v into `keep` (of v's
@@ -134,50 +183,50 @@ pub trait Plan {
         shape: Self::Shape,
         keep: &mut [f64],
         out: &mut [Complex64],
-        visit: &mut dyn FnMut(usize, &[Complex64]),
-    ) {
+        visit: &Visit,
+    ) -> Sums {
         assert_eq!(keep.len(), v.len(), "forward: shape mismatch");
         let mut at = 0;
         let mut copy = |chunk: &[f64]| {
             keep[at..at + chunk.len()].copy_from_slice(chunk);
             at += chunk.len();
         };
-        self.forward_tap(v, shape, &mut copy, out, visit);
+        self.forward_tap(v, shape, &mut copy, out, visit)
     }
 
     /// [`inverse`](Self::inverse) of a spectrum that `fill` writes chunk by
-    /// chunk, in bin order, each just before the transform needs it:
-    /// `fill(start, &mut spec[start..start + len])` (a 2-D plan fills a row
-    /// and runs its row transform at once). `fill` sees the chunk's previous
-    /// contents and must write every bin. The default fills the whole
-    /// spectrum once. One real FFT.
+    /// chunk, each just before the transform needs it (a 2-D plan fills a
+    /// row and runs its row transform at once), returning their sums.
+    /// `fill` sees the chunk's previous contents and must write every bin.
+    /// One real FFT.
     fn inverse_fill(
         &mut self,
         spec: &mut [Complex64],
         shape: Self::Shape,
         out: &mut [f64],
-        fill: &mut dyn FnMut(usize, &mut [Complex64]),
-    ) {
-        fill(0, spec);
+        fill: &Rewrite,
+    ) -> Sums {
+        let sums = rewrite_chunks(spec, self.chunk_len(), fill);
         self.inverse(spec, shape, out);
+        sums
     }
 
     /// `out` (of shape `so`) = ι* F⁻¹ map(F ι v) for v of shape `sv`: the
     /// forward transform into `spec`, then `map(start, chunk)` rewriting each
-    /// chunk of it in place, in bin order, as soon as it is final, then the
-    /// inverse transform (with `spec` as scratch). A 2-D plan maps each row
-    /// between its forward and inverse row FFTs, while it is in cache. The
-    /// default is [`forward`](Self::forward) then
+    /// chunk of it in place as soon as it is final, then the inverse
+    /// transform (with `spec` as scratch); returns the maps' sums. A 2-D
+    /// plan maps each row between its forward and inverse row FFTs, while it
+    /// is in cache. The default is [`forward`](Self::forward) then
     /// [`inverse_fill`](Self::inverse_fill). Two real FFTs.
     fn forward_map_inverse(
         &mut self,
         (v, sv): (&[f64], Self::Shape),
         spec: &mut [Complex64],
         (out, so): (&mut [f64], Self::Shape),
-        map: &mut dyn FnMut(usize, &mut [Complex64]),
-    ) {
+        map: &Rewrite,
+    ) -> Sums {
         self.forward(v, sv, spec);
-        self.inverse_fill(spec, so, out, map);
+        self.inverse_fill(spec, so, out, map)
     }
 
     /// Real FFTs (forward and inverse) run since construction or the last
@@ -198,10 +247,26 @@ pub fn parseval_norm_sq<P: Plan + ?Sized>(plan: &P, spec: &[Complex64]) -> f64 {
 
 /// Σ |V_k|² over the edge bins of a half spectrum (see [`Plan::edge_bins`]).
 pub(crate) fn edge_energy<P: Plan + ?Sized>(plan: &P, spec: &[Complex64]) -> f64 {
-    plan.edge_bins()
-        .into_iter()
-        .map(|r| spec[r].iter().map(|c| c.norm_sqr()).sum::<f64>())
-        .sum()
+    edge_sum(&plan.edge_bins(), 0..spec.len(), |i| spec[i].norm_sqr())
+}
+
+/// Σ f(i) over the edge bins in `bins` (a chunk, or the whole spectrum):
+/// each range summed from zero in bin order, the ranges added in order.
+/// As each range lies within one chunk, adding the chunks' sums in bin
+/// order gives the whole spectrum's, bit for bit ([`Sums`]).
+pub(crate) fn edge_sum(
+    edges: &[Range<usize>; 2],
+    bins: Range<usize>,
+    mut f: impl FnMut(usize) -> f64,
+) -> f64 {
+    let mut total = 0.0;
+    for range in edges {
+        let (lo, hi) = (range.start.max(bins.start), range.end.min(bins.end));
+        if lo < hi {
+            total += (lo..hi).map(&mut f).fold(0.0, |a, t| a + t);
+        }
+    }
+    total
 }
 
 /// The smallest 5-smooth integer (2^a·3^b·5^c) ≥ `n`: FFT lengths with only

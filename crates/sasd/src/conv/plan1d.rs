@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 
-use super::{Complex64, Plan};
+use super::{Complex64, Plan, Sums, Visit};
 use crate::error::{Result, SasdError};
 
 /// The 1-D [`Plan`]: real FFTs of length m (half spectrum of m/2 + 1 bins).
@@ -109,15 +109,15 @@ impl Plan for Plan1d {
         n: usize,
         tap: &mut dyn FnMut(&[f64]),
         out: &mut [Complex64],
-        visit: &mut dyn FnMut(usize, &[Complex64]),
-    ) {
+        visit: &Visit,
+    ) -> Sums {
         assert!(n <= self.m && v.len() == n, "forward: shape mismatch");
         for (b, chunk) in self.buf[..n].chunks_mut(TAP_CHUNK).zip(v.chunks(TAP_CHUNK)) {
             b.copy_from_slice(chunk);
             tap(chunk);
         }
         self.transform(n, out);
-        visit(0, out);
+        self.visit(out, visit)
     }
 
     fn inverse(&mut self, spec: &mut [Complex64], n: usize, out: &mut [f64]) {

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 use rustfft::{Fft, FftPlanner};
 
-use super::{Complex64, Plan};
+use super::{Complex64, Plan, Rewrite, Sums, Visit, add_sums, visit_chunks};
 use crate::error::{Result, SasdError};
 
 /// The 2-D [`Plan`]: a real FFT along the contiguous axis (the r rows of each
@@ -30,23 +30,29 @@ pub struct Plan2d {
     col_inverse: Arc<dyn ComplexToReal<f64>>,
     row_forward: Arc<dyn Fft<f64>>,
     row_inverse: Arc<dyn Fft<f64>>,
-    /// One row of a spectrum ([`Plan::forward_map_inverse`] of narrow shapes).
-    row: Vec<Complex64>,
     /// The calling thread's buffers (serial passes).
     own: Worker,
     /// One set of buffers per share of the parallel passes of large
     /// transforms ([`PARALLEL_FROM`]); empty for serial passes.
     workers: Vec<Worker>,
+    /// The hooks' sums, row by row, until they are added in row order
+    /// (parallel passes).
+    sums: Vec<Sums>,
     ffts: u64,
 }
 
+/// A row pass's work on one row: (the worker's buffers, k₁, the row) → the
+/// hook's sums.
+type RowOp<'o> = dyn Fn(&mut Worker, usize, &mut [Complex64]) -> Sums + Sync + 'o;
+
 /// Transforms of at least this many samples share their column and row
-/// FFTs among rayon's threads. Measured on 2 cores (solves to kernel error
-/// 1e-5, paired runs): 2048² 40.8 → 34.2 s, 1024² 6.6–7.1 → 5.8–6.0 s,
-/// 512² 1.39 s either way (six transforms 5.3 → 3.9 ms, but the visits,
-/// now a pass of their own, read the spectrum from L2 instead of L1), so
-/// smaller transforms stay serial.
-pub(crate) const PARALLEL_FROM: usize = 1024 * 1024;
+/// passes (with the hooks' visits, fills and maps) among rayon's threads.
+/// Measured on 2 cores (solves to kernel error 1e-5, time per iteration):
+/// against the serial plan, 256² 1.37 → 1.01–1.06 ms and 512² 7.2 →
+/// 4.9–5.6 ms; against transforms shared with the hooks run serially
+/// afterwards, 1024² 37.9 → 30.4 ms and 2048² 128 → 107–111 ms; at 128²
+/// the same (0.41 ms) and at 64² slower, so smaller transforms stay serial.
+pub(crate) const PARALLEL_FROM: usize = 256 * 256;
 
 /// The buffers one thread needs for its share of a pass.
 #[derive(Clone)]
@@ -56,14 +62,17 @@ struct Worker {
     /// Spectra of [`BLOCK`] columns, column after column.
     tile: Vec<Complex64>,
     scratch: Vec<Complex64>,
+    /// One row of a spectrum ([`Plan::forward_map_inverse`] of narrow shapes).
+    row: Vec<Complex64>,
 }
 
 impl Worker {
-    fn new(rows: usize, scratch_len: usize) -> Self {
+    fn new((rows, cols): (usize, usize), scratch_len: usize) -> Self {
         Self {
             col: vec![0.0; rows],
             tile: vec![Complex64::default(); BLOCK * (rows / 2 + 1)],
             scratch: vec![Complex64::default(); scratch_len],
+            row: vec![Complex64::default(); cols],
         }
     }
 
@@ -160,8 +169,8 @@ impl std::fmt::Debug for Plan2d {
 
 impl Plan2d {
     /// Plans the real 2-D FFTs of shape (rows, cols), both ≥ 1; from
-    /// 1024 × 1024 samples on, their column and row transforms are
-    /// shared among rayon's threads ([`with_threads`](Self::with_threads)).
+    /// 256 × 256 samples on, their column and row passes are shared among
+    /// rayon's threads ([`with_threads`](Self::with_threads)).
     pub fn new(shape: (usize, usize)) -> Result<Self> {
         let threads = if shape.0.saturating_mul(shape.1) >= PARALLEL_FROM {
             rayon::current_num_threads()
@@ -173,9 +182,9 @@ impl Plan2d {
 
     /// [`new`](Self::new) with the passes split into `threads` shares (1:
     /// all on the calling thread), run on rayon's pool. Any count gives the
-    /// same bits: each column and row is transformed alone, and the visits,
-    /// fills and maps of the [`Plan`] hooks run on the calling thread in bin
-    /// order, after (or before) the whole row pass rather than row by row.
+    /// same bits: each column and row is transformed alone, each row's
+    /// visit, fill or map runs with its row transform, and their [`Sums`]
+    /// are added in row order.
     pub fn with_threads((rows, cols): (usize, usize), threads: usize) -> Result<Self> {
         if rows == 0 || cols == 0 {
             return Err(SasdError::EmptySignal);
@@ -195,7 +204,7 @@ impl Plan2d {
         .into_iter()
         .max()
         .unwrap_or(0);
-        let own = Worker::new(rows, scratch_len);
+        let own = Worker::new((rows, cols), scratch_len);
         let workers = if threads > 1 {
             vec![own.clone(); threads]
         } else {
@@ -208,9 +217,9 @@ impl Plan2d {
             col_inverse,
             row_forward,
             row_inverse,
-            row: vec![Complex64::default(); cols],
             own,
             workers,
+            sums: vec![Sums::default(); if threads > 1 { rows / 2 + 1 } else { 0 }],
             ffts: 0,
         })
     }
@@ -271,13 +280,6 @@ impl Plan2d {
         });
     }
 
-    /// Second half of a forward transform, on one row: clears the columns
-    /// n₂.. (zero-padding, whose transforms vanish) and runs the row FFT.
-    fn forward_row(&mut self, row: &mut [Complex64], n2: usize) {
-        row[n2..].fill(Complex64::default());
-        self.row_forward.process_with_scratch(row, &mut self.own.scratch);
-    }
-
     /// Second half of an inverse transform, after every row's inverse FFT:
     /// the inverse real FFTs of the n₂ columns of `spec` (gathered
     /// [`BLOCK`] at a time), restricted to n₁ rows, into `out`. With
@@ -316,28 +318,32 @@ impl Plan2d {
             });
     }
 
-    /// Row FFTs of every row of `spec`, forward or inverse, shared among the
-    /// workers by contiguous row ranges; a forward pass first clears each
-    /// row's columns `zero_from..` (zero-padding).
-    fn rows_parallel(&mut self, spec: &mut [Complex64], forward: bool, zero_from: usize) {
+    /// Runs `op` on every row of `spec` (rows of c bins): on this thread, or
+    /// shared among the workers by contiguous row ranges; adds the rows'
+    /// sums in row order either way.
+    fn rows(&mut self, spec: &mut [Complex64], op: &RowOp) -> Sums {
         let c = self.cols;
-        let per = (spec.len() / c).div_ceil(self.workers.len());
-        let fft = if forward {
-            &*self.row_forward
-        } else {
-            &*self.row_inverse
-        };
+        let mut acc = Sums::default();
+        if self.workers.is_empty() {
+            for (k1, row) in spec.chunks_exact_mut(c).enumerate() {
+                add_sums(&mut acc, op(&mut self.own, k1, row));
+            }
+            return acc;
+        }
+        let n = spec.len() / c;
+        let per = n.div_ceil(self.workers.len());
         self.workers
             .par_iter_mut()
             .zip(spec.par_chunks_mut(per * c))
-            .for_each(|(w, chunk)| {
-                for row in chunk.chunks_exact_mut(c) {
-                    if forward {
-                        row[zero_from..].fill(Complex64::default());
-                    }
-                    fft.process_with_scratch(row, &mut w.scratch);
+            .zip(self.sums.par_chunks_mut(per))
+            .enumerate()
+            .for_each(|(t, ((w, rows), sums))| {
+                for (i, (row, s)) in rows.chunks_exact_mut(c).zip(sums).enumerate() {
+                    *s = op(w, t * per + i, row);
                 }
             });
+        self.sums[..n].iter().for_each(|s| add_sums(&mut acc, *s));
+        acc
     }
 
     fn check_inverse(&self, spec: &[Complex64], (n1, n2): (usize, usize), out: &[f64]) {
@@ -347,31 +353,26 @@ impl Plan2d {
         );
     }
 
-    /// [`Plan::forward_tap`].
+    /// [`Plan::forward_tap`]: the column pass, then each row's FFT (after
+    /// clearing its columns n₂.., whose transforms vanish) and visit.
     fn forward_rows(
         &mut self,
         v: &[f64],
         shape: (usize, usize),
         tap: &mut dyn FnMut(&[f64]),
         out: &mut [Complex64],
-        visit: &mut dyn FnMut(usize, &[Complex64]),
-    ) {
+        visit: &Visit,
+    ) -> Sums {
         let c = self.cols;
         self.columns_forward(v, shape, tap, out);
-        if self.workers.is_empty() {
-            for (k1, row) in out.chunks_exact_mut(c).enumerate() {
-                self.forward_row(row, shape.1);
-                visit(k1 * c, row);
-            }
-        } else {
-            // The transforms shared, then the visits in order on this
-            // thread: the same rows in the same order, so the same sums.
-            self.rows_parallel(out, true, shape.1);
-            for (k1, row) in out.chunks_exact(c).enumerate() {
-                visit(k1 * c, row);
-            }
-        }
+        let fft = Arc::clone(&self.row_forward);
+        let sums = self.rows(out, &|w, k1, row| {
+            row[shape.1..].fill(Complex64::default());
+            fft.process_with_scratch(row, &mut w.scratch);
+            visit(k1 * c, row)
+        });
         self.ffts += 1;
+        sums
     }
 }
 
@@ -405,12 +406,37 @@ impl Plan for Plan2d {
         [0..c, nyquist]
     }
 
+    fn chunk_len(&self) -> usize {
+        self.cols
+    }
+
     fn forward(&mut self, v: &[f64], shape: (usize, usize), out: &mut [Complex64]) {
-        self.forward_rows(v, shape, &mut |_| {}, out, &mut |_, _| {});
+        self.forward_rows(v, shape, &mut |_| {}, out, &|_, _| Sums::default());
     }
 
     fn inverse(&mut self, spec: &mut [Complex64], shape: (usize, usize), out: &mut [f64]) {
-        self.inverse_fill(spec, shape, out, &mut |_, _| {});
+        self.inverse_fill(spec, shape, out, &|_, _| Sums::default());
+    }
+
+    /// Shares the rows among the workers, as the transforms do.
+    fn visit(&mut self, spec: &[Complex64], visit: &Visit) -> Sums {
+        let c = self.cols;
+        if self.workers.is_empty() {
+            return visit_chunks(spec, c, visit);
+        }
+        let n = spec.len() / c;
+        let per = n.div_ceil(self.workers.len());
+        spec.par_chunks(per * c)
+            .zip(self.sums.par_chunks_mut(per))
+            .enumerate()
+            .for_each(|(t, (rows, sums))| {
+                for (i, (row, s)) in rows.chunks_exact(c).zip(sums).enumerate() {
+                    *s = visit((t * per + i) * c, row);
+                }
+            });
+        let mut acc = Sums::default();
+        self.sums[..n].iter().for_each(|s| add_sums(&mut acc, *s));
+        acc
     }
 
     /// Visits each row right after its row FFT.
@@ -419,9 +445,9 @@ impl Plan for Plan2d {
         v: &[f64],
         shape: (usize, usize),
         out: &mut [Complex64],
-        visit: &mut dyn FnMut(usize, &[Complex64]),
-    ) {
-        self.forward_rows(v, shape, &mut |_| {}, out, visit);
+        visit: &Visit,
+    ) -> Sums {
+        self.forward_rows(v, shape, &mut |_| {}, out, visit)
     }
 
     /// Taps v column by column as the column FFTs read it.
@@ -431,9 +457,9 @@ impl Plan for Plan2d {
         shape: (usize, usize),
         tap: &mut dyn FnMut(&[f64]),
         out: &mut [Complex64],
-        visit: &mut dyn FnMut(usize, &[Complex64]),
-    ) {
-        self.forward_rows(v, shape, tap, out, visit);
+        visit: &Visit,
+    ) -> Sums {
+        self.forward_rows(v, shape, tap, out, visit)
     }
 
     /// Fills each row right before its inverse row FFT.
@@ -442,23 +468,19 @@ impl Plan for Plan2d {
         spec: &mut [Complex64],
         shape: (usize, usize),
         out: &mut [f64],
-        fill: &mut dyn FnMut(usize, &mut [Complex64]),
-    ) {
+        fill: &Rewrite,
+    ) -> Sums {
         self.check_inverse(spec, shape, out);
         let c = self.cols;
-        if self.workers.is_empty() {
-            for (k1, row) in spec.chunks_exact_mut(c).enumerate() {
-                fill(k1 * c, row);
-                self.row_inverse.process_with_scratch(row, &mut self.own.scratch);
-            }
-        } else {
-            for (k1, row) in spec.chunks_exact_mut(c).enumerate() {
-                fill(k1 * c, row);
-            }
-            self.rows_parallel(spec, false, c);
-        }
+        let fft = Arc::clone(&self.row_inverse);
+        let sums = self.rows(spec, &|w, k1, row| {
+            let s = fill(k1 * c, row);
+            fft.process_with_scratch(row, &mut w.scratch);
+            s
+        });
         self.columns_inverse(spec, shape, out);
         self.ffts += 1;
+        sums
     }
 
     /// Each row goes through its forward FFT, `map` and its inverse FFT in
@@ -477,39 +499,36 @@ impl Plan for Plan2d {
         (v, sv): (&[f64], (usize, usize)),
         spec: &mut [Complex64],
         (out, so): (&mut [f64], (usize, usize)),
-        map: &mut dyn FnMut(usize, &mut [Complex64]),
-    ) {
+        map: &Rewrite,
+    ) -> Sums {
         self.check_inverse(spec, so, out);
         let c = self.cols;
         self.columns_forward(v, sv, &mut |_| {}, spec);
-        if !self.workers.is_empty() {
-            // Whole rows (no narrow row buffer): the row transforms are
-            // shared, the maps run in order on this thread.
-            self.rows_parallel(spec, true, sv.1);
-            for (k1, row) in spec.chunks_exact_mut(c).enumerate() {
-                map(k1 * c, row);
+        let narrow = sv.1.max(so.1) < c;
+        let (forward, inverse) = (Arc::clone(&self.row_forward), Arc::clone(&self.row_inverse));
+        let sums = self.rows(spec, &|w, k1, row| {
+            let Worker {
+                row: buf, scratch, ..
+            } = w;
+            if narrow {
+                buf[..sv.1].copy_from_slice(&row[..sv.1]);
+                buf[sv.1..].fill(Complex64::default());
+                forward.process_with_scratch(buf, scratch);
+                let s = map(k1 * c, buf);
+                inverse.process_with_scratch(buf, scratch);
+                row[..so.1].copy_from_slice(&buf[..so.1]);
+                s
+            } else {
+                row[sv.1..].fill(Complex64::default());
+                forward.process_with_scratch(row, scratch);
+                let s = map(k1 * c, row);
+                inverse.process_with_scratch(row, scratch);
+                s
             }
-            self.rows_parallel(spec, false, c);
-        } else {
-            let narrow = sv.1.max(so.1) < c;
-            for (k1, row) in spec.chunks_exact_mut(c).enumerate() {
-                if narrow {
-                    let buf = &mut self.row;
-                    buf[..sv.1].copy_from_slice(&row[..sv.1]);
-                    buf[sv.1..].fill(Complex64::default());
-                    self.row_forward.process_with_scratch(buf, &mut self.own.scratch);
-                    map(k1 * c, buf);
-                    self.row_inverse.process_with_scratch(buf, &mut self.own.scratch);
-                    row[..so.1].copy_from_slice(&buf[..so.1]);
-                } else {
-                    self.forward_row(row, sv.1);
-                    map(k1 * c, row);
-                    self.row_inverse.process_with_scratch(row, &mut self.own.scratch);
-                }
-            }
-        }
+        });
         self.columns_inverse(spec, so, out);
         self.ffts += 2;
+        sums
     }
 
     fn ffts(&self) -> u64 {

@@ -86,13 +86,21 @@ impl<P: Plan> SpectralResidual<P> {
     /// and ψ = ½‖r‖² by Parseval, in one pass over the spectra per kernel.
     pub fn residual(&mut self, a: &SpectrumCache<P>, x: &SpectrumCache<P>, bias: f64) -> f64 {
         let blocks = a.blocks();
+        let len = self.plan.chunk_len();
         let mut energy = 0.0;
         for k in 0..blocks {
             let (ak, xk) = (a.spectrum(k), x.spectrum(k));
-            match (k == 0, k + 1 == blocks) {
-                (true, true) => energy = fill(&mut self.resid, &self.y_hat, ak, xk, true),
-                (true, false) => _ = fill(&mut self.resid, &self.y_hat, ak, xk, false),
-                (false, last) => energy = accumulate(&mut self.resid, ak, xk, last),
+            let last = k + 1 == blocks;
+            // The energy chunk by chunk, the chunks added in bin order
+            // (`Sums`), as the one-kernel passes sum it.
+            for (c, r) in self.resid.chunks_mut(len).enumerate() {
+                let bins = c * len..c * len + r.len();
+                let e = if k == 0 {
+                    fill(r, &self.y_hat[bins.clone()], &ak[bins.clone()], &xk[bins], last)
+                } else {
+                    accumulate(r, &ak[bins.clone()], &xk[bins], last)
+                };
+                energy = if c == 0 { e } else { energy + e };
             }
         }
         let n = self.samples() as f64;

@@ -1,12 +1,14 @@
 //! The one-kernel oracles of [`SpectralResidual`]: the residual, its energy
 //! and, for a gradient, the correlation conj(Ô)R̂/N are formed in one pass
 //! over the spectra, run chunk by chunk inside the transforms (where a 2-D
-//! plan has each row in cache), and R̂ is not kept. Each gives the same sums
-//! in the same order as the N-kernel path would on the same spectra.
+//! plan has each row in cache, on whichever thread transformed it), and R̂
+//! is not kept. Each sums per chunk and adds the chunks in bin order
+//! ([`Sums`]), as the N-kernel path does: the same sums in the same order
+//! on the same spectra.
 
 use super::SpectralResidual;
 use super::passes::{energy_and_product, energy_and_product_in_place, energy_of};
-use crate::conv::{Complex64, Plan, SpectrumCache};
+use crate::conv::{Complex64, Plan, SpectrumCache, edge_sum};
 
 impl<P: Plan> SpectralResidual<P> {
     /// ψ = ½‖r‖² without keeping R̂ (value-only oracles): for one kernel a
@@ -17,7 +19,16 @@ impl<P: Plan> SpectralResidual<P> {
             return self.residual(a, x, bias);
         }
         let (ah, xh) = (a.spectrum(0), x.spectrum(0));
-        let energy = energy_of(0.0, &self.y_hat, ah, xh);
+        let Self { plan, y_hat, .. } = self;
+        let [energy, ..] = plan.visit(xh, &|start, chunk| {
+            let end = start + chunk.len();
+            [
+                energy_of(0.0, &y_hat[start..end], &ah[start..end], chunk),
+                0.0,
+                0.0,
+                0.0,
+            ]
+        });
         let psi = self.finish(energy, bias, |i| ah[i] * xh[i] - self.y_hat[i]);
         self.last = Some((a.id(), x.id(), psi));
         psi
@@ -40,12 +51,16 @@ impl<P: Plan> SpectralResidual<P> {
             plan, y_hat, work, ..
         } = self;
         let f = fixed.spectrum(0);
-        let mut energy = 0.0;
-        trial.update_visit(plan, v, work, &mut |start, chunk| {
+        let [energy, ..] = trial.update_visit(plan, v, work, &|start, chunk| {
             let end = start + chunk.len();
             // f·t = t·f bin by bin, bit for bit: the products commute and
             // so does the sum of two of them.
-            energy = energy_of(energy, &y_hat[start..end], &f[start..end], chunk);
+            [
+                energy_of(0.0, &y_hat[start..end], &f[start..end], chunk),
+                0.0,
+                0.0,
+                0.0,
+            ]
         });
         let (a, x) = if trial_is_a {
             (&*trial, fixed)
@@ -88,8 +103,7 @@ impl<P: Plan> SpectralResidual<P> {
         let Self {
             plan, y_hat, work, ..
         } = self;
-        let mut energy = 0.0;
-        plan.inverse_fill(work, shape, out, &mut |start, chunk| {
+        let [energy, ..] = plan.inverse_fill(work, shape, out, &|start, chunk| {
             let end = start + chunk.len();
             let (y, a, x, o) = (
                 &y_hat[start..end],
@@ -97,10 +111,11 @@ impl<P: Plan> SpectralResidual<P> {
                 &xh[start..end],
                 &oh[start..end],
             );
-            energy = energy_and_product(energy, chunk, y, a, x, o, scale);
+            let energy = energy_and_product(0.0, chunk, y, a, x, o, scale);
             if start == 0 {
                 chunk[0] = oh[0].conj() * dc * scale;
             }
+            [energy, 0.0, 0.0, 0.0]
         });
         let psi = self.finish(energy, bias, |i| ah[i] * xh[i] - self.y_hat[i]);
         self.last = Some((a.id(), x.id(), psi));
@@ -128,33 +143,34 @@ impl<P: Plan> SpectralResidual<P> {
         let Self {
             plan, y_hat, work, ..
         } = self;
-        let (mut energy, mut edge) = (0.0, 0.0);
-        let (mut r0, mut dc) = (Complex64::default(), Complex64::default());
-        plan.forward_map_inverse((v, shape), work, (out, shape), &mut |start, chunk| {
-            let end = start + chunk.len();
-            let (y, f) = (&y_hat[start..end], &f[start..end]);
-            // The edge bins count once in Parseval's sum, the DC bin takes
-            // the bias: read them before the pass overwrites the chunk.
-            for range in &edges {
-                for i in range.start.max(start)..range.end.min(end) {
+        let with_bias = |r: Complex64| Complex64::new(r.re + bias * n, r.im);
+        let [energy, edge, r0_re, r0_im] =
+            plan.forward_map_inverse((v, shape), work, (out, shape), &|start, chunk| {
+                let end = start + chunk.len();
+                let (y, f) = (&y_hat[start..end], &f[start..end]);
+                // The edge bins count once in Parseval's sum, the DC bin takes
+                // the bias: read them before the pass overwrites the chunk.
+                let mut r0 = Complex64::default();
+                let edge = edge_sum(&edges, start..end, |i| {
                     let r = f[i - start] * chunk[i - start] - y[i - start];
                     if i == 0 {
-                        (r0, dc) = (r, r);
-                        dc.re += bias * n;
-                        edge += dc.norm_sqr();
+                        r0 = r;
+                        with_bias(r).norm_sqr()
                     } else {
-                        edge += r.norm_sqr();
+                        r.norm_sqr()
                     }
+                });
+                let energy = energy_and_product_in_place(0.0, chunk, y, f, scale);
+                if start == 0 {
+                    chunk[0] = f[0].conj() * with_bias(r0) * scale;
                 }
-            }
-            energy = energy_and_product_in_place(energy, chunk, y, f, scale);
-            if start == 0 {
-                chunk[0] = f[0].conj() * dc * scale;
-            }
-        });
+                // r0 is zero in every other chunk: the sum is the DC bin's.
+                [energy, edge, r0.re, r0.im]
+            });
+        let r0 = Complex64::new(r0_re, r0_im);
         // The trial's spectrum is gone: no residual to rebias from.
         self.last = None;
-        psi_of(energy, r0, dc, edge, n)
+        psi_of(energy, r0, with_bias(r0), edge, n)
     }
 
     /// ψ from Σ_all |R_k|² of the bias-free residual bins `r`: adds the bias
@@ -164,12 +180,13 @@ impl<P: Plan> SpectralResidual<P> {
         let r0 = r(0);
         let mut dc = r0;
         dc.re += bias * n;
-        let mut edge = 0.0;
-        for range in self.plan.edge_bins() {
-            for i in range {
-                edge += if i == 0 { dc.norm_sqr() } else { r(i).norm_sqr() };
-            }
-        }
+        let edges = self.plan.edge_bins();
+        let bins = 0..self.plan.spectrum_len();
+        let edge = edge_sum(
+            &edges,
+            bins,
+            |i| if i == 0 { dc.norm_sqr() } else { r(i).norm_sqr() },
+        );
         psi_of(energy, r0, dc, edge, n)
     }
 }
