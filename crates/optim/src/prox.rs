@@ -95,13 +95,15 @@ impl Regularizer for L1 {
 
 /// Per-entry weights of a separable penalty in [`fused`]: none (all 1, which
 /// leaves ρ and |u| exactly as they are) or a slice.
-trait Weights: Copy {
+trait Weights: Copy + Send + Sync {
     /// ω_i for the entries `start..start + LANES`.
     fn lanes(self, start: usize) -> [f64; LANES];
     /// ω_i.
     fn at(self, i: usize) -> f64;
     /// ω_i for the entries `start..start + S::F64_LANES`, as a vector.
     fn vector<S: Simd>(self, simd: S, start: usize) -> S::f64s;
+    /// The weights of the entries `start..`.
+    fn skip(self, start: usize) -> Self;
 }
 
 #[derive(Clone, Copy)]
@@ -120,6 +122,9 @@ impl Weights for Unit {
     fn vector<S: Simd>(self, simd: S, _: usize) -> S::f64s {
         simd.splat_f64s(1.0)
     }
+    fn skip(self, _: usize) -> Self {
+        self
+    }
 }
 
 impl Weights for &[f64] {
@@ -134,6 +139,9 @@ impl Weights for &[f64] {
     #[inline(always)]
     fn vector<S: Simd>(self, _: S, start: usize) -> S::f64s {
         S::as_simd_f64s(&self[start..start + S::F64_LANES]).0[0]
+    }
+    fn skip(self, start: usize) -> Self {
+        &self[start..]
     }
 }
 
@@ -192,6 +200,25 @@ impl Lanes {
         }
     }
 
+    /// The lanes of two consecutive parts of a pass, lane by lane (the
+    /// second part starts at a multiple of [`LANES`]).
+    fn merge(mut self, other: Self) -> Self {
+        for l in 0..LANES {
+            self.lin[l] += other.lin[l];
+            self.sq[l] += other.sq[l];
+            self.peak[l] = if other.peak[l] > self.peak[l] {
+                other.peak[l]
+            } else {
+                self.peak[l]
+            };
+            self.moved[l] += other.moved[l];
+            self.norm[l] += other.norm[l];
+            self.value[l] += other.value[l];
+            self.bad[l] += other.bad[l];
+        }
+        self
+    }
+
     fn total(&self) -> ProxTrial {
         let add = |a: [f64; LANES]| (a[0] + a[1]) + (a[2] + a[3]);
         ProxTrial {
@@ -217,6 +244,11 @@ impl Lanes {
 /// of them held the pass to ~8 cycles per entry where the lanes let it
 /// vectorise. They differ from the entry-order sums of [`ProxTrial::sums`]
 /// in rounding only (relative 1e-16 per term).
+///
+/// From [`SPLIT_FROM`] entries on, the pass is cut in two halves (at a
+/// multiple of [`LANES`]) run by `rayon::join`, recursively, and each
+/// lane's sums of the two halves are added: the cuts depend on the length
+/// only, so any number of threads gives the same bits.
 #[allow(clippy::too_many_arguments)]
 fn fused<W: Weights, T: Threshold>(
     w: &[f64],
@@ -228,21 +260,55 @@ fn fused<W: Weights, T: Threshold>(
     out: &mut [f64],
     threshold: T,
 ) -> ProxTrial {
-    Arch::new().dispatch(Fused {
-        w,
-        grad,
-        v,
-        t,
-        rho,
-        weights,
-        out,
-        threshold,
-    })
+    split(w, grad, v, t, rho, weights, out, threshold).total()
+}
+
+/// Passes of at least this many entries are split in two halves run on
+/// rayon's threads (64 k entries: a leaf takes ~40 µs, against a few µs to
+/// hand a half to another thread).
+const SPLIT_FROM: usize = 1 << 16;
+
+/// The lanes of [`fused`]'s pass, split in halves from [`SPLIT_FROM`] on.
+#[allow(clippy::too_many_arguments)]
+fn split<W: Weights, T: Threshold>(
+    w: &[f64],
+    grad: &[f64],
+    v: &[f64],
+    t: f64,
+    rho: f64,
+    weights: W,
+    out: &mut [f64],
+    threshold: T,
+) -> Lanes {
+    let n = out.len();
+    if n < SPLIT_FROM {
+        let pass = Fused {
+            w,
+            grad,
+            v,
+            t,
+            rho,
+            weights,
+            out,
+            threshold,
+        };
+        return Arch::new().dispatch(pass);
+    }
+    let mid = n_whole(n / 2);
+    let (u1, u2) = out.split_at_mut(mid);
+    let (left, right) = rayon::join(
+        || split(&w[..mid], &grad[..mid], &v[..mid], t, rho, weights, u1, threshold),
+        || {
+            let skip = weights.skip(mid);
+            split(&w[mid..], &grad[mid..], &v[mid..], t, rho, skip, u2, threshold)
+        },
+    );
+    left.merge(right)
 }
 
 /// The prox of one entry of a separable ℓ¹ penalty, in scalar and vector
 /// form (the same operations, so both give the same bits).
-trait Threshold: Copy {
+trait Threshold: Copy + Send + Sync {
     /// prox(z, ρ) of one entry.
     fn scalar(self, z: f64, rho: f64) -> f64;
     /// [`scalar`](Self::scalar) lane by lane.
@@ -298,7 +364,7 @@ struct Fused<'a, W, T> {
 }
 
 impl<W: Weights, T: Threshold> WithSimd for Fused<'_, W, T> {
-    type Output = ProxTrial;
+    type Output = Lanes;
 
     /// With vectors of [`LANES`] entries (AVX2), written in the backend's
     /// vector operations: the compiler vectorised the plain lanes poorly
@@ -309,7 +375,7 @@ impl<W: Weights, T: Threshold> WithSimd for Fused<'_, W, T> {
     /// (`vector_trials_are_the_plain_ones_to_the_bit`). Other backends take
     /// the plain path.
     #[inline(always)]
-    fn with_simd<S: Simd>(self, simd: S) -> ProxTrial {
+    fn with_simd<S: Simd>(self, simd: S) -> Lanes {
         let n = self.out.len();
         assert!(self.w.len() == n && self.grad.len() == n && self.v.len() == n);
         if S::F64_LANES == LANES {
@@ -323,7 +389,7 @@ impl<W: Weights, T: Threshold> WithSimd for Fused<'_, W, T> {
 impl<W: Weights, T: Threshold> Fused<'_, W, T> {
     /// The pass in plain Rust: lane l of [`Lanes`] takes entries l mod 4.
     #[inline(always)]
-    fn plain(self) -> ProxTrial {
+    fn plain(self) -> Lanes {
         let Self {
             w,
             grad,
@@ -349,12 +415,12 @@ impl<W: Weights, T: Threshold> Fused<'_, W, T> {
         }
         let whole = n_whole(out.len());
         acc.tail(whole, out, w, grad, v, t, rho, weights, threshold);
-        acc.total()
+        acc
     }
 
     /// The pass in the backend's vectors of [`LANES`] entries.
     #[inline(always)]
-    fn vectors<S: Simd>(self, simd: S) -> ProxTrial {
+    fn vectors<S: Simd>(self, simd: S) -> Lanes {
         let Self {
             w,
             grad,
@@ -406,7 +472,7 @@ impl<W: Weights, T: Threshold> Fused<'_, W, T> {
         };
         let whole = n_whole(out.len());
         acc.tail(whole, out, w, grad, v, t, rho, weights, threshold);
-        acc.total()
+        acc
     }
 }
 
@@ -655,7 +721,7 @@ mod tests {
                     out: &mut out,
                     threshold,
                 };
-                let p = arch.dispatch(fused);
+                let p = arch.dispatch(fused).total();
                 bits(&out, &p)
             })
         }
@@ -681,6 +747,50 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A pass long enough to be split (three levels of halves and a tail)
+    /// gives the same bits on one thread and on three, the very u of the
+    /// unsplit pass, and its sums to rounding.
+    #[test]
+    fn split_trials_do_not_depend_on_the_threads() {
+        let n = 8 * SPLIT_FROM + 7;
+        let f = |i: usize, k: f64| ((i as f64 * k).sin() * 3.0).round() / 2.0 + (i as f64 * 0.37).cos();
+        let w: Vec<f64> = (0..n).map(|i| f(i, 1.3)).collect();
+        let g: Vec<f64> = (0..n).map(|i| f(i, 0.7)).collect();
+        let v: Vec<f64> = (0..n).map(|i| f(i, 2.1)).collect();
+        let omega: Vec<f64> = (0..n).map(|i| 0.5 + (i % 3) as f64).collect();
+        let (t, rho) = (0.37, 0.21);
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                let mut out = vec![0.0; n];
+                let p = fused(&w, &g, &v, t, rho, omega.as_slice(), &mut out, Shrink);
+                (bits(&out, &p), out, p)
+            })
+        };
+        let (one, u, p) = run(1);
+        assert_eq!(one, run(3).0);
+        let mut whole = vec![0.0; n];
+        let pass = Fused {
+            w: &w,
+            grad: &g,
+            v: &v,
+            t,
+            rho,
+            weights: omega.as_slice(),
+            out: &mut whole,
+            threshold: Shrink,
+        };
+        let q = Arch::new().dispatch(pass).total();
+        assert_eq!(u, whole);
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs();
+        assert!(close(p.lin, q.lin) && close(p.sq, q.sq) && close(p.norm_sq, q.norm_sq));
+        assert!(close(p.moved_sq, q.moved_sq) && close(p.value.unwrap(), q.value.unwrap()));
+        assert_eq!((p.peak, p.finite), (q.peak, q.finite));
     }
 
     /// Uniform weights (no vector) are exactly weights of one: the same
