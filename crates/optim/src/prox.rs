@@ -260,51 +260,23 @@ fn fused<W: Weights, T: Threshold>(
     out: &mut [f64],
     threshold: T,
 ) -> ProxTrial {
-    split(w, grad, v, t, rho, weights, out, threshold).total()
+    let pass = Fused {
+        w,
+        grad,
+        v,
+        t,
+        rho,
+        weights,
+        out,
+        threshold,
+    };
+    pass.split().total()
 }
 
 /// Passes of at least this many entries are split in two halves run on
 /// rayon's threads (64 k entries: a leaf takes ~40 µs, against a few µs to
 /// hand a half to another thread).
 const SPLIT_FROM: usize = 1 << 16;
-
-/// The lanes of [`fused`]'s pass, split in halves from [`SPLIT_FROM`] on.
-#[allow(clippy::too_many_arguments)]
-fn split<W: Weights, T: Threshold>(
-    w: &[f64],
-    grad: &[f64],
-    v: &[f64],
-    t: f64,
-    rho: f64,
-    weights: W,
-    out: &mut [f64],
-    threshold: T,
-) -> Lanes {
-    let n = out.len();
-    if n < SPLIT_FROM {
-        let pass = Fused {
-            w,
-            grad,
-            v,
-            t,
-            rho,
-            weights,
-            out,
-            threshold,
-        };
-        return Arch::new().dispatch(pass);
-    }
-    let mid = n_whole(n / 2);
-    let (u1, u2) = out.split_at_mut(mid);
-    let (left, right) = rayon::join(
-        || split(&w[..mid], &grad[..mid], &v[..mid], t, rho, weights, u1, threshold),
-        || {
-            let skip = weights.skip(mid);
-            split(&w[mid..], &grad[mid..], &v[mid..], t, rho, skip, u2, threshold)
-        },
-    );
-    left.merge(right)
-}
 
 /// The prox of one entry of a separable ℓ¹ penalty, in scalar and vector
 /// form (the same operations, so both give the same bits).
@@ -387,6 +359,54 @@ impl<W: Weights, T: Threshold> WithSimd for Fused<'_, W, T> {
 }
 
 impl<W: Weights, T: Threshold> Fused<'_, W, T> {
+    /// The lanes of the pass, split in halves from [`SPLIT_FROM`] entries on
+    /// (see [`fused`]).
+    fn split(self) -> Lanes {
+        let n = self.out.len();
+        if n < SPLIT_FROM {
+            return Arch::new().dispatch(self);
+        }
+        let Self {
+            w,
+            grad,
+            v,
+            t,
+            rho,
+            weights,
+            out,
+            threshold,
+        } = self;
+        let mid = n_whole(n / 2);
+        let (u1, u2) = out.split_at_mut(mid);
+        let (w1, w2) = w.split_at(mid);
+        let (g1, g2) = grad.split_at(mid);
+        let (v1, v2) = v.split_at(mid);
+        let halves = (
+            Fused {
+                w: w1,
+                grad: g1,
+                v: v1,
+                t,
+                rho,
+                weights,
+                out: u1,
+                threshold,
+            },
+            Fused {
+                w: w2,
+                grad: g2,
+                v: v2,
+                t,
+                rho,
+                weights: weights.skip(mid),
+                out: u2,
+                threshold,
+            },
+        );
+        let (left, right) = rayon::join(|| halves.0.split(), || halves.1.split());
+        left.merge(right)
+    }
+
     /// The pass in plain Rust: lane l of [`Lanes`] takes entries l mod 4.
     #[inline(always)]
     fn plain(self) -> Lanes {

@@ -41,6 +41,13 @@ pub struct Plan2d {
     ffts: u64,
 }
 
+/// The rows' sums added in row order.
+fn in_row_order(sums: &[Sums]) -> Sums {
+    let mut acc = Sums::default();
+    sums.iter().for_each(|s| add_sums(&mut acc, *s));
+    acc
+}
+
 /// A row pass's work on one row: (the worker's buffers, k₁, the row) → the
 /// hook's sums.
 type RowOp<'o> = dyn Fn(&mut Worker, usize, &mut [Complex64]) -> Sums + Sync + 'o;
@@ -323,8 +330,8 @@ impl Plan2d {
     /// sums in row order either way.
     fn rows(&mut self, spec: &mut [Complex64], op: &RowOp) -> Sums {
         let c = self.cols;
-        let mut acc = Sums::default();
         if self.workers.is_empty() {
+            let mut acc = Sums::default();
             for (k1, row) in spec.chunks_exact_mut(c).enumerate() {
                 add_sums(&mut acc, op(&mut self.own, k1, row));
             }
@@ -342,8 +349,7 @@ impl Plan2d {
                     *s = op(w, t * per + i, row);
                 }
             });
-        self.sums[..n].iter().for_each(|s| add_sums(&mut acc, *s));
-        acc
+        in_row_order(&self.sums[..n])
     }
 
     fn check_inverse(&self, spec: &[Complex64], (n1, n2): (usize, usize), out: &[f64]) {
@@ -434,9 +440,7 @@ impl Plan for Plan2d {
                     *s = visit((t * per + i) * c, row);
                 }
             });
-        let mut acc = Sums::default();
-        self.sums[..n].iter().for_each(|s| add_sums(&mut acc, *s));
-        acc
+        in_row_order(&self.sums[..n])
     }
 
     /// Visits each row right after its row FFT.

@@ -93,6 +93,7 @@ impl<P: Plan> SpectralResidual<P> {
             let last = k + 1 == blocks;
             // The energy chunk by chunk, the chunks added in bin order
             // (`Sums`), as the one-kernel passes sum it.
+            energy = 0.0;
             for (c, r) in self.resid.chunks_mut(len).enumerate() {
                 let bins = c * len..c * len + r.len();
                 let e = if k == 0 {
@@ -100,7 +101,7 @@ impl<P: Plan> SpectralResidual<P> {
                 } else {
                     accumulate(r, &ak[bins.clone()], &xk[bins], last)
                 };
-                energy = if c == 0 { e } else { energy + e };
+                energy += e;
             }
         }
         let n = self.samples() as f64;
