@@ -3,7 +3,7 @@
 use proptest::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use sasd::conv::{Complex64, Convolver, Plan, Plan1d, Plan2d, SpectrumCache, Sums};
+use sasd::conv::{Complex64, Convolver, HALVES_FROM, Plan, Plan1d, Plan2d, SpectrumCache, Sums};
 use std::sync::Mutex;
 
 mod common;
@@ -309,6 +309,40 @@ fn plan_hooks_are_the_plain_transforms() {
         check_hooks(Plan2d::new(m).unwrap(), n, 10 + k as u64);
         check_hooks(Plan2d::with_threads(m, 3).unwrap(), n, 10 + k as u64);
     }
+}
+
+/// Long 1-D transforms run as two half transforms on two threads: they
+/// still match the direct sums and their adjoints, their hooks see the
+/// plain transforms, and one thread gives the same bits as three.
+#[test]
+fn long_1d_transforms_in_halves() {
+    check_1d(HALVES_FROM, 9, 1);
+    check_hooks(Plan1d::new(HALVES_FROM).unwrap(), 1000, 2);
+    let m = HALVES_FROM + 40;
+    let mut rng = StdRng::seed_from_u64(4);
+    let v = random(&mut rng, m - 3);
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let mut plan = Plan1d::new(m).unwrap();
+            let mut spec = vec![Complex64::default(); plan.spectrum_len()];
+            plan.forward(&v, v.len(), &mut spec);
+            let mut back = vec![0.0; v.len()];
+            plan.inverse(&mut spec.clone(), v.len(), &mut back);
+            (spec, back.iter().map(|t| t.to_bits()).collect::<Vec<_>>())
+        })
+    };
+    let (spec, back) = run(1);
+    assert!(
+        run(3) == (spec, back.clone()),
+        "the thread count changed the bits"
+    );
+    let back: Vec<f64> = back.into_iter().map(f64::from_bits).collect();
+    let restored: Vec<f64> = back.iter().map(|t| t / m as f64).collect();
+    assert_close(&restored, &v);
 }
 
 /// Shared among threads, a 2-D plan computes the same bits as on one: its

@@ -29,6 +29,7 @@
 mod boundary;
 mod cache;
 mod convolver;
+mod halves;
 mod plan1d;
 mod plan2d;
 
@@ -39,7 +40,7 @@ pub use boundary::Boundary;
 pub(crate) use boundary::Window;
 pub use cache::SpectrumCache;
 pub use convolver::Convolver;
-pub use plan1d::Plan1d;
+pub use plan1d::{HALVES_FROM, Plan1d};
 pub use plan2d::Plan2d;
 pub use realfft::num_complex::Complex64;
 
@@ -57,6 +58,26 @@ pub type Visit<'h> = dyn Fn(usize, &[Complex64]) -> Sums + Sync + 'h;
 /// A hook rewriting one chunk of a spectrum in place:
 /// `rewrite(start, &mut spec[start..start + len])`.
 pub type Rewrite<'h> = dyn Fn(usize, &mut [Complex64]) -> Sums + Sync + 'h;
+
+/// A buffer written by several threads at disjoint entries (the columns of
+/// a transposition).
+#[derive(Clone, Copy)]
+pub(crate) struct Shared<T>(pub *mut T);
+// SAFETY: only used where each thread writes a disjoint set of entries and
+// no one reads them until the pass has joined.
+unsafe impl<T> Send for Shared<T> {}
+unsafe impl<T> Sync for Shared<T> {}
+
+impl<T> Shared<T> {
+    /// Writes entry `i`.
+    ///
+    /// # Safety
+    /// `i` is in bounds of the buffer and no other thread touches entry `i`
+    /// during the pass.
+    pub unsafe fn write(&self, i: usize, z: T) {
+        unsafe { *self.0.add(i) = z };
+    }
+}
 
 /// `acc` += `s`, lane by lane.
 pub(crate) fn add_sums(acc: &mut Sums, s: Sums) {

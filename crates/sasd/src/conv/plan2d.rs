@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 use rustfft::{Fft, FftPlanner};
 
-use super::{Complex64, Plan, Rewrite, Sums, Visit, add_sums, visit_chunks};
+use super::{Complex64, Plan, Rewrite, Shared, Sums, Visit, add_sums, visit_chunks};
 use crate::error::{Result, SasdError};
 
 /// The 2-D [`Plan`]: a real FFT along the contiguous axis (the r rows of each
@@ -137,26 +137,6 @@ impl Worker {
                 target.copy_from_slice(&self.col[..n1]);
             }
         }
-    }
-}
-
-/// `out`'s buffer, written by several threads at disjoint bins (the column
-/// ranges of a transposition).
-#[derive(Clone, Copy)]
-struct Shared(*mut Complex64);
-// SAFETY: only used where each thread writes a disjoint set of bins and no
-// one reads them until the pass has joined.
-unsafe impl Send for Shared {}
-unsafe impl Sync for Shared {}
-
-impl Shared {
-    /// Writes bin `i`.
-    ///
-    /// # Safety
-    /// `i` is in bounds of the buffer and no other thread touches bin `i`
-    /// during the pass.
-    unsafe fn write(&self, i: usize, z: Complex64) {
-        unsafe { *self.0.add(i) = z };
     }
 }
 
