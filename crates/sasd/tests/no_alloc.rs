@@ -135,6 +135,13 @@ fn oracles_and_convolutions_do_not_allocate() {
         0,
         "1-D CDL circular with baseline"
     );
+    // One kernel keeps no residual spectrum until a baseline asks for one.
+    let mut single = BilinearLasso::new(&y, n).unwrap().with_baseline(200.0).unwrap();
+    assert_eq!(
+        iterate(&mut single, &trials(9, n, m, 1, 5)),
+        0,
+        "1-D circular with baseline"
+    );
 
     let (image, kernel) = ((30, 27), (5, 4));
     let y2 = random(&mut r, image.0 * image.1);

@@ -152,6 +152,7 @@ impl BilinearLasso<Plan1d> {
             .get_or_insert_with(|| Masked::new(Window::d1(shape, 0, shape), shape));
         let run = masked.window().runs()[0].clone();
         baseline.fit(y[run].iter().copied());
+        self.blocks.core.keep_residual();
         self.baseline = Some(baseline);
         self.bias = None;
         Ok(self)
@@ -212,7 +213,7 @@ impl<P: Plan> BilinearLasso<P> {
         } = layout;
         let masked = (!window.is_full()).then(|| Masked::new(window, activation));
         Self {
-            blocks: BlockSpectra::new(plan, &y, kernel, activation, kernels),
+            blocks: BlockSpectra::new(plan, &y, kernel, activation, kernels, masked.is_some()),
             bias: None,
             boundary,
             observed,

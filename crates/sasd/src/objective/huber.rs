@@ -112,7 +112,7 @@ impl<P: Plan> HuberLasso<P> {
             (Masked::new(window, signal), vec![0.0; len], false)
         });
         Ok(Self {
-            core: SpectralResidual::new(plan, &y, signal),
+            core: SpectralResidual::new(plan, &y, signal, true),
             kernel,
             signal,
             lambda,

@@ -60,7 +60,7 @@ impl LpLq<Plan1d> {
         check_at_least("q", q, 1.0)?;
         let full = layout.activation;
         Ok(Self {
-            blocks: BlockSpectra::new(layout.plan, &layout.y, n, full, 1),
+            blocks: BlockSpectra::new(layout.plan, &layout.y, n, full, 1, true),
             p,
             q,
             masked: Masked::new(layout.window, full),

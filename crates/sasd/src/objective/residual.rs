@@ -31,7 +31,9 @@ use passes::{accumulate, fill};
 pub(crate) struct SpectralResidual<P: Plan> {
     pub plan: P,
     y_hat: Vec<Complex64>,
-    /// R̂ of the last [`residual`](Self::residual) call.
+    /// R̂ of the last [`residual`](Self::residual) call; empty until needed
+    /// when the objective was built not to keep it (one kernel, no window:
+    /// the fused oracles never form it), which saves a spectrum of memory.
     resid: Vec<Complex64>,
     /// Products handed to the inverse FFT (which destroys its input); also
     /// the buffer a value trial transforms into before trading it with its
@@ -44,8 +46,10 @@ pub(crate) struct SpectralResidual<P: Plan> {
 impl<P: Plan> SpectralResidual<P> {
     /// Plans the transforms and caches Ŷ = F(ι y) for y of `shape` (the
     /// plan's, or x's under the linear model: y placed in its window): one
-    /// FFT, at construction.
-    pub fn new(mut plan: P, y: &[f64], shape: P::Shape) -> Self {
+    /// FFT, at construction. `keep`: whether oracles will keep R̂ (N
+    /// kernels, a window, a non-quadratic loss); if not, its buffer is only
+    /// allocated should one do so after all.
+    pub fn new(mut plan: P, y: &[f64], shape: P::Shape, keep: bool) -> Self {
         let s = plan.spectrum_len();
         let mut y_hat = vec![Complex64::default(); s];
         plan.forward(y, shape, &mut y_hat);
@@ -53,7 +57,11 @@ impl<P: Plan> SpectralResidual<P> {
         Self {
             plan,
             y_hat,
-            resid: vec![Complex64::default(); s],
+            resid: if keep {
+                vec![Complex64::default(); s]
+            } else {
+                Vec::new()
+            },
             work: vec![Complex64::default(); s],
             last: None,
         }
@@ -62,6 +70,16 @@ impl<P: Plan> SpectralResidual<P> {
     /// R̂ of the last [`residual`](Self::residual) call.
     pub fn resid(&self) -> &[Complex64] {
         &self.resid
+    }
+
+    /// Allocates R̂'s buffer if `new` was told not to keep it (an objective
+    /// that turns to a windowed residual after construction calls it then,
+    /// so that no oracle allocates; the oracles that keep R̂ call it too,
+    /// as a fallback).
+    pub fn keep_residual(&mut self) {
+        if self.resid.is_empty() {
+            self.resid = vec![Complex64::default(); self.plan.spectrum_len()];
+        }
     }
 
     /// Samples N of a signal.
@@ -87,6 +105,7 @@ impl<P: Plan> SpectralResidual<P> {
     pub fn residual(&mut self, a: &SpectrumCache<P>, x: &SpectrumCache<P>, bias: f64) -> f64 {
         let blocks = a.blocks();
         let len = self.plan.chunk_len();
+        self.keep_residual();
         let mut energy = 0.0;
         for k in 0..blocks {
             let (ak, xk) = (a.spectrum(k), x.spectrum(k));
@@ -177,6 +196,7 @@ impl<P: Plan> SpectralResidual<P> {
     /// [`correlate_back`](Self::correlate_back) carries back: R̂ ← F(ι g).
     /// One forward FFT.
     pub fn load_signal(&mut self, g: &[f64], shape: P::Shape) {
+        self.keep_residual();
         self.plan.forward(g, shape, &mut self.resid);
         self.last = None;
     }

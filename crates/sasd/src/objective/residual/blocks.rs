@@ -35,11 +35,20 @@ impl<P: Plan> BlockSpectra<P> {
     /// `signal` (the plan's under the circular model, m + n − 1 per axis
     /// under the linear one) against y given on x's grid (placed in its
     /// window); both blocks start at zero (whose spectra are zero: no FFT).
-    pub fn new(plan: P, y: &[f64], kernel: P::Shape, signal: P::Shape, kernels: usize) -> Self {
+    /// `keep_residual`: whether the oracles keep R̂ ([`SpectralResidual::new`];
+    /// always for N > 1 kernels).
+    pub fn new(
+        plan: P,
+        y: &[f64],
+        kernel: P::Shape,
+        signal: P::Shape,
+        kernels: usize,
+        keep_residual: bool,
+    ) -> Self {
         let cache = |shape| SpectrumCache::new(&plan, shape, kernels);
         let (a_fixed, a_last, x_fixed, x_last) = (cache(kernel), cache(kernel), cache(signal), cache(signal));
         Self {
-            core: SpectralResidual::new(plan, y, signal),
+            core: SpectralResidual::new(plan, y, signal, keep_residual || kernels > 1),
             kernel,
             signal,
             a_fixed,
