@@ -311,9 +311,10 @@ fn plan_hooks_are_the_plain_transforms() {
     }
 }
 
-/// Long 1-D transforms run as two half transforms on two threads: they
-/// still match the direct sums and their adjoints, their hooks see the
-/// plain transforms, and one thread gives the same bits as three.
+/// Long 1-D transforms run as two half transforms on two threads, their
+/// hooks on chunks shared among the threads: they still match the direct
+/// sums and their adjoints, their hooks see the plain transforms, and one
+/// thread gives the same bits (transforms and hook sums) as three.
 #[test]
 fn long_1d_transforms_in_halves() {
     check_1d(HALVES_FROM, 9, 1);

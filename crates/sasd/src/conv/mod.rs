@@ -84,6 +84,13 @@ pub(crate) fn add_sums(acc: &mut Sums, s: Sums) {
     acc.iter_mut().zip(s).for_each(|(a, s)| *a += s);
 }
 
+/// Chunks' sums (one per chunk, in bin order) added in that order.
+pub(crate) fn in_order(sums: &[Sums]) -> Sums {
+    let mut acc = Sums::default();
+    sums.iter().for_each(|s| add_sums(&mut acc, *s));
+    acc
+}
+
 /// The sums of `visit` over `spec` in chunks of `len` bins, in bin order.
 pub(crate) fn visit_chunks(spec: &[Complex64], len: usize, visit: &Visit) -> Sums {
     let mut acc = Sums::default();

@@ -5,8 +5,10 @@ use std::sync::Arc;
 
 use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 
+use rayon::prelude::*;
+
 use super::halves::Halves;
-use super::{Complex64, Plan, Sums, Visit};
+use super::{Complex64, Plan, Rewrite, Sums, Visit, in_order};
 use crate::error::{Result, SasdError};
 
 /// The 1-D [`Plan`]: real FFTs of length m (half spectrum of m/2 + 1 bins).
@@ -35,9 +37,15 @@ enum Engine {
         scratch: Vec<Complex64>,
     },
     /// Two half transforms at once; it reads v and writes ι* itself, so no
-    /// full-length real buffer (nor realfft's two long plans) is held.
-    Halves(Halves),
+    /// full-length real buffer (nor realfft's two long plans) is held. The
+    /// hooks run on chunks of [`HOOK_CHUNK`] bins shared among the threads,
+    /// their sums kept per chunk (`sums`) and added in bin order.
+    Halves { halves: Halves, sums: Vec<Sums> },
 }
+
+/// Bins per hook chunk of a halves plan (256 kB of spectrum): enough to
+/// amortise a task, small enough to share the passes evenly.
+const HOOK_CHUNK: usize = 1 << 14;
 
 /// Transforms of at least this many samples (and a multiple of 4) run as
 /// two half transforms on two threads. Forward and inverse, against
@@ -70,7 +78,10 @@ impl Plan1d {
         }
         let halves = if m >= HALVES_FROM { Halves::new(m) } else { None };
         let engine = match halves {
-            Some(halves) => Engine::Halves(halves),
+            Some(halves) => Engine::Halves {
+                halves,
+                sums: vec![Sums::default(); (m / 2 + 1).div_ceil(HOOK_CHUNK)],
+            },
             None => {
                 let mut planner = RealFftPlanner::<f64>::new();
                 let forward = planner.plan_fft_forward(m);
@@ -149,7 +160,7 @@ impl Plan for Plan1d {
                     .process_with_scratch(buf, out, scratch)
                     .expect("forward: spectrum length mismatch");
             }
-            Engine::Halves(halves) => {
+            Engine::Halves { halves, .. } => {
                 v.chunks(TAP_CHUNK).for_each(&mut *tap);
                 halves.forward(v, out);
             }
@@ -183,9 +194,48 @@ impl Plan for Plan1d {
                     out.copy_from_slice(&buf[..n]);
                 }
             }
-            Engine::Halves(halves) => halves.inverse(spec, out),
+            Engine::Halves { halves, .. } => halves.inverse(spec, out),
         }
         self.ffts += 1;
+    }
+
+    /// The whole spectrum on realfft's path, [`HOOK_CHUNK`] bins on the
+    /// halves' (whose hooks are shared among the threads).
+    fn chunk_len(&self) -> usize {
+        match self.engine {
+            Engine::Serial { .. } => self.spectrum_len(),
+            Engine::Halves { .. } => HOOK_CHUNK,
+        }
+    }
+
+    fn visit(&mut self, spec: &[Complex64], visit: &Visit) -> Sums {
+        match &mut self.engine {
+            Engine::Serial { .. } => visit(0, spec),
+            Engine::Halves { sums, .. } => {
+                spec.par_chunks(HOOK_CHUNK)
+                    .zip(sums.par_iter_mut())
+                    .enumerate()
+                    .for_each(|(c, (chunk, s))| *s = visit(c * HOOK_CHUNK, chunk));
+                in_order(sums)
+            }
+        }
+    }
+
+    /// Fills the chunks (shared among the threads on the halves' path),
+    /// then transforms.
+    fn inverse_fill(&mut self, spec: &mut [Complex64], n: usize, out: &mut [f64], fill: &Rewrite) -> Sums {
+        let total = match &mut self.engine {
+            Engine::Serial { .. } => fill(0, spec),
+            Engine::Halves { sums, .. } => {
+                spec.par_chunks_mut(HOOK_CHUNK)
+                    .zip(sums.par_iter_mut())
+                    .enumerate()
+                    .for_each(|(c, (chunk, s))| *s = fill(c * HOOK_CHUNK, chunk));
+                in_order(sums)
+            }
+        };
+        self.inverse(spec, n, out);
+        total
     }
 
     fn ffts(&self) -> u64 {

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 use rustfft::{Fft, FftPlanner};
 
-use super::{Complex64, Plan, Rewrite, Shared, Sums, Visit, add_sums, visit_chunks};
+use super::{Complex64, Plan, Rewrite, Shared, Sums, Visit, add_sums, in_order, visit_chunks};
 use crate::error::{Result, SasdError};
 
 /// The 2-D [`Plan`]: a real FFT along the contiguous axis (the r rows of each
@@ -39,13 +39,6 @@ pub struct Plan2d {
     /// (parallel passes).
     sums: Vec<Sums>,
     ffts: u64,
-}
-
-/// The rows' sums added in row order.
-fn in_row_order(sums: &[Sums]) -> Sums {
-    let mut acc = Sums::default();
-    sums.iter().for_each(|s| add_sums(&mut acc, *s));
-    acc
 }
 
 /// A row pass's work on one row: (the worker's buffers, k₁, the row) → the
@@ -329,7 +322,7 @@ impl Plan2d {
                     *s = op(w, t * per + i, row);
                 }
             });
-        in_row_order(&self.sums[..n])
+        in_order(&self.sums[..n])
     }
 
     fn check_inverse(&self, spec: &[Complex64], (n1, n2): (usize, usize), out: &[f64]) {
@@ -420,7 +413,7 @@ impl Plan for Plan2d {
                     *s = visit((t * per + i) * c, row);
                 }
             });
-        in_row_order(&self.sums[..n])
+        in_order(&self.sums[..n])
     }
 
     /// Visits each row right after its row FFT.
