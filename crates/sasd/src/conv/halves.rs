@@ -125,17 +125,20 @@ impl Halves {
         // packed from v (zeros past its end), into the two halves of `out`.
         let half_fft =
             |p: usize, buf: &mut Vec<Complex64>, dst: &mut [Complex64], scratch: &mut Vec<Complex64>| {
-                let full = (v.len() / 4).min(h);
-                for (j, z) in buf[..full].iter_mut().enumerate() {
-                    *z = Complex64::new(v[4 * j + 2 * p], v[4 * j + 2 * p + 1]);
+                let quads = v.chunks_exact(4);
+                let rest = quads.remainder();
+                let full = quads.len();
+                for (z, q) in buf.iter_mut().zip(quads) {
+                    *z = Complex64::new(q[2 * p], q[2 * p + 1]);
                 }
-                for (j, z) in buf[full..].iter_mut().enumerate() {
-                    let at = 4 * (full + j) + 2 * p;
-                    *z = Complex64::new(
-                        v.get(at).copied().unwrap_or(0.0),
-                        v.get(at + 1).copied().unwrap_or(0.0),
-                    );
+                // The last partial quad, then zeros.
+                let part = |i: usize| rest.get(2 * p + i).copied().unwrap_or(0.0);
+                if let Some(z) = buf.get_mut(full) {
+                    *z = Complex64::new(part(0), part(1));
                 }
+                buf.get_mut(full + 1..)
+                    .into_iter()
+                    .for_each(|t| t.fill(Complex64::default()));
                 fft.process_outofplace_with_scratch(buf, dst, scratch);
             };
         rayon::join(
