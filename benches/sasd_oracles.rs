@@ -18,6 +18,11 @@
 //!   on preallocated buffers, no copies (inputs refreshed every 64 rounds so
 //!   values stay finite) — the floor.
 //!
+//! * `fft_1d_m<m>` (m = 2¹⁸ and 10⁶, where a 1-D plan splits each
+//!   transform into two half transforms on two threads, `conv::halves`):
+//!   one forward and one inverse transform of length m by realfft on one
+//!   thread (`realfft`) and by the engine's plan (`plan`).
+//!
 //! The ratio oracles / ffts_* is the overhead of the objective over its FFTs.
 //! After the groups, `ratio` lines give oracles / ffts_plan measured
 //! in alternation (the median of 60 paired rounds, with the load average),
@@ -236,7 +241,42 @@ fn bench_raw(c: &mut Criterion, name: &str, m: usize) {
     group.finish();
 }
 
+/// A forward and an inverse transform of length m: realfft on one thread
+/// against the engine's plan (two half transforms on two threads from
+/// `HALVES_FROM` on).
+fn bench_long_1d(c: &mut Criterion, m: usize) {
+    let mut planner = RealFftPlanner::<f64>::new();
+    let (fwd, inv) = (planner.plan_fft_forward(m), planner.plan_fft_inverse(m));
+    let mut scratch = vec![Complex64::default(); fwd.get_scratch_len().max(inv.get_scratch_len())];
+    let v = random(&mut StdRng::seed_from_u64(5), m);
+    let (mut buf, mut out) = (v.clone(), vec![0.0; m]);
+    let mut spec = vec![Complex64::default(); m / 2 + 1];
+    let mut group = c.benchmark_group(format!("fft_1d_m{m}"));
+    group.bench_function("realfft", |b| {
+        b.iter(|| {
+            buf.copy_from_slice(&v);
+            fwd.process_with_scratch(&mut buf, &mut spec, &mut scratch).unwrap();
+            spec[0].im = 0.0;
+            spec[m / 2].im = 0.0;
+            inv.process_with_scratch(&mut spec, &mut out, &mut scratch).unwrap();
+            black_box(out[0])
+        })
+    });
+    let mut plan = Plan1d::new(m).unwrap();
+    group.bench_function("plan", |b| {
+        b.iter(|| {
+            plan.forward(&v, m, &mut spec);
+            plan.inverse(&mut spec, m, &mut out);
+            black_box(out[0])
+        })
+    });
+    group.finish();
+}
+
 fn bench(c: &mut Criterion) {
+    for m in [1 << 18, 1_000_000] {
+        bench_long_1d(c, m);
+    }
     let n = 3 * 100 - 2;
     for m in [10_000, 100_000] {
         let y = random(&mut StdRng::seed_from_u64(3), m);
