@@ -255,10 +255,12 @@ fn bench_long_1d(c: &mut Criterion, m: usize) {
     group.bench_function("realfft", |b| {
         b.iter(|| {
             buf.copy_from_slice(&v);
-            fwd.process_with_scratch(&mut buf, &mut spec, &mut scratch).unwrap();
+            fwd.process_with_scratch(&mut buf, &mut spec, &mut scratch)
+                .unwrap();
             spec[0].im = 0.0;
             spec[m / 2].im = 0.0;
-            inv.process_with_scratch(&mut spec, &mut out, &mut scratch).unwrap();
+            inv.process_with_scratch(&mut spec, &mut out, &mut scratch)
+                .unwrap();
             black_box(out[0])
         })
     });

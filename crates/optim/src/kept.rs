@@ -87,7 +87,7 @@ impl Kept {
     pub fn restore(&self, out: &mut [f64]) {
         assert!(
             out.len() == self.len && self.filled == self.len,
-            "Kept: restore of another length"
+            "Kept: restore of another length, or of an incomplete copy"
         );
         let mut next = 0;
         for (block, &bits) in out.chunks_mut(64).zip(&self.mask) {

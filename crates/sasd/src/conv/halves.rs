@@ -145,7 +145,7 @@ impl Halves {
             || half_fft(0, even, even_out, s0),
             || half_fft(1, odd, odd_out, s1),
         );
-        let (w, dst) = (&self.w, Shared(out.as_mut_ptr()));
+        let (w, dst) = (&self.w, Shared::new(out));
         let half_i = Complex64::new(0.0, -0.5);
         // X_i = ½(Z_i + Z̄_{n−i}) − ½i·ω_m^i (Z_i − Z̄_{n−i}).
         let untangle = |wi: Complex64, zi: Complex64, zmirror: Complex64| {
@@ -157,7 +157,7 @@ impl Halves {
             // bins k, k + h, h − k, 2h − k (and 2h for k = 0) only, no other
             // group touches them, and each group reads its bins before it
             // writes them.
-            let at = |i: usize| unsafe { *dst.0.add(i) };
+            let at = |i: usize| unsafe { dst.read(i) };
             for k in range {
                 if k == 0 {
                     // Z_0 = E_0 + O_0 and Z_h = E_0 − O_0: X_0 and X_n are
@@ -180,8 +180,11 @@ impl Halves {
                 let (z_k, z_kh, z_kk, z_kkh) = (e + o, e - o, e2 + o2, e2 - o2);
                 let minus_i = Complex64::new(0.0, -1.0);
                 unsafe {
-                    dst.write(k, untangle(u, z_k, z_kkh));
-                    dst.write(k + h, untangle(minus_i * u, z_kh, z_kk));
+                    if k != kk {
+                        dst.write(k, untangle(u, z_k, z_kkh));
+                        dst.write(k + h, untangle(minus_i * u, z_kh, z_kk));
+                    }
+                    // At k = h/2 the group is the pair (k, k + h), written once.
                     dst.write(kk, untangle(minus_i * u.conj(), z_kk, z_kh));
                     dst.write(kk + h, untangle(-u.conj(), z_kkh, z_k));
                 }
@@ -200,7 +203,7 @@ impl Halves {
             out.len() <= 2 * n && spec.len() == n + 1,
             "inverse: shape mismatch"
         );
-        let (w, dst) = (&self.w, Shared(spec.as_mut_ptr()));
+        let (w, dst) = (&self.w, Shared::new(spec));
         let i = Complex64::new(0.0, 1.0);
         // Z_i = (X_i + X̄_{n−i}) + i·ω_m^{−i}(X_i − X̄_{n−i}) (twice the
         // packed spectrum, so that the unnormalised inverse is m·v).
@@ -217,7 +220,7 @@ impl Halves {
         self.tasks().for_each(|range| {
             // SAFETY: as in `forward`, each group reads then writes its own
             // bins (k, k + h, h − k, 2h − k; bin 2h only read, by k = 0).
-            let at = |i: usize| unsafe { *dst.0.add(i) };
+            let at = |i: usize| unsafe { dst.read(i) };
             for k in range {
                 let (t, u) = (w.get(2 * k), w.get(k));
                 // X_{h−k} (= X_{k'} but for k = 0) and X_{n−k} (= X_{k'+h}).

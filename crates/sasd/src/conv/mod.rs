@@ -48,8 +48,9 @@ pub use realfft::num_complex::Complex64;
 /// first lane). A plan adds the chunks' sums lane by lane, from zero, chunk
 /// after chunk in bin order, whatever order it ran them in: every sum over
 /// a spectrum is formed this way (per chunk of [`Plan::chunk_len`] bins,
-/// then the chunks in order), so that a 2-D plan can run its rows on
-/// several threads and still give the same bits.
+/// then the chunks in order), so that a plan can run its chunks (a 2-D
+/// plan's rows, a long 1-D plan's runs of bins) on several threads and
+/// still give the same bits.
 pub type Sums = [f64; 4];
 
 /// A hook reading one chunk of a spectrum: `visit(start, &spec[start..start + len])`.
@@ -59,23 +60,47 @@ pub type Visit<'h> = dyn Fn(usize, &[Complex64]) -> Sums + Sync + 'h;
 /// `rewrite(start, &mut spec[start..start + len])`.
 pub type Rewrite<'h> = dyn Fn(usize, &mut [Complex64]) -> Sums + Sync + 'h;
 
-/// A buffer written by several threads at disjoint entries (the columns of
-/// a transposition).
+/// A buffer whose entries are shared out among several threads, each entry
+/// read and written by one thread only during a pass (the columns of a
+/// transposition, the groups of bins of `halves`).
 #[derive(Clone, Copy)]
-pub(crate) struct Shared<T>(pub *mut T);
-// SAFETY: only used where each thread writes a disjoint set of entries and
-// no one reads them until the pass has joined.
-unsafe impl<T> Send for Shared<T> {}
-unsafe impl<T> Sync for Shared<T> {}
+pub(crate) struct Shared<T> {
+    ptr: *mut T,
+    len: usize,
+}
+// SAFETY: only used where each entry is touched by one thread during a
+// pass, and the buffer is not used otherwise until the pass has joined;
+// T crosses threads, so it must be Send.
+unsafe impl<T: Send> Send for Shared<T> {}
+unsafe impl<T: Send> Sync for Shared<T> {}
 
-impl<T> Shared<T> {
+impl<T: Copy> Shared<T> {
+    /// The entries of `buf`, shared for one pass.
+    pub fn new(buf: &mut [T]) -> Self {
+        Self {
+            ptr: buf.as_mut_ptr(),
+            len: buf.len(),
+        }
+    }
+
+    /// Reads entry `i`.
+    ///
+    /// # Safety
+    /// No other thread touches entry `i` during the pass (bounds are
+    /// checked).
+    pub unsafe fn read(&self, i: usize) -> T {
+        assert!(i < self.len, "Shared: entry {i} of {}", self.len);
+        unsafe { *self.ptr.add(i) }
+    }
+
     /// Writes entry `i`.
     ///
     /// # Safety
-    /// `i` is in bounds of the buffer and no other thread touches entry `i`
-    /// during the pass.
+    /// No other thread touches entry `i` during the pass (bounds are
+    /// checked).
     pub unsafe fn write(&self, i: usize, z: T) {
-        unsafe { *self.0.add(i) = z };
+        assert!(i < self.len, "Shared: entry {i} of {}", self.len);
+        unsafe { *self.ptr.add(i) = z };
     }
 }
 
@@ -151,7 +176,8 @@ pub trait Plan {
     fn spectrum_len(&self) -> usize;
 
     /// Bins per chunk a hook sees (the last may be shorter): the whole
-    /// spectrum in 1-D, a row in 2-D. Each [`edge_bins`](Self::edge_bins)
+    /// spectrum on a 1-D plan's realfft path, 16 k bins on its halves path
+    /// (from [`HALVES_FROM`] samples), a row in 2-D. Each [`edge_bins`](Self::edge_bins)
     /// range lies within one chunk.
     fn chunk_len(&self) -> usize {
         self.spectrum_len()

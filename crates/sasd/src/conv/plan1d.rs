@@ -97,6 +97,33 @@ impl Plan1d {
         };
         Ok(Self { m, engine, ffts: 0 })
     }
+
+    /// `out` = F(ι v), handing v to `tap` in chunks as it is read.
+    fn transform(&mut self, v: &[f64], n: usize, tap: &mut dyn FnMut(&[f64]), out: &mut [Complex64]) {
+        assert!(n <= self.m && v.len() == n, "forward: shape mismatch");
+        match &mut self.engine {
+            Engine::Serial {
+                forward,
+                buf,
+                scratch,
+                ..
+            } => {
+                for (b, chunk) in buf[..n].chunks_mut(TAP_CHUNK).zip(v.chunks(TAP_CHUNK)) {
+                    b.copy_from_slice(chunk);
+                    tap(chunk);
+                }
+                buf[n..].fill(0.0);
+                forward
+                    .process_with_scratch(buf, out, scratch)
+                    .expect("forward: spectrum length mismatch");
+            }
+            Engine::Halves { halves, .. } => {
+                v.chunks(TAP_CHUNK).for_each(&mut *tap);
+                halves.forward(v, out);
+            }
+        }
+        self.ffts += 1;
+    }
 }
 
 impl Plan for Plan1d {
@@ -128,7 +155,7 @@ impl Plan for Plan1d {
     }
 
     fn forward(&mut self, v: &[f64], n: usize, out: &mut [Complex64]) {
-        self.forward_tap(v, n, &mut |_| {}, out, &|_, _| Sums::default());
+        self.transform(v, n, &mut |_| {}, out);
     }
 
     /// Taps v in chunks of `TAP_CHUNK` entries as it copies them into the
@@ -143,29 +170,7 @@ impl Plan for Plan1d {
         out: &mut [Complex64],
         visit: &Visit,
     ) -> Sums {
-        assert!(n <= self.m && v.len() == n, "forward: shape mismatch");
-        match &mut self.engine {
-            Engine::Serial {
-                forward,
-                buf,
-                scratch,
-                ..
-            } => {
-                for (b, chunk) in buf[..n].chunks_mut(TAP_CHUNK).zip(v.chunks(TAP_CHUNK)) {
-                    b.copy_from_slice(chunk);
-                    tap(chunk);
-                }
-                buf[n..].fill(0.0);
-                forward
-                    .process_with_scratch(buf, out, scratch)
-                    .expect("forward: spectrum length mismatch");
-            }
-            Engine::Halves { halves, .. } => {
-                v.chunks(TAP_CHUNK).for_each(&mut *tap);
-                halves.forward(v, out);
-            }
-        }
-        self.ffts += 1;
+        self.transform(v, n, tap, out);
         self.visit(out, visit)
     }
 
@@ -209,6 +214,7 @@ impl Plan for Plan1d {
     }
 
     fn visit(&mut self, spec: &[Complex64], visit: &Visit) -> Sums {
+        assert_eq!(spec.len(), self.spectrum_len(), "visit: spectrum length mismatch");
         match &mut self.engine {
             Engine::Serial { .. } => visit(0, spec),
             Engine::Halves { sums, .. } => {
@@ -224,6 +230,11 @@ impl Plan for Plan1d {
     /// Fills the chunks (shared among the threads on the halves' path),
     /// then transforms.
     fn inverse_fill(&mut self, spec: &mut [Complex64], n: usize, out: &mut [f64], fill: &Rewrite) -> Sums {
+        assert_eq!(
+            spec.len(),
+            self.spectrum_len(),
+            "inverse: spectrum length mismatch"
+        );
         let total = match &mut self.engine {
             Engine::Serial { .. } => fill(0, spec),
             Engine::Halves { sums, .. } => {

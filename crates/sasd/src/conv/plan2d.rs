@@ -244,7 +244,7 @@ impl Plan2d {
         v.chunks_exact(n1.max(1)).take(n2).for_each(&mut *tap);
         let blocks = n2.div_ceil(BLOCK);
         let per = blocks.div_ceil(self.workers.len());
-        let dst = Shared(out.as_mut_ptr());
+        let dst = Shared::new(out);
         self.workers.par_iter_mut().enumerate().for_each(|(t, w)| {
             for block in t * per..((t + 1) * per).min(blocks) {
                 let (j0, width) = (block * BLOCK, BLOCK.min(n2 - block * BLOCK));

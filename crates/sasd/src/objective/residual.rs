@@ -69,6 +69,7 @@ impl<P: Plan> SpectralResidual<P> {
 
     /// R̂ of the last [`residual`](Self::residual) call.
     pub fn resid(&self) -> &[Complex64] {
+        debug_assert!(!self.resid.is_empty(), "R̂ read before any residual was kept");
         &self.resid
     }
 
@@ -159,6 +160,7 @@ impl<P: Plan> SpectralResidual<P> {
     /// ι*_{n→m} x̌_k ⊛ r with `other` = x and the kernel shape. One inverse FFT
     /// per block.
     pub fn correlate_back(&mut self, other: &SpectrumCache<P>, shape: P::Shape, out: &mut [f64]) {
+        debug_assert!(!self.resid.is_empty(), "R̂ read before any residual was kept");
         let scale = 1.0 / self.samples() as f64;
         let len = P::count(shape);
         for (k, block) in out.chunks_exact_mut(len).enumerate() {
@@ -172,6 +174,7 @@ impl<P: Plan> SpectralResidual<P> {
     /// r itself, restricted to `shape` (ι*), from the R̂ of the last
     /// [`residual`](Self::residual): one inverse FFT.
     pub fn residual_signal(&mut self, shape: P::Shape, out: &mut [f64]) {
+        debug_assert!(!self.resid.is_empty(), "R̂ read before any residual was kept");
         let scale = 1.0 / self.samples() as f64;
         self.work
             .iter_mut()
