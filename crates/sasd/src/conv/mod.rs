@@ -323,10 +323,23 @@ pub(crate) fn edge_sum(
     total
 }
 
-/// The smallest 5-smooth integer (2^a·3^b·5^c) ≥ `n`: FFT lengths with only
-/// small prime factors run several times faster per point than prime ones,
-/// so linear convolutions pad to this length.
+/// The FFT length a padded transform of at least `n` samples uses: the
+/// smallest 5-smooth integer (2^a·3^b·5^c) ≥ `n` (FFT lengths with only
+/// small prime factors run several times faster per point than prime
+/// ones, so linear convolutions pad to this length); from [`HALVES_FROM`]
+/// on, the smallest 5-smooth multiple of 4, which a 1-D plan splits into
+/// two half transforms on two threads (2.4 % longer at 300 099, where the
+/// plain 5-smooth length would be 1.2 % longer but 2 mod 4).
 pub fn fast_len(n: usize) -> usize {
+    if n >= HALVES_FROM {
+        4 * smooth_at_least(n.div_ceil(4))
+    } else {
+        smooth_at_least(n)
+    }
+}
+
+/// The smallest 5-smooth integer ≥ `n`.
+fn smooth_at_least(n: usize) -> usize {
     if n <= 1 {
         return 1;
     }
@@ -368,5 +381,16 @@ mod tests {
             assert!((n..f).all(|k| !smooth(k)), "n = {n}, got {f}");
         }
         assert_eq!(fast_len(10_007), 10_125);
+        // Long transforms: 5-smooth multiples of 4, for the halves plan
+        // (the plain next 5-smooth length of 300 099 is 303 750 = 2 mod 4).
+        for n in [HALVES_FROM, 300_099, 1_000_099, 10_000_099] {
+            let f = fast_len(n);
+            assert!(f >= n && f % 4 == 0 && smooth(f), "n = {n}, got {f}");
+            assert!(
+                ((n.div_ceil(4) * 4)..f).step_by(4).all(|k| !smooth(k)),
+                "n = {n}, got {f}"
+            );
+            assert!((f - n) as f64 <= 0.03 * n as f64, "n = {n}, got {f}");
+        }
     }
 }

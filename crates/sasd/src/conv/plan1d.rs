@@ -14,7 +14,7 @@ use crate::error::{Result, SasdError};
 /// The 1-D [`Plan`]: real FFTs of length m (half spectrum of m/2 + 1 bins).
 ///
 /// From [`HALVES_FROM`] samples (m a multiple of 4) each transform is split
-/// into two half-length complex FFTs run on two threads ([`Halves`]);
+/// into two half-length complex FFTs run on two threads (`conv::halves`);
 /// shorter or other lengths use realfft on the calling thread. The split
 /// does not depend on the number of threads, so neither do the bits.
 #[derive(Clone)]
@@ -204,7 +204,7 @@ impl Plan for Plan1d {
         self.ffts += 1;
     }
 
-    /// The whole spectrum on realfft's path, [`HOOK_CHUNK`] bins on the
+    /// The whole spectrum on realfft's path, 16 k bins on the
     /// halves' (whose hooks are shared among the threads).
     fn chunk_len(&self) -> usize {
         match self.engine {
