@@ -385,7 +385,7 @@ mod tests {
         // (the plain next 5-smooth length of 300 099 is 303 750 = 2 mod 4).
         for n in [HALVES_FROM, 300_099, 1_000_099, 10_000_099] {
             let f = fast_len(n);
-            assert!(f >= n && f % 4 == 0 && smooth(f), "n = {n}, got {f}");
+            assert!(f >= n && f.is_multiple_of(4) && smooth(f), "n = {n}, got {f}");
             assert!(
                 ((n.div_ceil(4) * 4)..f).step_by(4).all(|k| !smooth(k)),
                 "n = {n}, got {f}"
