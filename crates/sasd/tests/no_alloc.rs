@@ -181,3 +181,29 @@ fn oracles_and_convolutions_do_not_allocate() {
     });
     assert_eq!(count, 0, "convolver");
 }
+
+/// The parallel paths (a 1-D plan of 2¹⁸ samples in halves, a 256² plan
+/// sharing its rows), driven from a thread of rayon's pool, as a solve run
+/// inside the pool would be: no allocation on that thread (allocations on
+/// the other workers are not counted here). Driven from a thread outside
+/// the pool instead, rayon's injector takes a block every few dozen jobs
+/// (1–2 allocations per 5 iterations measured at 2¹⁸).
+#[test]
+fn parallel_paths_do_not_allocate_on_a_pool_thread() {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    pool.install(|| {
+        let mut r = rng(11);
+        let (m, n) = (1 << 18, 64);
+        let y = random(&mut r, m);
+        let mut long = BilinearLasso::new(&y, n).unwrap().with_bias();
+        let t = trials(12, n, m, 1, 5);
+        iterate(&mut long, &t);
+        assert_eq!(iterate(&mut long, &t), 0, "1-D halves");
+        let (image, kernel) = ((256, 256), (8, 8));
+        let y2 = random(&mut r, image.0 * image.1);
+        let mut wide = BilinearLasso2d::new_2d(&y2, image, kernel).unwrap().with_bias();
+        let t2 = trials(13, 64, image.0 * image.1, 1, 5);
+        iterate(&mut wide, &t2);
+        assert_eq!(iterate(&mut wide, &t2), 0, "2-D shared rows");
+    });
+}
